@@ -1,0 +1,204 @@
+#include "tr_event.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tr_dissector.h"
+#include "tr_session.h"
+
+static void ev_reset(tr_event *e)
+{
+    e->top_mode = 0;
+    e->nf = 0;
+    e->depth = 0;
+    e->truncated = 0;
+    e->arena_used = 0;
+}
+
+void tr_ev_init(tr_event *e, tr_session *s, const char *type, int dir)
+{
+    ev_reset(e);
+    e->session = s;
+    e->ctx = s->ctx;
+    e->ts_us = s->ctx ? s->ctx->now_us : 0;
+    e->proto = tr_session_proto(s);
+    e->type = type;
+    e->dir = dir;
+}
+
+void tr_ev_init_nosession(tr_event *e, tr_ctx *ctx, const char *proto, const char *type)
+{
+    ev_reset(e);
+    e->session = NULL;
+    e->ctx = ctx;
+    e->ts_us = ctx ? ctx->now_us : 0;
+    e->proto = proto;
+    e->type = type;
+    e->dir = TR_NODIR;
+}
+
+/* Keeps room for the END fields that close open containers. */
+static tr_field *ev_add(tr_event *e, const char *key, int type)
+{
+    if (e->nf + e->depth + 1 >= TR_EVENT_MAX_FIELDS) {
+        e->truncated = 1;
+        return NULL;
+    }
+    tr_field *f = &e->f[e->nf++];
+    f->key = key;
+    f->s = NULL;
+    f->n = 0;
+    f->i = 0;
+    f->type = (uint8_t)type;
+    f->top = (uint8_t)e->top_mode;
+    return f;
+}
+
+void tr_ev_strn(tr_event *e, const char *key, const void *s, size_t n)
+{
+    if (!s)
+        return;
+    tr_field *f = ev_add(e, key, TR_F_STR);
+    if (f) {
+        f->s = s;
+        f->n = n;
+    }
+}
+
+void tr_ev_str(tr_event *e, const char *key, const char *s)
+{
+    if (s)
+        tr_ev_strn(e, key, s, strlen(s));
+}
+
+char *tr_ev_alloc(tr_event *e, size_t n)
+{
+    if (n > TR_EVENT_ARENA - e->arena_used) {
+        e->truncated = 1;
+        return NULL;
+    }
+    char *p = e->arena + e->arena_used;
+    e->arena_used += n;
+    return p;
+}
+
+void tr_ev_strcopy(tr_event *e, const char *key, const void *s, size_t n)
+{
+    if (!s)
+        return;
+    char *p = tr_ev_alloc(e, n ? n : 1);
+    if (!p)
+        return;
+    memcpy(p, s, n);
+    tr_ev_strn(e, key, p, n);
+}
+
+void tr_ev_printf(tr_event *e, const char *key, const char *fmt, ...)
+{
+    size_t room = TR_EVENT_ARENA - e->arena_used;
+    if (room < 2) {
+        e->truncated = 1;
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(e->arena + e->arena_used, room, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= room) {
+        e->truncated = 1;
+        n = (int)room - 1;
+    }
+    char *p = e->arena + e->arena_used;
+    e->arena_used += (size_t)n + 1;
+    tr_ev_strn(e, key, p, (size_t)n);
+}
+
+void tr_ev_int(tr_event *e, const char *key, int64_t v)
+{
+    tr_field *f = ev_add(e, key, TR_F_INT);
+    if (f)
+        f->i = v;
+}
+
+void tr_ev_bool(tr_event *e, const char *key, int v)
+{
+    tr_field *f = ev_add(e, key, TR_F_BOOL);
+    if (f)
+        f->i = v != 0;
+}
+
+static void ev_open(tr_event *e, const char *key, int type)
+{
+    tr_field *f = ev_add(e, key, type);
+    if (f)
+        e->depth++;
+    else
+        e->depth += 0x10000; /* remember a dropped container so its END is dropped too */
+}
+
+void tr_ev_obj(tr_event *e, const char *key) { ev_open(e, key, TR_F_OBJ); }
+void tr_ev_list(tr_event *e, const char *key) { ev_open(e, key, TR_F_LIST); }
+
+void tr_ev_end(tr_event *e)
+{
+    if (e->depth >= 0x10000) {
+        e->depth -= 0x10000;
+        return;
+    }
+    if (e->depth <= 0)
+        return;
+    /* room was reserved by ev_add */
+    tr_field *f = &e->f[e->nf++];
+    memset(f, 0, sizeof *f);
+    f->type = TR_F_END;
+    f->top = (uint8_t)e->top_mode;
+    e->depth--;
+}
+
+void tr_ev_file(tr_event *e, const char *key, const char *relpath)
+{
+    if (!relpath || !relpath[0])
+        return;
+    tr_field *f = ev_add(e, key, TR_F_FILE);
+    if (f) {
+        f->s = relpath;
+        f->n = strlen(relpath);
+    }
+}
+
+void tr_emit(tr_event *e)
+{
+    while (e->depth > 0)
+        tr_ev_end(e);
+    tr_ctx *ctx = e->ctx;
+    if (!ctx)
+        return;
+    ctx->events++;
+    for (int i = 0; i < ctx->nsinks; i++)
+        if (ctx->sinks[i].on_event)
+            ctx->sinks[i].on_event(ctx->sinks[i].self, e);
+}
+
+void tr_anomaly(tr_ctx *ctx, tr_session *s, int dir, const char *name, const char *fmt, ...)
+{
+    static tr_event e; /* anomalies are rare and never nested: one static event saves stack */
+    if (s)
+        tr_ev_init(&e, s, "anomaly", dir);
+    else
+        tr_ev_init_nosession(&e, ctx, "ip", "anomaly");
+    if (!e.ctx)
+        return;
+    tr_ctx_count_anomaly(e.ctx, name);
+    e.top_mode = 1;
+    tr_ev_str(&e, "anomaly", name);
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    tr_ev_str(&e, "detail", detail);
+    tr_emit(&e);
+}

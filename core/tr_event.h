@@ -1,0 +1,77 @@
+/* tr_event: what dissectors and the engine emit — common fields plus a small tree of typed fields.
+ * An event and the strings it points at live only during tr_emit(); sinks copy what they keep. */
+#ifndef TR_EVENT_H
+#define TR_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tr_session;
+struct tr_ctx;
+
+enum tr_dir { TR_NODIR = -1, TR_C2S = 0, TR_S2C = 1 };
+
+typedef enum tr_ftype {
+    TR_F_STR,        /* s,n: bytes, written as UTF-8 with invalid bytes as \u00XX */
+    TR_F_INT,        /* i */
+    TR_F_BOOL,       /* i != 0 */
+    TR_F_OBJ,        /* begins an object; closed by TR_F_END */
+    TR_F_LIST,       /* begins a list; closed by TR_F_END */
+    TR_F_END,
+    TR_F_FILE,       /* s: path relative to the export folder; shown only by the exporter */
+} tr_ftype;
+
+typedef struct tr_field {
+    const char *key; /* NULL inside lists */
+    const char *s;
+    size_t n;
+    int64_t i;
+    uint8_t type;
+    uint8_t top; /* 1: a top-level field (session_end, anomaly); 0: inside the proto object */
+} tr_field;
+
+#define TR_EVENT_MAX_FIELDS 512
+#define TR_EVENT_ARENA 32768
+
+typedef struct tr_event {
+    const struct tr_session *session; /* NULL: belongs to no session (session 0) */
+    struct tr_ctx *ctx;
+    int64_t ts_us;
+    const char *proto;
+    const char *type;
+    int dir;         /* enum tr_dir */
+    int top_mode;    /* fields added now go to the top level */
+    int nf;
+    int depth;
+    int truncated;   /* ran out of fields or arena: the event is cut short, still well-formed */
+    size_t arena_used;
+    tr_field f[TR_EVENT_MAX_FIELDS];
+    char arena[TR_EVENT_ARENA];
+} tr_event;
+
+/* Starts an event of session s (its ctx, time now, proto = the session's protocol name). */
+void tr_ev_init(tr_event *e, struct tr_session *s, const char *type, int dir);
+/* Starts an event that belongs to no session. */
+void tr_ev_init_nosession(tr_event *e, struct tr_ctx *ctx, const char *proto, const char *type);
+
+void tr_ev_str(tr_event *e, const char *key, const char *s);           /* NULL s: field left out */
+void tr_ev_strn(tr_event *e, const char *key, const void *s, size_t n); /* not copied */
+void tr_ev_strcopy(tr_event *e, const char *key, const void *s, size_t n); /* copied into the arena */
+void tr_ev_printf(tr_event *e, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void tr_ev_int(tr_event *e, const char *key, int64_t v);
+void tr_ev_bool(tr_event *e, const char *key, int v);
+void tr_ev_obj(tr_event *e, const char *key);
+void tr_ev_list(tr_event *e, const char *key);
+void tr_ev_end(tr_event *e);
+void tr_ev_file(tr_event *e, const char *key, const char *relpath); /* empty/NULL: left out */
+/* Copies n bytes into the event's arena and returns them (NULL when full). */
+char *tr_ev_alloc(tr_event *e, size_t n);
+
+/* Delivers the event to every sink of its context (closing any open objects first). */
+void tr_emit(tr_event *e);
+
+/* Convenience: an anomaly event (top-level `anomaly` and `detail`); s may be NULL (needs ctx then). */
+void tr_anomaly(struct tr_ctx *ctx, struct tr_session *s, int dir, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#endif

@@ -1,0 +1,91 @@
+#include "tr_session.h"
+
+#include <string.h>
+
+#include "tr_dissector.h"
+
+const char *tr_end_name(int reason)
+{
+    static const char *const names[] = {"open", "fin", "rst", "timeout", "evicted", "eof"};
+    return reason >= 0 && reason <= TR_END_EOF ? names[reason] : "eof";
+}
+
+void tr_ctx_init(tr_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->file_sink = -1;
+}
+
+int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink)
+{
+    if (ctx->nsinks >= TR_MAX_SINKS)
+        return -1;
+    ctx->sinks[ctx->nsinks] = *sink;
+    if (sink->file_open && ctx->file_sink < 0)
+        ctx->file_sink = ctx->nsinks;
+    return ctx->nsinks++;
+}
+
+void tr_ctx_count_anomaly(tr_ctx *ctx, const char *name)
+{
+    for (int i = 0; i < TR_MAX_ANOMALY_KINDS; i++) {
+        if (!ctx->anomaly_names[i]) {
+            ctx->anomaly_names[i] = name; /* names are string literals */
+            ctx->anomaly_counts[i] = 1;
+            return;
+        }
+        if (strcmp(ctx->anomaly_names[i], name) == 0) {
+            ctx->anomaly_counts[i]++;
+            return;
+        }
+    }
+}
+
+const char *tr_session_proto(const tr_session *s)
+{
+    if (s->dis)
+        return s->dis->name;
+    return s->l4 == TR_UDP ? "udp" : "tcp";
+}
+
+int tr_file_open(tr_session *s, const char *name, char *relpath, size_t cap)
+{
+    if (cap)
+        relpath[0] = '\0';
+    tr_ctx *ctx = s->ctx;
+    if (!ctx || ctx->file_sink < 0)
+        return -1;
+    tr_sink *k = &ctx->sinks[ctx->file_sink];
+    return k->file_open(k->self, s, name, relpath, cap);
+}
+
+void tr_file_write(tr_session *s, int handle, const uint8_t *p, size_t n)
+{
+    tr_ctx *ctx = s->ctx;
+    if (handle < 0 || !ctx || ctx->file_sink < 0 || !n)
+        return;
+    tr_sink *k = &ctx->sinks[ctx->file_sink];
+    if (k->file_write)
+        k->file_write(k->self, handle, p, n);
+}
+
+void tr_file_close(tr_session *s, int handle, int complete)
+{
+    tr_ctx *ctx = s->ctx;
+    if (handle < 0 || !ctx || ctx->file_sink < 0)
+        return;
+    tr_sink *k = &ctx->sinks[ctx->file_sink];
+    if (k->file_close)
+        k->file_close(k->self, handle, complete);
+}
+
+tr_session *tr_session_find(tr_ctx *ctx, uint64_t id)
+{
+    return ctx && ctx->find_session ? ctx->find_session(ctx, id) : NULL;
+}
+
+int tr_expect(tr_session *parent, const tr_expectation *x)
+{
+    tr_ctx *ctx = parent->ctx;
+    return ctx && ctx->expect ? ctx->expect(ctx, parent, x) : -1;
+}

@@ -1,0 +1,108 @@
+/* tr_session: a TCP connection or UDP conversation as dissectors and sinks see it, and the context
+ * (sinks, current time, counters) every session belongs to. */
+#ifndef TR_SESSION_H
+#define TR_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tr_addr.h"
+#include "tr_event.h"
+
+struct tr_dissector;
+struct tr_engine;
+struct tr_ctx;
+
+/* An expected connection (FTP PORT/PASV/EPRT/EPSV): the next flow that matches is handed to `dis`
+ * with a copy of ctx, and its session's parent is the announcing session. */
+typedef struct tr_expectation {
+    uint8_t l4;
+    tr_ip client_ip;      /* v == 0: any client address */
+    uint16_t client_port; /* 0: any */
+    tr_ip server_ip;      /* the side that listens */
+    uint16_t server_port;
+    const struct tr_dissector *dis;
+    const void *ctx;      /* copied (at most TR_EXPECT_CTX_MAX bytes) */
+    size_t ctx_len;
+    int64_t timeout_us;   /* 0: a default of 60 s */
+} tr_expectation;
+
+#define TR_EXPECT_CTX_MAX 1024
+
+enum tr_l4 { TR_TCP = 6, TR_UDP = 17 };
+
+enum tr_end_reason { TR_END_NONE = 0, TR_END_FIN, TR_END_RST, TR_END_TIMEOUT, TR_END_EVICTED, TR_END_EOF };
+const char *tr_end_name(int reason);
+
+typedef struct tr_session {
+    uint64_t id;
+    uint8_t l4;            /* TR_TCP or TR_UDP */
+    tr_endpoint client, server;
+    const struct tr_dissector *dis; /* NULL: plain tcp/udp */
+    void *state;           /* the dissector's state, state_size bytes, zeroed */
+    struct tr_ctx *ctx;
+    int64_t start_us, last_us;
+    uint64_t packets[2], bytes[2], gap_bytes[2];
+    int end;               /* enum tr_end_reason once ended */
+    uint8_t midstream;
+    uint8_t decode_stopped; /* dissector gave up (decode_end): data goes on to sinks only */
+    uint64_t parent;       /* control session of an expected flow, 0 otherwise */
+    void *expect_ctx;      /* the expectation's context copy, owned by the engine */
+    size_t expect_ctx_len;
+    void *sink_data[4];    /* per-sink per-session slot, indexed by sink number */
+} tr_session;
+
+/* Receives what the pipeline produces. Every member may be NULL. */
+typedef struct tr_sink {
+    void *self;
+    void (*on_event)(void *self, const tr_event *e);
+    void (*on_session_open)(void *self, tr_session *s);
+    /* Bytes in stream order (TCP) or one datagram (UDP), after the dissector has seen them. */
+    void (*on_stream)(void *self, tr_session *s, int dir, const uint8_t *p, size_t n);
+    void (*on_stream_gap)(void *self, tr_session *s, int dir, uint64_t n);
+    /* Called after the session_end event; last chance to release per-session data. */
+    void (*on_session_close)(void *self, tr_session *s);
+    /* File extraction: open returns a handle >= 0 and writes the path relative to the export folder. */
+    int (*file_open)(void *self, tr_session *s, const char *name, char *relpath, size_t cap);
+    void (*file_write)(void *self, int handle, const uint8_t *p, size_t n);
+    void (*file_close)(void *self, int handle, int complete);
+} tr_sink;
+
+#define TR_MAX_SINKS 4
+#define TR_MAX_ANOMALY_KINDS 64
+
+typedef struct tr_ctx {
+    tr_sink sinks[TR_MAX_SINKS];
+    int nsinks;
+    int file_sink;        /* index of the sink that extracts files, -1 when none */
+    int64_t now_us;       /* time of the packet being processed */
+    struct tr_engine *engine;
+    /* anomaly counts by name, for --stats */
+    const char *anomaly_names[TR_MAX_ANOMALY_KINDS];
+    uint64_t anomaly_counts[TR_MAX_ANOMALY_KINDS];
+    uint64_t events;
+    /* Services of the flow table, reached through the context so dissectors and tests need no engine. */
+    tr_session *(*find_session)(struct tr_ctx *ctx, uint64_t id);
+    int (*expect)(struct tr_ctx *ctx, tr_session *parent, const struct tr_expectation *x);
+} tr_ctx;
+
+void tr_ctx_init(tr_ctx *ctx);
+int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink); /* returns the sink's index, -1 when full */
+void tr_ctx_count_anomaly(tr_ctx *ctx, const char *name);
+
+/* A live session by id, or NULL (ended, evicted, or no flow table). */
+tr_session *tr_session_find(tr_ctx *ctx, uint64_t id);
+/* Registers an expectation; 0 on success, -1 when the table is full or there is no flow table. */
+int tr_expect(tr_session *parent, const tr_expectation *x);
+
+/* The protocol name of a session's events: its dissector's, else "tcp"/"udp". */
+const char *tr_session_proto(const tr_session *s);
+
+/* File extraction, through the context's file sink. Returns -1 when nobody extracts files
+ * (relpath is then ""), so dissectors hash and count regardless. */
+int tr_file_open(tr_session *s, const char *name, char *relpath, size_t cap);
+void tr_file_write(tr_session *s, int handle, const uint8_t *p, size_t n);
+void tr_file_close(tr_session *s, int handle, int complete);
+
+#endif

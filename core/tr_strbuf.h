@@ -1,0 +1,27 @@
+/* tr_strbuf: a growable byte buffer for formatting output lines, with a hard cap.
+ * Allocated once and reused: the hot path appends without allocating. */
+#ifndef TR_STRBUF_H
+#define TR_STRBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tr_strbuf {
+    char *p;
+    size_t len, cap, max;
+    int overflow; /* something was dropped because max was reached */
+} tr_strbuf;
+
+void tr_sb_init(tr_strbuf *sb, size_t max);
+void tr_sb_free(tr_strbuf *sb);
+void tr_sb_reset(tr_strbuf *sb);
+void tr_sb_add(tr_strbuf *sb, const void *p, size_t n);
+void tr_sb_addc(tr_strbuf *sb, char c);
+void tr_sb_adds(tr_strbuf *sb, const char *s);
+void tr_sb_printf(tr_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends bytes as the inside of a JSON string: valid UTF-8 kept, other bytes as \u00XX. */
+void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n);
+/* NUL-terminates (not counted in len) and returns the text. */
+const char *tr_sb_cstr(tr_strbuf *sb);
+
+#endif

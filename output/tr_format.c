@@ -1,0 +1,201 @@
+#include "tr_format.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/tr_session.h"
+
+void tr_format_ts(int64_t ts_us, char out[32])
+{
+    int64_t sec = ts_us / 1000000, usec = ts_us % 1000000;
+    if (usec < 0) {
+        usec += 1000000;
+        sec--;
+    }
+    snprintf(out, 32, "%" PRId64 ".%06" PRId64, sec, usec);
+}
+
+static void json_key(tr_strbuf *sb, const char *key, int *first)
+{
+    if (!*first)
+        tr_sb_addc(sb, ',');
+    *first = 0;
+    if (key) {
+        tr_sb_addc(sb, '"');
+        tr_sb_adds(sb, key);
+        tr_sb_add(sb, "\":", 2);
+    }
+}
+
+/* Writes fields [i, ...) whose top flag equals `top` until the matching END or the end;
+ * returns the index after what it wrote. `first` tracks commas at this nesting level. */
+static int json_fields(const tr_event *e, int i, int top, int with_files, tr_strbuf *sb, int *first)
+{
+    while (i < e->nf) {
+        const tr_field *f = &e->f[i];
+        if (f->type == TR_F_END)
+            return i + 1;
+        if (f->top != top) {
+            /* skip a whole subtree of the other kind */
+            int depth = 0;
+            do {
+                if (e->f[i].type == TR_F_OBJ || e->f[i].type == TR_F_LIST)
+                    depth++;
+                else if (e->f[i].type == TR_F_END)
+                    depth--;
+                i++;
+            } while (i < e->nf && depth > 0);
+            continue;
+        }
+        switch (f->type) {
+        case TR_F_STR:
+            json_key(sb, f->key, first);
+            tr_sb_addc(sb, '"');
+            tr_sb_json_str(sb, (const uint8_t *)f->s, f->n);
+            tr_sb_addc(sb, '"');
+            i++;
+            break;
+        case TR_F_FILE:
+            if (with_files) {
+                json_key(sb, f->key, first);
+                tr_sb_addc(sb, '"');
+                tr_sb_json_str(sb, (const uint8_t *)f->s, f->n);
+                tr_sb_addc(sb, '"');
+            }
+            i++;
+            break;
+        case TR_F_INT:
+            json_key(sb, f->key, first);
+            tr_sb_printf(sb, "%" PRId64, f->i);
+            i++;
+            break;
+        case TR_F_BOOL:
+            json_key(sb, f->key, first);
+            tr_sb_adds(sb, f->i ? "true" : "false");
+            i++;
+            break;
+        case TR_F_OBJ:
+        case TR_F_LIST: {
+            json_key(sb, f->key, first);
+            int is_obj = f->type == TR_F_OBJ;
+            tr_sb_addc(sb, is_obj ? '{' : '[');
+            int inner_first = 1;
+            i = json_fields(e, i + 1, top, with_files, sb, &inner_first);
+            tr_sb_addc(sb, is_obj ? '}' : ']');
+            break;
+        }
+        default:
+            i++;
+        }
+    }
+    return i;
+}
+
+static int has_proto_fields(const tr_event *e, int with_files)
+{
+    for (int i = 0; i < e->nf; i++)
+        if (!e->f[i].top && e->f[i].type != TR_F_END && (with_files || e->f[i].type != TR_F_FILE))
+            return 1;
+    return 0;
+}
+
+void tr_format_json(const tr_event *e, int with_files, tr_strbuf *sb)
+{
+    char ts[32], ip[TR_IP_STRLEN];
+    const tr_session *s = e->session;
+    tr_format_ts(e->ts_us, ts);
+    tr_sb_add(sb, "{\"ts\":", 6);
+    tr_sb_adds(sb, ts);
+    tr_sb_printf(sb, ",\"session\":%" PRIu64 ",\"proto\":\"", s ? s->id : 0);
+    tr_sb_adds(sb, e->proto);
+    tr_sb_add(sb, "\",\"type\":\"", 10);
+    tr_sb_adds(sb, e->type);
+    tr_sb_addc(sb, '"');
+    if (s) {
+        tr_sb_adds(sb, s->l4 == TR_UDP ? ",\"transport\":\"udp\"" : ",\"transport\":\"tcp\"");
+        tr_sb_printf(sb, ",\"client_ip\":\"%s\"", tr_ip_format(&s->client.ip, ip));
+        tr_sb_printf(sb, ",\"client_port\":%u", s->client.port);
+        tr_sb_printf(sb, ",\"server_ip\":\"%s\"", tr_ip_format(&s->server.ip, ip));
+        tr_sb_printf(sb, ",\"server_port\":%u", s->server.port);
+    }
+    if (e->dir == TR_C2S)
+        tr_sb_adds(sb, ",\"dir\":\"c2s\"");
+    else if (e->dir == TR_S2C)
+        tr_sb_adds(sb, ",\"dir\":\"s2c\"");
+    int first = 0;
+    json_fields(e, 0, 1, with_files, sb, &first);
+    if (has_proto_fields(e, with_files)) {
+        tr_sb_add(sb, ",\"", 2);
+        tr_sb_adds(sb, e->proto);
+        tr_sb_add(sb, "\":{", 3);
+        int inner_first = 1;
+        json_fields(e, 0, 0, with_files, sb, &inner_first);
+        tr_sb_addc(sb, '}');
+    }
+    tr_sb_add(sb, "}\n", 2);
+}
+
+/* Text: `ts #session proto type dir client -> server  key=value ...`; nested values in JSON form. */
+static void text_fields(const tr_event *e, tr_strbuf *sb)
+{
+    int i = 0;
+    while (i < e->nf) {
+        const tr_field *f = &e->f[i];
+        if (f->type == TR_F_END || f->type == TR_F_FILE) {
+            i++;
+            continue;
+        }
+        tr_sb_addc(sb, ' ');
+        if (f->key) {
+            tr_sb_adds(sb, f->key);
+            tr_sb_addc(sb, '=');
+        }
+        if (f->type == TR_F_STR) {
+            int plain = f->n > 0;
+            for (size_t k = 0; k < f->n && plain; k++)
+                if (f->s[k] == ' ' || f->s[k] == '"' || (unsigned char)f->s[k] < 0x20)
+                    plain = 0;
+            if (plain)
+                tr_sb_json_str(sb, (const uint8_t *)f->s, f->n);
+            else {
+                tr_sb_addc(sb, '"');
+                tr_sb_json_str(sb, (const uint8_t *)f->s, f->n);
+                tr_sb_addc(sb, '"');
+            }
+            i++;
+        } else if (f->type == TR_F_INT) {
+            tr_sb_printf(sb, "%" PRId64, f->i);
+            i++;
+        } else if (f->type == TR_F_BOOL) {
+            tr_sb_adds(sb, f->i ? "true" : "false");
+            i++;
+        } else {
+            int is_obj = f->type == TR_F_OBJ, first = 1;
+            tr_sb_addc(sb, is_obj ? '{' : '[');
+            i = json_fields(e, i + 1, f->top, 0, sb, &first);
+            tr_sb_addc(sb, is_obj ? '}' : ']');
+        }
+    }
+}
+
+void tr_format_text(const tr_event *e, tr_strbuf *sb)
+{
+    char ts[32], a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+    const tr_session *s = e->session;
+    tr_format_ts(e->ts_us, ts);
+    tr_sb_adds(sb, ts);
+    tr_sb_printf(sb, " #%" PRIu64 " %s %s", s ? s->id : 0, e->proto, e->type);
+    if (s) {
+        const tr_endpoint *from = &s->client, *to = &s->server;
+        if (e->dir == TR_S2C) {
+            from = &s->server;
+            to = &s->client;
+        }
+        int v6 = s->client.ip.v == 6;
+        tr_sb_printf(sb, v6 ? " [%s]:%u %s [%s]:%u" : " %s:%u %s %s:%u", tr_ip_format(&from->ip, a), from->port,
+                     e->dir == TR_NODIR ? "<->" : "->", tr_ip_format(&to->ip, b), to->port);
+    }
+    text_fields(e, sb);
+    tr_sb_addc(sb, '\n');
+}

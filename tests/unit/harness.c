@@ -1,0 +1,151 @@
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../output/tr_format.h"
+
+static void record(void *self, const tr_event *e)
+{
+    harness *h = self;
+    tr_format_json(e, 0, &h->out);
+}
+
+harness *harness_new(const char *proto, uint8_t l4, uint16_t server_port)
+{
+    harness *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    tr_ctx_init(&h->ctx);
+    tr_sb_init(&h->out, 64u << 20);
+    tr_sink k = {0};
+    k.self = h;
+    k.on_event = record;
+    tr_ctx_add_sink(&h->ctx, &k);
+    h->ctx.now_us = 1700000000000000LL;
+    h->s.id = 1;
+    h->s.l4 = l4;
+    h->s.ctx = &h->ctx;
+    uint8_t c[4] = {10, 0, 0, 1}, sv[4] = {10, 0, 0, 2};
+    tr_ip_set4(&h->s.client.ip, c);
+    tr_ip_set4(&h->s.server.ip, sv);
+    h->s.client.port = 40000;
+    h->s.server.port = server_port;
+    h->s.start_us = h->s.last_us = h->ctx.now_us;
+    if (proto) {
+        h->s.dis = tr_dissector_find(proto);
+        assert_non_null(h->s.dis);
+    }
+    return h;
+}
+
+void harness_data(harness *h, int dir, const void *p, size_t n)
+{
+    h->s.packets[dir]++;
+    h->s.bytes[dir] += n;
+    tr_deliver_data(&h->s, &h->d, dir, p, n);
+}
+
+void harness_gap(harness *h, int dir, uint64_t n)
+{
+    h->s.gap_bytes[dir] += n;
+    tr_deliver_gap(&h->s, &h->d, dir, n);
+}
+
+void harness_datagram(harness *h, int dir, const void *p, size_t n)
+{
+    h->s.packets[dir]++;
+    h->s.bytes[dir] += n;
+    tr_deliver_datagram(&h->s, &h->d, dir, p, n);
+}
+
+const char *harness_close(harness *h, int reason)
+{
+    tr_deliver_close(&h->s, &h->d, reason);
+    return tr_sb_cstr(&h->out);
+}
+
+void harness_free(harness *h)
+{
+    if (h->s.state)
+        tr_deliver_close(&h->s, &h->d, TR_END_EOF);
+    tr_sb_free(&h->out);
+    free(h);
+}
+
+char *harness_script(const char *proto, uint16_t port, const harness_msg *m, int nmsg, size_t split)
+{
+    harness *h = harness_new(proto, TR_TCP, port);
+    size_t pos[2] = {0, 0};
+    for (int i = 0; i < nmsg; i++) {
+        size_t n = m[i].n ? m[i].n : strlen(m[i].p);
+        int dir = m[i].dir;
+        if (split == (size_t)-1) {
+            for (size_t k = 0; k < n; k++)
+                harness_data(h, dir, m[i].p + k, 1);
+        } else if (split > pos[dir] && split < pos[dir] + n) {
+            size_t cut = split - pos[dir];
+            harness_data(h, dir, m[i].p, cut);
+            harness_data(h, dir, m[i].p + cut, n - cut);
+        } else {
+            harness_data(h, dir, m[i].p, n);
+        }
+        pos[dir] += n;
+    }
+    char *out = strdup(harness_close(h, TR_END_FIN));
+    harness_free(h);
+    return out;
+}
+
+char *harness_script_all_splits(const char *proto, uint16_t port, const harness_msg *m, int nmsg)
+{
+    char *whole = harness_script(proto, port, m, nmsg, 0);
+    size_t total = 0;
+    for (int i = 0; i < nmsg; i++)
+        total += m[i].n ? m[i].n : strlen(m[i].p);
+    for (size_t split = 1; split < total; split++) {
+        char *cut = harness_script(proto, port, m, nmsg, split);
+        if (strcmp(whole, cut) != 0) {
+            fprintf(stderr, "split at %zu differs:\n--- whole\n%s--- split\n%s", split, whole, cut);
+            fail();
+        }
+        free(cut);
+    }
+    char *bytes = harness_script(proto, port, m, nmsg, (size_t)-1);
+    if (strcmp(whole, bytes) != 0) {
+        fprintf(stderr, "byte-at-a-time differs:\n--- whole\n%s--- bytes\n%s", whole, bytes);
+        fail();
+    }
+    free(bytes);
+    return whole;
+}
+
+int harness_count(const char *json, ...)
+{
+    int count = 0;
+    const char *line = json;
+    while (line && *line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        int all = 1;
+        va_list ap;
+        va_start(ap, json);
+        for (const char *needle; (needle = va_arg(ap, const char *));) {
+            size_t nl = strlen(needle);
+            int found = 0;
+            for (size_t i = 0; i + nl <= len && !found; i++)
+                found = memcmp(line + i, needle, nl) == 0;
+            if (!found)
+                all = 0;
+        }
+        va_end(ap);
+        count += all;
+        line = end ? end + 1 : NULL;
+    }
+    return count;
+}

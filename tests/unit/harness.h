@@ -1,0 +1,48 @@
+/* harness: drives one dissector over hand-fed bytes without capture or flow table, through the
+ * engine's real delivery code, and records the events as JSON lines for assertions. */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../core/tr_dissector.h"
+#include "../../core/tr_strbuf.h"
+#include "../../reassembly/deliver.h"
+
+typedef struct harness {
+    tr_ctx ctx;
+    tr_session s;
+    tr_deliver d;
+    tr_strbuf out; /* JSON lines of every event so far */
+} harness;
+
+/* A session of `proto` (a registered dissector name, or NULL for none) from 10.0.0.1:40000
+ * to 10.0.0.2:server_port. */
+harness *harness_new(const char *proto, uint8_t l4, uint16_t server_port);
+void harness_data(harness *h, int dir, const void *p, size_t n);
+void harness_gap(harness *h, int dir, uint64_t n);
+void harness_datagram(harness *h, int dir, const void *p, size_t n);
+/* Closes the session (dissector's on_close) and returns every event's JSON, one per line. */
+const char *harness_close(harness *h, int reason);
+void harness_free(harness *h);
+
+/* One message of a conversation script. */
+typedef struct harness_msg {
+    int dir;
+    const char *p;
+    size_t n; /* 0: strlen(p) */
+} harness_msg;
+
+/* Feeds a TCP script with every message whole (split = 0), cut in two at byte `split`
+ * of the concatenated direction stream, or one byte at a time (split = (size_t)-1). Returns a
+ * malloc'd copy of the events' JSON. */
+char *harness_script(const char *proto, uint16_t port, const harness_msg *m, int nmsg, size_t split);
+/* Runs harness_script whole, at every split offset up to max_split, and byte at a time;
+ * fails the cmocka test if any run differs from the whole run. Returns the whole run's JSON (malloc'd). */
+char *harness_script_all_splits(const char *proto, uint16_t port, const harness_msg *m, int nmsg);
+
+/* Number of lines of `json` containing every one of the NULL-terminated needles. */
+int harness_count(const char *json, ...);
+
+#endif
