@@ -232,6 +232,11 @@ static void undecided_data(tr_engine *e, flow *f, int dir, const uint8_t *p, siz
         deliver_data(e, f, dir, p, n);
         return;
     }
+    if (e->o.hold_us <= 0) {
+        decide(e, f, NULL);
+        deliver_data(e, f, dir, p, n);
+        return;
+    }
     if (!f->hold_until) {
         f->hold_until = e->ctx->now_us + e->o.hold_us;
         flow_table_undecided_add(&e->ft, f);

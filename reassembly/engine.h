@@ -26,7 +26,7 @@ typedef struct tr_engine_opts {
     size_t stream_cap;      /* out-of-order bytes per direction, default 4 MB */
     int64_t tcp_timeout_us; /* default 1 h */
     int64_t udp_timeout_us; /* default 2 min */
-    int64_t hold_us;        /* how long an unclaimed flow waits for an expectation, default 2 s */
+    int64_t hold_us;        /* how long an unclaimed flow waits for an expectation, default 2 s; 0: no wait */
     tr_decode_as decode_as[ENGINE_MAX_DECODE_AS];
     int ndecode_as;
 } tr_engine_opts;
