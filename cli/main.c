@@ -62,6 +62,18 @@ static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t capl
     pl->count++;
 }
 
+/* A live capture with no packets still ends idle sessions: time goes on without them. */
+static void idle_tick(pipeline *pl)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    int64_t now = (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+    if (now > pl->ctx.now_us) {
+        pl->ctx.now_us = now;
+        tr_engine_expire(pl->engine, now);
+    }
+}
+
 static double wall_seconds(void)
 {
     struct timespec t;
@@ -104,6 +116,8 @@ static int run_lines(pipeline *pl)
             status = 1;
             break;
         }
+        if (r == 0 && pl->src.live)
+            idle_tick(pl);
         if (o->count && pl->count >= o->count)
             break;
         if (show_progress) {

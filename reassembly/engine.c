@@ -6,7 +6,7 @@
 
 /* After both FINs or a RST the session stays open this long (idle) so late ACKs, retransmissions and
  * repeated RSTs still count toward it, as tshark's conversations count them. A new SYN ends it at once. */
-#define CLOSING_LINGER_US (30LL * 1000000)
+#define CLOSING_LINGER_US (5LL * 1000000)
 #define PROBE_BYTES 2048
 #define EXPIRE_SCAN_US 100000
 
@@ -161,7 +161,7 @@ static void hold_append(tr_engine *e, flow *f, int kind, const uint8_t *p, size_
     uint32_t len = (uint32_t)n;
     h[0] = (uint8_t)kind;
     memcpy(h + 1, &len, 4);
-    if (kind < HOLD_GAP)
+    if (kind < HOLD_GAP && p)
         memcpy(h + 5, p, n);
     f->hold_len += rec;
 }
