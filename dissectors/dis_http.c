@@ -96,10 +96,8 @@ typedef struct http_span {
     size_t n;
 } http_span;
 
-/* One direction's parser and the message it is in. */
-typedef struct http_side {
-    uint8_t phase;          /* enum http_phase */
-    uint8_t skip_line;      /* the rest of an over-long line is being dropped */
+/* What one message has told so far; zeroed when its start line arrives. */
+typedef struct http_msg {
     uint8_t last_text;      /* text slot of the previous field line (obs-fold), T_NONE when not kept */
     uint8_t has_body;       /* the message has a body (perhaps empty): body_len and body_sha256 apply */
     uint8_t lost;           /* bytes of this message were lost */
@@ -108,11 +106,18 @@ typedef struct http_side {
     uint8_t bad_field_seen; /* one anomaly per message for malformed field lines */
     int status;
     uint32_t fields;
-    uint64_t remaining;
+    uint64_t remaining;     /* bytes left in a Content-Length body or a chunk */
     uint32_t present;       /* bit per enum http_text */
-    uint16_t used;
+    uint16_t used;          /* of http_side.buf */
     struct { uint16_t off, len; } text[T_COUNT];
-    char buf[HTTP_TEXT_MAX];
+} http_msg;
+
+/* One direction's parser. */
+typedef struct http_side {
+    uint8_t phase;          /* enum http_phase */
+    uint8_t skip_line;      /* the rest of an over-long line is being dropped */
+    http_msg m;
+    char buf[HTTP_TEXT_MAX]; /* the kept text of m */
     http_body body;
 } http_side;
 
@@ -134,58 +139,51 @@ typedef struct http_state {
 
 /* ---- kept text ---- */
 
-static void text_reset(http_side *d)
-{
-    d->present = 0;
-    d->used = 0;
-    d->text_cut = 0;
-}
-
 static void text_bytes(http_side *d, int t, const void *p, size_t n)
 {
-    size_t room_cap = http_text_cap[t] - d->text[t].len;
-    size_t room_buf = HTTP_TEXT_MAX - d->used;
+    size_t room_cap = http_text_cap[t] - d->m.text[t].len;
+    size_t room_buf = HTTP_TEXT_MAX - d->m.used;
     size_t take = n < room_cap ? n : room_cap;
     take = take < room_buf ? take : room_buf;
     if (take < n)
-        d->text_cut = 1;
-    memcpy(d->buf + d->used, p, take);
-    d->used = (uint16_t)(d->used + take);
-    d->text[t].len = (uint16_t)(d->text[t].len + take);
+        d->m.text_cut = 1;
+    memcpy(d->buf + d->m.used, p, take);
+    d->m.used = (uint16_t)(d->m.used + take);
+    d->m.text[t].len = (uint16_t)(d->m.text[t].len + take);
 }
 
 /* Appends to slot t (after sep when it already holds something). A slot that is not the last one
  * written moves to the end first, so every slot stays one contiguous run. */
 static void text_append(http_side *d, int t, const char *sep, const uint8_t *p, size_t n)
 {
-    if (!(d->present & (1u << t))) {
-        d->present |= 1u << t;
-        d->text[t].off = d->used;
-        d->text[t].len = 0;
-    } else if (d->text[t].off + d->text[t].len != d->used) {
-        uint16_t len = d->text[t].len;
-        if (len > HTTP_TEXT_MAX - d->used) {
-            d->text_cut = 1;
+    if (!(d->m.present & (1u << t))) {
+        d->m.present |= 1u << t;
+        d->m.text[t].off = d->m.used;
+        d->m.text[t].len = 0;
+    } else if (d->m.text[t].off + d->m.text[t].len != d->m.used) {
+        uint16_t len = d->m.text[t].len;
+        if (len > HTTP_TEXT_MAX - d->m.used) {
+            d->m.text_cut = 1;
             return;
         }
-        memcpy(d->buf + d->used, d->buf + d->text[t].off, len);
-        d->text[t].off = d->used;
-        d->used = (uint16_t)(d->used + len);
+        memcpy(d->buf + d->m.used, d->buf + d->m.text[t].off, len);
+        d->m.text[t].off = d->m.used;
+        d->m.used = (uint16_t)(d->m.used + len);
     }
-    if (sep && d->text[t].len)
+    if (sep && d->m.text[t].len)
         text_bytes(d, t, sep, strlen(sep));
     text_bytes(d, t, p, n);
 }
 
 static int text_get(const http_side *d, int t, http_span *v)
 {
-    if (!(d->present & (1u << t))) {
+    if (!(d->m.present & (1u << t))) {
         v->p = NULL;
         v->n = 0;
         return 0;
     }
-    v->p = (const uint8_t *)d->buf + d->text[t].off;
-    v->n = d->text[t].len;
+    v->p = (const uint8_t *)d->buf + d->m.text[t].off;
+    v->n = d->m.text[t].len;
     return 1;
 }
 
@@ -193,13 +191,6 @@ static int text_is(const http_side *d, int t, const char *word)
 {
     http_span v;
     return text_get(d, t, &v) && v.n == strlen(word) && textline_starts(v.p, v.n, word);
-}
-
-static void ev_text(tr_event *e, const char *key, const http_side *d, int t)
-{
-    http_span v;
-    if (text_get(d, t, &v))
-        tr_ev_strn(e, key, v.p, v.n);
 }
 
 /* ---- the queue of requests waiting for responses ---- */
@@ -354,27 +345,42 @@ static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char
 
 static void ev_body(tr_event *e, const http_side *d, int complete, const char *hex)
 {
-    if (d->has_body) {
+    if (d->m.has_body) {
         tr_ev_int(e, "body_len", (int64_t)d->body.len);
         if (complete && hex[0])
             tr_ev_str(e, "body_sha256", hex);
     }
     tr_ev_bool(e, "complete", complete);
-    if (d->has_body)
+    if (d->m.has_body)
         tr_ev_file(e, "file", d->body.relpath);
+}
+
+/* The kept texts each event carries, in SCHEMA.md order. */
+static const struct http_event_text {
+    const char *key;
+    uint8_t text;
+} http_request_texts[] = {
+    {"method", T_METHOD}, {"uri", T_URI}, {"version", T_VERSION}, {"host", T_HOST},
+    {"user_agent", T_USER_AGENT}, {"referer", T_REFERER}, {"cookie", T_COOKIE},
+}, http_response_texts[] = {
+    {"reason", T_REASON}, {"version", T_VERSION}, {"content_type", T_CONTENT_TYPE},
+    {"content_encoding", T_CONTENT_ENCODING}, {"transfer_encoding", T_TRANSFER_ENCODING},
+    {"set_cookie", T_SET_COOKIE},
+};
+
+static void ev_texts(tr_event *e, const http_side *d, const struct http_event_text *t, size_t n)
+{
+    http_span v;
+    for (size_t i = 0; i < n; i++)
+        if (text_get(d, t[i].text, &v))
+            tr_ev_strn(e, t[i].key, v.p, v.n);
 }
 
 static void emit_request(tr_session *s, const http_side *d, int complete, const char *hex)
 {
     tr_event e;
     tr_ev_init(&e, s, "request", TR_C2S);
-    ev_text(&e, "method", d, T_METHOD);
-    ev_text(&e, "uri", d, T_URI);
-    ev_text(&e, "version", d, T_VERSION);
-    ev_text(&e, "host", d, T_HOST);
-    ev_text(&e, "user_agent", d, T_USER_AGENT);
-    ev_text(&e, "referer", d, T_REFERER);
-    ev_text(&e, "cookie", d, T_COOKIE);
+    ev_texts(&e, d, http_request_texts, sizeof http_request_texts / sizeof http_request_texts[0]);
     ev_body(&e, d, complete, hex);
     tr_emit(&e);
 }
@@ -383,15 +389,10 @@ static void emit_response(tr_session *s, http_state *st, const http_side *d, int
 {
     tr_event e;
     tr_ev_init(&e, s, "response", TR_S2C);
-    tr_ev_int(&e, "status", d->status);
-    ev_text(&e, "reason", d, T_REASON);
-    ev_text(&e, "version", d, T_VERSION);
-    ev_text(&e, "content_type", d, T_CONTENT_TYPE);
-    ev_text(&e, "content_encoding", d, T_CONTENT_ENCODING);
-    ev_text(&e, "transfer_encoding", d, T_TRANSFER_ENCODING);
-    ev_text(&e, "set_cookie", d, T_SET_COOKIE);
+    tr_ev_int(&e, "status", d->m.status);
+    ev_texts(&e, d, http_response_texts, sizeof http_response_texts / sizeof http_response_texts[0]);
     ev_body(&e, d, complete, hex);
-    const http_waiting *w = d->paired ? queue_head(st) : NULL;
+    const http_waiting *w = d->m.paired ? queue_head(st) : NULL;
     if (w) {
         tr_ev_strcopy(&e, "method", w->method, w->method_len);
         char *uri = tr_ev_alloc(&e, w->uri_len ? w->uri_len : 1);
@@ -434,16 +435,8 @@ static void emit_basic_auth(tr_session *s, const http_side *d, int t)
 
 static void message_start(http_side *d)
 {
-    text_reset(d);
-    d->skip_line = 0;
-    d->last_text = T_NONE;
-    d->has_body = 0;
-    d->lost = 0;
-    d->paired = 0;
-    d->bad_field_seen = 0;
-    d->status = 0;
-    d->fields = 0;
-    d->remaining = 0;
+    memset(&d->m, 0, sizeof d->m);
+    d->m.last_text = T_NONE;
     d->phase = PH_HEADERS;
 }
 
@@ -452,14 +445,14 @@ static void message_done(tr_session *s, http_state *st, int dir, int transfer_co
 {
     http_side *d = &st->side[dir];
     char hex[SHA256_HEX_LEN + 1] = "";
-    int complete = transfer_complete && !d->lost;
-    if (d->has_body)
+    int complete = transfer_complete && !d->m.lost;
+    if (d->m.has_body)
         complete = http_body_end(&d->body, s, dir, complete, hex);
     if (dir == TR_C2S) {
         emit_request(s, d, complete, hex);
     } else {
         emit_response(s, st, d, complete, hex);
-        if (d->paired && (d->status >= 200 || d->status == 101))
+        if (d->m.paired && (d->m.status >= 200 || d->m.status == 101))
             queue_pop(st);
     }
     d->phase = PH_START;
@@ -477,12 +470,12 @@ static void body_begin(tr_session *s, http_state *st, int dir, const char *fallb
     uri.n = 0;
     if (dir == TR_C2S) {
         text_get(d, T_URI, &uri);
-    } else if (d->paired && queue_head(st)) {
+    } else if (d->m.paired && queue_head(st)) {
         uri.n = waiting_uri(st, queue_head(st), uri_buf, sizeof uri_buf);
         uri.p = (const uint8_t *)uri_buf;
     }
     name_from_uri(uri.p, uri.n, fallback_name, name, sizeof name);
-    d->has_body = 1;
+    d->m.has_body = 1;
     http_body_begin(&d->body, s, dir, coding, name);
 }
 
@@ -530,7 +523,7 @@ enum framing { FRAME_NONE, FRAME_LENGTH, FRAME_CHUNKED, FRAME_CLOSE };
 /* Which framing the fields declare; `fallback` when none does. */
 static int message_framing(tr_session *s, http_side *d, int dir, int fallback, int64_t *len)
 {
-    int has_te = (d->present >> T_TRANSFER_ENCODING) & 1, has_cl = (d->present >> T_CONTENT_LENGTH) & 1;
+    int has_te = (d->m.present >> T_TRANSFER_ENCODING) & 1, has_cl = (d->m.present >> T_CONTENT_LENGTH) & 1;
     if (has_te) {
         if (has_cl)
             tr_anomaly(s->ctx, s, dir, "http_te_and_content_length",
@@ -564,7 +557,7 @@ static void body_phase(tr_session *s, http_state *st, int dir, int framing, int6
     } else if (framing == FRAME_CLOSE) {
         d->phase = PH_BODY_CLOSE;
     } else {
-        d->remaining = (uint64_t)len;
+        d->m.remaining = (uint64_t)len;
         d->phase = PH_BODY_LEN;
         if (!len)
             message_done(s, st, dir, 1);
@@ -589,15 +582,15 @@ static void request_headers_done(tr_session *s, http_state *st)
 static void response_headers_done(tr_session *s, http_state *st)
 {
     http_side *d = &st->side[TR_S2C];
-    http_waiting *w = d->paired ? queue_head(st) : NULL;
-    if (d->status >= 100 && d->status < 200) {
+    http_waiting *w = d->m.paired ? queue_head(st) : NULL;
+    if (d->m.status >= 100 && d->m.status < 200) {
         message_done(s, st, TR_S2C, 1); /* interim (100 Continue, 103): the final response follows */
-        if (d->status == 101)
+        if (d->m.status == 101)
             tr_decode_end(s, TR_S2C, "upgrade");
         return;
     }
     if (waiting_is(w, "CONNECT")) {
-        if (d->status >= 200 && d->status < 300) {
+        if (d->m.status >= 200 && d->m.status < 300) {
             message_done(s, st, TR_S2C, 1);
             tr_decode_end(s, TR_S2C, "connect");
             return;
@@ -605,7 +598,7 @@ static void response_headers_done(tr_session *s, http_state *st)
         if (st->side[TR_C2S].phase == PH_WAIT) /* refused: the client speaks HTTP again */
             st->side[TR_C2S].phase = PH_START;
     }
-    if (waiting_is(w, "HEAD") || d->status == 204 || d->status == 304) {
+    if (waiting_is(w, "HEAD") || d->m.status == 204 || d->m.status == 304) {
         message_done(s, st, TR_S2C, 1);
         return;
     }
@@ -633,11 +626,11 @@ static int start_line(tr_session *s, http_state *st, int dir, const uint8_t *p, 
         if (!parse_status_line(p, n, &a, &status, &b))
             return 0;
         message_start(d);
-        d->status = status;
+        d->m.status = status;
         text_append(d, T_VERSION, NULL, a.p, a.n);
         text_append(d, T_REASON, NULL, b.p, b.n);
-        d->paired = st->q_count > 0;
-        if (!d->paired && !s->midstream)
+        d->m.paired = st->q_count > 0;
+        if (!d->m.paired && !s->midstream)
             tr_anomaly(s->ctx, s, dir, "http_response_without_request", "status %d with no request waiting",
                        status);
     }
@@ -650,12 +643,12 @@ static void field_line(tr_session *s, http_side *d, int dir, const uint8_t *p, s
         size_t a = 0;
         while (a < n && (p[a] == ' ' || p[a] == '\t'))
             a++;
-        if (d->last_text != T_NONE && a < n)
-            text_append(d, d->last_text, " ", p + a, n - a);
+        if (d->m.last_text != T_NONE && a < n)
+            text_append(d, d->m.last_text, " ", p + a, n - a);
         return;
     }
-    d->last_text = T_NONE;
-    if (++d->fields == HTTP_FIELDS_MAX + 1)
+    d->m.last_text = T_NONE;
+    if (++d->m.fields == HTTP_FIELDS_MAX + 1)
         tr_anomaly(s->ctx, s, dir, "http_too_many_fields", "more than %d field lines in one message",
                    HTTP_FIELDS_MAX);
     size_t colon = 0;
@@ -665,9 +658,9 @@ static void field_line(tr_session *s, http_side *d, int dir, const uint8_t *p, s
     while (name_len < colon && is_tchar(p[name_len]))
         name_len++;
     if (colon == n || colon == 0 || name_len != colon) { /* no whitespace before the colon (RFC 9112 5.1) */
-        if (!d->bad_field_seen)
+        if (!d->m.bad_field_seen)
             tr_anomaly(s->ctx, s, dir, "http_bad_field", "a field line without a valid name and colon");
-        d->bad_field_seen = 1;
+        d->m.bad_field_seen = 1;
         return;
     }
     size_t a = colon + 1, b = n;
@@ -679,10 +672,10 @@ static void field_line(tr_session *s, http_side *d, int dir, const uint8_t *p, s
         const struct http_field_kind *f = &http_field_kinds[k];
         if (strlen(f->name) != colon || !textline_starts(p, colon, f->name))
             continue;
-        if ((d->present & (1u << f->text)) && !f->join)
+        if ((d->m.present & (1u << f->text)) && !f->join)
             return; /* first one kept */
         text_append(d, f->text, f->join, p + a, b - a);
-        d->last_text = f->text;
+        d->m.last_text = f->text;
         return;
     }
 }
@@ -738,7 +731,7 @@ static void line(tr_session *s, http_state *st, int dir, const uint8_t *p, size_
             field_line(s, d, dir, p, n);
             return;
         }
-        if (d->text_cut)
+        if (d->m.text_cut)
             tr_anomaly(s->ctx, s, dir, "http_field_truncated", "a kept field was longer than trawl keeps");
         if (dir == TR_C2S)
             request_headers_done(s, st);
@@ -752,7 +745,7 @@ static void line(tr_session *s, http_state *st, int dir, const uint8_t *p, size_
         } else if (size == 0) {
             d->phase = PH_TRAILERS;
         } else {
-            d->remaining = (uint64_t)size;
+            d->m.remaining = (uint64_t)size;
             d->phase = PH_CHUNK_DATA;
         }
         return;
@@ -766,7 +759,7 @@ static void line(tr_session *s, http_state *st, int dir, const uint8_t *p, size_
     case PH_TRAILERS:
         if (n == 0)
             message_done(s, st, dir, 1);
-        else if (++d->fields == HTTP_FIELDS_MAX + 1)
+        else if (++d->m.fields == HTTP_FIELDS_MAX + 1)
             tr_anomaly(s->ctx, s, dir, "http_too_many_fields", "more than %d trailer lines", HTTP_FIELDS_MAX);
         return;
     default:
@@ -785,7 +778,7 @@ static void line_too_long(tr_session *s, http_state *st, int dir)
     if (d->phase == PH_START)
         d->phase = PH_RESYNC;
     else if (d->phase == PH_HEADERS)
-        d->last_text = T_NONE; /* that field is lost; the message goes on */
+        d->m.last_text = T_NONE; /* that field is lost; the message goes on */
     else if (d->phase == PH_CHUNK_SIZE || d->phase == PH_CHUNK_END)
         bad_chunk(s, st, dir, "over-long chunk line");
 }
@@ -797,10 +790,10 @@ static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p
     switch (d->phase) {
     case PH_BODY_LEN:
     case PH_CHUNK_DATA: {
-        size_t take = d->remaining < n ? (size_t)d->remaining : n;
+        size_t take = d->m.remaining < n ? (size_t)d->m.remaining : n;
         http_body_feed(&d->body, s, dir, p, take);
-        d->remaining -= take;
-        if (!d->remaining) {
+        d->m.remaining -= take;
+        if (!d->m.remaining) {
             if (d->phase == PH_BODY_LEN)
                 message_done(s, st, dir, 1);
             else
@@ -889,14 +882,14 @@ static void http_gap(tr_session *s, int dir, uint64_t n)
     switch (d->phase) {
     case PH_BODY_LEN:
     case PH_CHUNK_DATA:
-        d->lost = 1;
+        d->m.lost = 1;
         http_body_lost(&d->body);
-        if (n < d->remaining) { /* the hole is inside the body: its end is still where it was */
-            d->remaining -= n;
+        if (n < d->m.remaining) { /* the hole is inside the body: its end is still where it was */
+            d->m.remaining -= n;
             return;
         }
-        if (n == d->remaining) {
-            d->remaining = 0;
+        if (n == d->m.remaining) {
+            d->m.remaining = 0;
             if (d->phase == PH_BODY_LEN)
                 message_done(s, st, dir, 0);
             else
@@ -907,7 +900,7 @@ static void http_gap(tr_session *s, int dir, uint64_t n)
         d->phase = PH_RESYNC;
         return;
     case PH_BODY_CLOSE:
-        d->lost = 1;
+        d->m.lost = 1;
         http_body_lost(&d->body);
         return;
     case PH_HEADERS:

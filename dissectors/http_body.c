@@ -1,5 +1,6 @@
 #include "http_body.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,17 +44,10 @@ void http_body_begin(http_body *b, tr_session *s, int dir, int coding, const cha
 {
     (void)s;
     (void)dir;
-    b->len = 0;
+    memset(b, 0, offsetof(http_body, z));
     b->file = FILE_NOT_YET;
     b->coding = (uint8_t)coding;
     b->active = 1;
-    b->broken = 0;
-    b->capped = 0;
-    b->z_ended = 0;
-    b->z_trailing = 0;
-    b->z_started = 0;
-    b->head_len = 0;
-    b->relpath[0] = '\0';
     snprintf(b->name, sizeof b->name, "%s", name ? name : "");
     if (sha256_begin(&b->hash) != 0)
         b->broken = 1;

@@ -20,22 +20,24 @@ enum http_coding { HTTP_CODING_IDENTITY = 0, HTTP_CODING_GZIP, HTTP_CODING_DEFLA
 #define HTTP_BODY_DECODED_MAX (1ull << 32) /* decoded bytes past this are a bomb, not a web object */
 
 typedef struct http_body {
-    z_stream z;
-    sha256 hash;
+    /* the object being decoded: everything up to `z` is zeroed when one begins */
     uint64_t len;          /* decoded bytes so far */
     int file;              /* exporter handle, -1 when none */
-    uint8_t z_ready;       /* inflateInit2 has run: z holds zlib's memory until http_body_release */
     uint8_t coding;        /* enum http_coding of the running object */
     uint8_t active;        /* an object is being decoded */
     uint8_t broken;        /* bytes lost or undecodable: no hash, complete=false */
+    uint8_t capped;        /* HTTP_BODY_DECODED_MAX reached: nothing more is decoded */
+    uint8_t z_started;     /* some compressed input went in */
     uint8_t z_ended;       /* the compressed stream (or gzip member) ended */
     uint8_t z_trailing;    /* bytes after the stream that are not another gzip member: ignored */
-    uint8_t z_started;     /* some compressed input went in */
-    uint8_t capped;        /* HTTP_BODY_DECODED_MAX reached: nothing more is decoded */
     uint8_t head_len;      /* deflate: bytes held to tell zlib-wrapped from raw deflate */
     uint8_t head[2];
     char name[HTTP_BODY_NAME_MAX];
     char relpath[256];     /* where the exporter put the object, "" when not extracted */
+    /* kept from object to object, so zlib and OpenSSL allocate once per direction */
+    z_stream z;
+    sha256 hash;
+    uint8_t z_ready;       /* inflateInit2 has run: z holds zlib's memory until http_body_release */
 } http_body;
 
 /* Maps a Content-Encoding value to a coding; *unsupported is set for a coding trawl cannot undo

@@ -204,6 +204,42 @@ static void test_deflate(void **state)
     check_compressed(-15, "deflate", 1);
 }
 
+/* Two gzip members in one body are one object (RFC 1952 2.2); bytes after a deflate stream are ignored. */
+static void test_gzip_members_and_trailing(void **state)
+{
+    (void)state;
+    uint8_t plain[1200], packed[4096];
+    plaintext(plain, sizeof plain);
+    size_t a = compress_with(plain, 700, packed, sizeof packed, 31);
+    size_t b = compress_with(plain + 700, 500, packed + a, sizeof packed - a, 31);
+    size_t c = compress_with(plain, 300, packed + a + b, sizeof packed - a - b, 15);
+    memcpy(packed + a + b + c, "tail", 4);
+    static char resp[8192];
+    int h1 = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", a + b);
+    memcpy(resp + h1, packed, a + b);
+    size_t total = (size_t)h1 + a + b;
+    total += (size_t)snprintf(resp + total, sizeof resp - total,
+                              "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %zu\r\n\r\n", c + 4);
+    memcpy(resp + total, packed + a + b, c + 4);
+    total += c + 4;
+    harness_msg m[] = {
+        {C2S, "GET /two HTTP/1.1\r\n\r\nGET /tail HTTP/1.1\r\n\r\n", 0},
+        {S2C, resp, total},
+    };
+    char *json = harness_script_all_splits("http", 80, m, 2);
+    char hex[65], hex2[65];
+    sha256_expected(plain, 1200, hex);
+    sha256_expected(plain, 300, hex2);
+    assert_int_equal(harness_count(json, needle("uri", "/two"), "\"body_len\":1200", needle("body_sha256", hex),
+                                   "\"complete\":true", NULL),
+                     1);
+    assert_int_equal(harness_count(json, needle("uri", "/tail"), "\"body_len\":300", needle("body_sha256", hex2),
+                                   "\"complete\":true", NULL),
+                     1);
+    assert_int_equal(harness_count(json, "anomaly", NULL), 0);
+    free(json);
+}
+
 static void test_corrupt_gzip(void **state)
 {
     (void)state;
@@ -213,6 +249,24 @@ static void test_corrupt_gzip(void **state)
     };
     char *json = harness_script_all_splits("http", 80, m, 2);
     assert_int_equal(harness_count(json, "\"anomaly\":\"http_decompress_error\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"complete\":false", NULL), 1);
+    assert_int_equal(harness_count(json, "body_sha256", NULL), 0);
+    free(json);
+
+    /* the body ends before the gzip stream does */
+    uint8_t plain[2000], packed[4096];
+    plaintext(plain, sizeof plain);
+    size_t plen = compress_with(plain, sizeof plain, packed, sizeof packed, 31);
+    static char resp[8192];
+    int h = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
+                     plen / 2);
+    memcpy(resp + h, packed, plen / 2);
+    harness_msg t[] = {
+        {C2S, "GET /half HTTP/1.1\r\n\r\n", 0},
+        {S2C, resp, (size_t)h + plen / 2},
+    };
+    json = harness_script_all_splits("http", 80, t, 2);
+    assert_int_equal(harness_count(json, "\"anomaly\":\"http_decompress_truncated\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"complete\":false", NULL), 1);
     assert_int_equal(harness_count(json, "body_sha256", NULL), 0);
     free(json);
@@ -638,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_deflate),
+        cmocka_unit_test(test_gzip_members_and_trailing),
         cmocka_unit_test(test_corrupt_gzip),
         cmocka_unit_test(test_no_body),
         cmocka_unit_test(test_100_continue),
