@@ -133,6 +133,7 @@ typedef struct http_state {
     http_side side[2];
     http_waiting queue[HTTP_QUEUE_MAX];
     uint32_t q_head, q_count;
+    uint32_t unparsed;      /* bad request lines the server may answer (with 400) though none was queued */
     uint32_t ring_next, ring_used;
     char ring[HTTP_URI_RING];
 } http_state;
@@ -630,7 +631,9 @@ static int start_line(tr_session *s, http_state *st, int dir, const uint8_t *p, 
         text_append(d, T_VERSION, NULL, a.p, a.n);
         text_append(d, T_REASON, NULL, b.p, b.n);
         d->m.paired = st->q_count > 0;
-        if (!d->m.paired && !s->midstream)
+        if (!d->m.paired && st->unparsed)
+            st->unparsed--; /* the answer to a request line trawl could not read */
+        else if (!d->m.paired && !s->midstream)
             tr_anomaly(s->ctx, s, dir, "http_response_without_request", "status %d with no request waiting",
                        status);
     }
@@ -721,9 +724,12 @@ static void line(tr_session *s, http_state *st, int dir, const uint8_t *p, size_
             return;
         if (start_line(s, st, dir, p, n))
             return;
-        if (d->phase == PH_START)
+        if (d->phase == PH_START) {
             tr_anomaly(s->ctx, s, dir, dir == TR_C2S ? "http_bad_request_line" : "http_bad_status_line",
                        "not an HTTP/1.x %s line; skipping to the next one", dir == TR_C2S ? "request" : "status");
+            if (dir == TR_C2S && st->unparsed < HTTP_QUEUE_MAX)
+                st->unparsed++;
+        }
         d->phase = PH_RESYNC;
         return;
     case PH_HEADERS:

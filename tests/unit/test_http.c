@@ -531,6 +531,16 @@ static void test_garbage(void **state)
     assert_int_equal(harness_count(json, "\"anomaly\":\"http_bad_status_line\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"anomaly\":\"http_bad_chunk\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"type\":\"request\"", needle("uri", "/"), NULL), 1);
+    /* the first 200 answers GET /, the second may answer the unreadable request: neither is unexpected */
+    assert_int_equal(harness_count(json, "http_response_without_request", NULL), 0);
+    free(json);
+
+    harness_msg twice[] = {
+        {C2S, "GET / HTTP/1.1\r\n\r\n", 0},
+        {S2C, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0},
+    };
+    json = harness_script_all_splits("http", 80, twice, 2);
+    assert_int_equal(harness_count(json, "\"anomaly\":\"http_response_without_request\"", NULL), 1);
     free(json);
 }
 
