@@ -1,0 +1,955 @@
+/* dis_http: HTTP/1.0 and HTTP/1.1 over TCP — RFC 9110 (semantics), RFC 9112 (message syntax, framing,
+ * chunked coding), RFC 7617 (Basic authentication). Requests and responses are paired in order
+ * (keep-alive, pipelining); bodies are de-chunked, content-decoded, hashed and extracted as they stream.
+ *
+ * Wire layout (RFC 9112 2.1); lines end in CRLF (a bare LF is accepted, as servers do):
+ *
+ *   request-line  = method SP request-target SP HTTP-version        GET /index.html HTTP/1.1
+ *   status-line   = HTTP-version SP status-code SP [reason-phrase]   HTTP/1.1 200 OK
+ *   field-line    = field-name ":" OWS field-value OWS              Host: example.org
+ *                   (obs-fold: a line starting with SP or HT continues the previous field)
+ *   empty line
+ *   message-body, framed as RFC 9112 6.3 says, first rule that applies:
+ *     none          responses to HEAD, 1xx, 204, 304, 2xx to CONNECT; requests without a framing field
+ *     chunked       Transfer-Encoding ending in "chunked":
+ *                     chunk-size(hex) [; ext] CRLF  data CRLF  ...  0 CRLF  *(trailer-field CRLF)  CRLF
+ *     identity      Content-Length: N
+ *     until close   any other response
+ *
+ * A 101 response or a 2xx to CONNECT hands the connection to another protocol: decoding ends there.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/tr_dissector.h"
+#include "base64.h"
+#include "http_body.h"
+#include "textline.h"
+
+#define HTTP_LINE_MAX 8192      /* longest start or field line (Apache's limit is 8190) */
+#define HTTP_TEXT_MAX 8192      /* per direction: the kept fields of the message being parsed */
+#define HTTP_FIELDS_MAX 500     /* field lines per message before an anomaly */
+#define HTTP_QUEUE_MAX 64       /* requests waiting for their response (pipelining) */
+#define HTTP_URI_RING 8192      /* the waiting requests' URIs, allocated first-in first-out */
+#define HTTP_METHOD_KEEP 16
+#define HTTP_CHUNK_DIGITS_MAX 15 /* hex digits of a chunk size: up to 2^60 */
+
+enum http_phase {
+    PH_START = 0,  /* a start line is next (empty lines between messages are skipped) */
+    PH_HEADERS,
+    PH_BODY_LEN,   /* `remaining` bytes of a Content-Length body */
+    PH_CHUNK_SIZE,
+    PH_CHUNK_DATA, /* `remaining` bytes of one chunk */
+    PH_CHUNK_END,  /* the CRLF after chunk data */
+    PH_TRAILERS,
+    PH_BODY_CLOSE, /* everything until the connection closes */
+    PH_RESYNC,     /* after lost or bad bytes: lines are skipped until one is a start line */
+    PH_WAIT,       /* the client sent CONNECT: its bytes wait for the answer (tunnel or not) */
+};
+
+/* The parts of a message kept until its event: start-line parts and the fields SCHEMA.md names. */
+enum http_text {
+    T_METHOD, T_URI, T_VERSION, T_REASON,
+    T_HOST, T_USER_AGENT, T_REFERER, T_COOKIE, T_AUTHORIZATION, T_PROXY_AUTHORIZATION,
+    T_CONTENT_LENGTH, T_TRANSFER_ENCODING, T_CONTENT_ENCODING, T_CONTENT_TYPE, T_SET_COOKIE,
+    T_COUNT,
+    T_NONE = 0xff
+};
+
+static const uint16_t http_text_cap[T_COUNT] = {
+    [T_METHOD] = 32, [T_URI] = 4096, [T_VERSION] = 16, [T_REASON] = 256,
+    [T_HOST] = 256, [T_USER_AGENT] = 512, [T_REFERER] = 2048, [T_COOKIE] = 2048,
+    [T_AUTHORIZATION] = 1024, [T_PROXY_AUTHORIZATION] = 1024,
+    [T_CONTENT_LENGTH] = 128, [T_TRANSFER_ENCODING] = 128, [T_CONTENT_ENCODING] = 128,
+    [T_CONTENT_TYPE] = 256, [T_SET_COOKIE] = 2048,
+};
+
+/* Fields kept, by name (case-insensitive). A repeated field is joined with `join`, or the first one
+ * kept when join is NULL. Set-Cookie values are joined with "\n": a cookie's Expires date holds a
+ * comma, so a comma could not separate them, and a field value never holds a line end. */
+static const struct http_field_kind {
+    const char *name;
+    uint8_t text;
+    const char *join;
+} http_field_kinds[] = {
+    {"host", T_HOST, NULL},
+    {"user-agent", T_USER_AGENT, NULL},
+    {"referer", T_REFERER, NULL},
+    {"cookie", T_COOKIE, "; "},
+    {"authorization", T_AUTHORIZATION, NULL},
+    {"proxy-authorization", T_PROXY_AUTHORIZATION, NULL},
+    {"content-length", T_CONTENT_LENGTH, ","},
+    {"transfer-encoding", T_TRANSFER_ENCODING, ", "},
+    {"content-encoding", T_CONTENT_ENCODING, ", "},
+    {"content-type", T_CONTENT_TYPE, NULL},
+    {"set-cookie", T_SET_COOKIE, "\n"},
+};
+
+/* Methods the probe recognises before a whole request line has arrived. */
+static const char *const http_methods[] = {
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH",
+};
+
+typedef struct http_span {
+    const uint8_t *p;
+    size_t n;
+} http_span;
+
+/* What one message has told so far; zeroed when its start line arrives. */
+typedef struct http_msg {
+    uint8_t last_text;      /* text slot of the previous field line (obs-fold), T_NONE when not kept */
+    uint8_t has_body;       /* the message has a body (perhaps empty): body_len and body_sha256 apply */
+    uint8_t lost;           /* bytes of this message were lost */
+    uint8_t paired;         /* response: it answers the request at the head of the queue */
+    uint8_t text_cut;       /* a kept field was longer than its cap */
+    uint8_t bad_field_seen; /* one anomaly per message for malformed field lines */
+    int status;
+    uint32_t fields;
+    uint64_t remaining;     /* bytes left in a Content-Length body or a chunk */
+    uint32_t present;       /* bit per enum http_text */
+    uint16_t used;          /* of http_side.buf */
+    struct { uint16_t off, len; } text[T_COUNT];
+} http_msg;
+
+/* One direction's parser. */
+typedef struct http_side {
+    uint8_t phase;          /* enum http_phase */
+    uint8_t skip_line;      /* the rest of an over-long line is being dropped */
+    http_msg m;
+    char buf[HTTP_TEXT_MAX]; /* the kept text of m */
+    http_body body;
+} http_side;
+
+/* A request waiting for its response: what the response needs of it. */
+typedef struct http_waiting {
+    char method[HTTP_METHOD_KEEP];
+    uint8_t method_len;
+    uint16_t uri_len;
+    uint32_t uri_off;       /* in the ring */
+} http_waiting;
+
+typedef struct http_state {
+    http_side side[2];
+    http_waiting queue[HTTP_QUEUE_MAX];
+    uint32_t q_head, q_count;
+    uint32_t unparsed;      /* bad request lines the server may answer (with 400) though none was queued */
+    uint32_t ring_next, ring_used;
+    char ring[HTTP_URI_RING];
+} http_state;
+
+/* ---- kept text ---- */
+
+static void text_bytes(http_side *d, int t, const void *p, size_t n)
+{
+    size_t room_cap = http_text_cap[t] - d->m.text[t].len;
+    size_t room_buf = HTTP_TEXT_MAX - d->m.used;
+    size_t take = n < room_cap ? n : room_cap;
+    take = take < room_buf ? take : room_buf;
+    if (take < n)
+        d->m.text_cut = 1;
+    memcpy(d->buf + d->m.used, p, take);
+    d->m.used = (uint16_t)(d->m.used + take);
+    d->m.text[t].len = (uint16_t)(d->m.text[t].len + take);
+}
+
+/* Appends to slot t (after sep when it already holds something). A slot that is not the last one
+ * written moves to the end first, so every slot stays one contiguous run. */
+static void text_append(http_side *d, int t, const char *sep, const uint8_t *p, size_t n)
+{
+    if (!(d->m.present & (1u << t))) {
+        d->m.present |= 1u << t;
+        d->m.text[t].off = d->m.used;
+        d->m.text[t].len = 0;
+    } else if (d->m.text[t].off + d->m.text[t].len != d->m.used) {
+        uint16_t len = d->m.text[t].len;
+        if (len > HTTP_TEXT_MAX - d->m.used) {
+            d->m.text_cut = 1;
+            return;
+        }
+        memcpy(d->buf + d->m.used, d->buf + d->m.text[t].off, len);
+        d->m.text[t].off = d->m.used;
+        d->m.used = (uint16_t)(d->m.used + len);
+    }
+    if (sep && d->m.text[t].len)
+        text_bytes(d, t, sep, strlen(sep));
+    text_bytes(d, t, p, n);
+}
+
+static int text_get(const http_side *d, int t, http_span *v)
+{
+    if (!(d->m.present & (1u << t))) {
+        v->p = NULL;
+        v->n = 0;
+        return 0;
+    }
+    v->p = (const uint8_t *)d->buf + d->m.text[t].off;
+    v->n = d->m.text[t].len;
+    return 1;
+}
+
+static int text_is(const http_side *d, int t, const char *word)
+{
+    http_span v;
+    return text_get(d, t, &v) && v.n == strlen(word) && textline_starts(v.p, v.n, word);
+}
+
+/* ---- the queue of requests waiting for responses ---- */
+
+static http_waiting *queue_head(http_state *st) { return st->q_count ? &st->queue[st->q_head] : NULL; }
+
+static void queue_push(tr_session *s, http_state *st, const http_side *d)
+{
+    if (st->q_count == HTTP_QUEUE_MAX) {
+        tr_anomaly(s->ctx, s, TR_C2S, "http_too_many_pending",
+                   "more than %d requests wait for responses; this one will not be paired", HTTP_QUEUE_MAX);
+        return;
+    }
+    http_waiting *w = &st->queue[(st->q_head + st->q_count) % HTTP_QUEUE_MAX];
+    st->q_count++;
+    http_span m, u;
+    text_get(d, T_METHOD, &m);
+    text_get(d, T_URI, &u);
+    w->method_len = (uint8_t)(m.n < HTTP_METHOD_KEEP ? m.n : HTTP_METHOD_KEEP);
+    memcpy(w->method, m.p, w->method_len);
+    size_t room = HTTP_URI_RING - st->ring_used;
+    w->uri_len = (uint16_t)(u.n < room ? u.n : room);
+    w->uri_off = st->ring_next;
+    for (size_t i = 0; i < w->uri_len; i++)
+        st->ring[(st->ring_next + i) % HTTP_URI_RING] = (char)u.p[i];
+    st->ring_next = (st->ring_next + w->uri_len) % HTTP_URI_RING;
+    st->ring_used += w->uri_len;
+}
+
+static void queue_pop(http_state *st)
+{
+    if (!st->q_count)
+        return;
+    st->ring_used -= st->queue[st->q_head].uri_len; /* entries leave in the order they took ring space */
+    st->q_head = (st->q_head + 1) % HTTP_QUEUE_MAX;
+    st->q_count--;
+}
+
+/* The waiting request's URI, copied out of the ring (which may wrap) into `out`. */
+static size_t waiting_uri(const http_state *st, const http_waiting *w, char *out, size_t cap)
+{
+    size_t n = w->uri_len < cap ? w->uri_len : cap;
+    for (size_t i = 0; i < n; i++)
+        out[i] = st->ring[(w->uri_off + i) % HTTP_URI_RING];
+    return n;
+}
+
+static int waiting_is(const http_waiting *w, const char *method)
+{
+    return w && w->method_len == strlen(method) && memcmp(w->method, method, w->method_len) == 0;
+}
+
+/* ---- start lines ---- */
+
+static int is_tchar(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+
+static int hex_value(uint8_t c)
+{
+    if (is_digit(c))
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "HTTP/d.d" */
+static int version_ok(const uint8_t *p, size_t n)
+{
+    return n == 8 && memcmp(p, "HTTP/", 5) == 0 && is_digit(p[5]) && p[6] == '.' && is_digit(p[7]);
+}
+
+/* method SP target SP version; the version is taken after the last space so that a target with
+ * a stray space in it (broken clients) still parses. */
+static int parse_request_line(const uint8_t *p, size_t n, http_span *method, http_span *uri, http_span *version)
+{
+    size_t m = 0;
+    while (m < n && is_tchar(p[m]))
+        m++;
+    if (m == 0 || m > 32 || m >= n || p[m] != ' ')
+        return 0;
+    size_t last = n;
+    while (last > m && p[last - 1] != ' ')
+        last--;
+    size_t vlen = n - last;
+    if (last <= m + 1 || !version_ok(p + last, vlen))
+        return 0;
+    size_t u = m, uend = last;
+    while (u < uend && p[u] == ' ')
+        u++;
+    while (uend > u && p[uend - 1] == ' ')
+        uend--;
+    if (uend == u)
+        return 0;
+    *method = (http_span){p, m};
+    *uri = (http_span){p + u, uend - u};
+    *version = (http_span){p + last, vlen};
+    return 1;
+}
+
+/* version SP 3DIGIT [SP reason] */
+static int parse_status_line(const uint8_t *p, size_t n, http_span *version, int *status, http_span *reason)
+{
+    if (n < 12 || !version_ok(p, 8) || p[8] != ' ' || !is_digit(p[9]) || !is_digit(p[10]) || !is_digit(p[11]))
+        return 0;
+    if (n > 12 && p[12] != ' ')
+        return 0;
+    *version = (http_span){p, 8};
+    *status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+    *reason = n > 13 ? (http_span){p + 13, n - 13} : (http_span){p + n, 0};
+    return 1;
+}
+
+/* ---- events ---- */
+
+/* The object's file name: the last segment of the URI path, %-decoded; `fallback` when empty. */
+static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char *out, size_t cap)
+{
+    size_t start = 0, end = 0;
+    while (end < n && u[end] != '?' && u[end] != '#')
+        end++;
+    for (size_t i = 0; i + 2 < end; i++) /* absolute form (proxies): skip scheme and authority */
+        if (u[i] == ':' && u[i + 1] == '/' && u[i + 2] == '/') {
+            start = i + 3;
+            while (start < end && u[start] != '/')
+                start++;
+            break;
+        }
+    for (size_t i = start; i < end; i++)
+        if (u[i] == '/')
+            start = i + 1;
+    size_t k = 0;
+    for (size_t i = start; i < end && k + 1 < cap; i++) {
+        uint8_t c = u[i];
+        if (c == '%' && i + 2 < end && hex_value(u[i + 1]) >= 0 && hex_value(u[i + 2]) >= 0) {
+            c = (uint8_t)(hex_value(u[i + 1]) * 16 + hex_value(u[i + 2]));
+            i += 2;
+        }
+        out[k++] = (char)c;
+    }
+    out[k] = '\0';
+    if (k == 0 || (k == 1 && out[0] == '.') || (k == 2 && out[0] == '.' && out[1] == '.'))
+        snprintf(out, cap, "%s", fallback);
+}
+
+static void ev_body(tr_event *e, const http_side *d, int complete, const char *hex)
+{
+    if (d->m.has_body) {
+        tr_ev_int(e, "body_len", (int64_t)d->body.len);
+        if (complete && hex[0])
+            tr_ev_str(e, "body_sha256", hex);
+    }
+    tr_ev_bool(e, "complete", complete);
+    if (d->m.has_body)
+        tr_ev_file(e, "file", d->body.relpath);
+}
+
+/* The kept texts each event carries, in SCHEMA.md order. */
+static const struct http_event_text {
+    const char *key;
+    uint8_t text;
+} http_request_texts[] = {
+    {"method", T_METHOD}, {"uri", T_URI}, {"version", T_VERSION}, {"host", T_HOST},
+    {"user_agent", T_USER_AGENT}, {"referer", T_REFERER}, {"cookie", T_COOKIE},
+}, http_response_texts[] = {
+    {"reason", T_REASON}, {"version", T_VERSION}, {"content_type", T_CONTENT_TYPE},
+    {"content_encoding", T_CONTENT_ENCODING}, {"transfer_encoding", T_TRANSFER_ENCODING},
+    {"set_cookie", T_SET_COOKIE},
+};
+
+static void ev_texts(tr_event *e, const http_side *d, const struct http_event_text *t, size_t n)
+{
+    http_span v;
+    for (size_t i = 0; i < n; i++)
+        if (text_get(d, t[i].text, &v))
+            tr_ev_strn(e, t[i].key, v.p, v.n);
+}
+
+static void emit_request(tr_session *s, const http_side *d, int complete, const char *hex)
+{
+    tr_event e;
+    tr_ev_init(&e, s, "request", TR_C2S);
+    ev_texts(&e, d, http_request_texts, sizeof http_request_texts / sizeof http_request_texts[0]);
+    ev_body(&e, d, complete, hex);
+    tr_emit(&e);
+}
+
+static void emit_response(tr_session *s, http_state *st, const http_side *d, int complete, const char *hex)
+{
+    tr_event e;
+    tr_ev_init(&e, s, "response", TR_S2C);
+    tr_ev_int(&e, "status", d->m.status);
+    ev_texts(&e, d, http_response_texts, sizeof http_response_texts / sizeof http_response_texts[0]);
+    ev_body(&e, d, complete, hex);
+    const http_waiting *w = d->m.paired ? queue_head(st) : NULL;
+    if (w) {
+        tr_ev_strcopy(&e, "method", w->method, w->method_len);
+        char *uri = tr_ev_alloc(&e, w->uri_len ? w->uri_len : 1);
+        if (uri)
+            tr_ev_strn(&e, "uri", uri, waiting_uri(st, w, uri, w->uri_len));
+    }
+    tr_emit(&e);
+}
+
+/* Authorization / Proxy-Authorization: Basic base64(user ":" password) (RFC 7617 2). */
+static void emit_basic_auth(tr_session *s, const http_side *d, int t)
+{
+    http_span v;
+    if (!text_get(d, t, &v))
+        return;
+    size_t scheme_len, cred_len;
+    const uint8_t *cred;
+    textline_word(v.p, v.n, &scheme_len, &cred, &cred_len);
+    if (scheme_len != 5 || !textline_starts(v.p, scheme_len, "basic"))
+        return;
+    uint8_t plain[768];
+    long n = base64_decode(cred, cred_len, plain, sizeof plain);
+    if (n < 0) {
+        tr_anomaly(s->ctx, s, TR_C2S, "http_bad_basic_auth", "Basic credentials are not base64");
+        return;
+    }
+    size_t colon = 0;
+    while (colon < (size_t)n && plain[colon] != ':')
+        colon++;
+    tr_event e;
+    tr_ev_init(&e, s, "auth", TR_C2S);
+    tr_ev_str(&e, "scheme", "Basic");
+    tr_ev_strcopy(&e, "user", plain, colon);
+    if (colon < (size_t)n)
+        tr_ev_strcopy(&e, "password", plain + colon + 1, (size_t)n - colon - 1);
+    tr_emit(&e);
+}
+
+/* ---- message life ---- */
+
+static void message_start(http_side *d)
+{
+    memset(&d->m, 0, sizeof d->m);
+    d->m.last_text = T_NONE;
+    d->phase = PH_HEADERS;
+}
+
+/* The message is over (complete, cut by a gap, or at close): its event, then the next one. */
+static void message_done(tr_session *s, http_state *st, int dir, int transfer_complete)
+{
+    http_side *d = &st->side[dir];
+    char hex[SHA256_HEX_LEN + 1] = "";
+    int complete = transfer_complete && !d->m.lost;
+    if (d->m.has_body)
+        complete = http_body_end(&d->body, s, dir, complete, hex);
+    if (dir == TR_C2S) {
+        emit_request(s, d, complete, hex);
+    } else {
+        emit_response(s, st, d, complete, hex);
+        if (d->m.paired && (d->m.status >= 200 || d->m.status == 101))
+            queue_pop(st);
+    }
+    d->phase = PH_START;
+}
+
+static void body_begin(tr_session *s, http_state *st, int dir, const char *fallback_name)
+{
+    http_side *d = &st->side[dir];
+    http_span ce, uri;
+    int coding = HTTP_CODING_IDENTITY, unsupported = 0;
+    if (text_get(d, T_CONTENT_ENCODING, &ce))
+        coding = http_coding_from_header((const char *)ce.p, ce.n, &unsupported);
+    char uri_buf[512], name[HTTP_BODY_NAME_MAX];
+    uri.p = NULL;
+    uri.n = 0;
+    if (dir == TR_C2S) {
+        text_get(d, T_URI, &uri);
+    } else if (d->m.paired && queue_head(st)) {
+        uri.n = waiting_uri(st, queue_head(st), uri_buf, sizeof uri_buf);
+        uri.p = (const uint8_t *)uri_buf;
+    }
+    name_from_uri(uri.p, uri.n, fallback_name, name, sizeof name);
+    d->m.has_body = 1;
+    http_body_begin(&d->body, s, dir, coding, name);
+}
+
+/* Content-Length: a list of equal decimal numbers is one length (RFC 9112 6.3 item 5); -1 when invalid. */
+static int64_t content_length(const http_side *d)
+{
+    http_span v;
+    text_get(d, T_CONTENT_LENGTH, &v);
+    int64_t len = -1;
+    size_t i = 0;
+    while (i <= v.n) {
+        size_t start = i;
+        while (i < v.n && v.p[i] != ',')
+            i++;
+        size_t a = start, b = i;
+        while (a < b && (v.p[a] == ' ' || v.p[a] == '\t'))
+            a++;
+        while (b > a && (v.p[b - 1] == ' ' || v.p[b - 1] == '\t'))
+            b--;
+        int64_t one = textline_number(v.p + a, b - a);
+        if (one < 0 || (len >= 0 && one != len))
+            return -1;
+        len = one;
+        i++;
+    }
+    return len;
+}
+
+/* Transfer-Encoding's last coding is chunked (RFC 9112 6.3 item 4). */
+static int te_chunked(const http_side *d)
+{
+    http_span v;
+    text_get(d, T_TRANSFER_ENCODING, &v);
+    size_t end = v.n;
+    while (end && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
+        end--;
+    size_t start = end;
+    while (start && v.p[start - 1] != ',' && v.p[start - 1] != ' ' && v.p[start - 1] != '\t')
+        start--;
+    return end - start == 7 && textline_starts(v.p + start, 7, "chunked");
+}
+
+enum framing { FRAME_NONE, FRAME_LENGTH, FRAME_CHUNKED, FRAME_CLOSE };
+
+/* Which framing the fields declare; `fallback` when none does. */
+static int message_framing(tr_session *s, http_side *d, int dir, int fallback, int64_t *len)
+{
+    int has_te = (d->m.present >> T_TRANSFER_ENCODING) & 1, has_cl = (d->m.present >> T_CONTENT_LENGTH) & 1;
+    if (has_te) {
+        if (has_cl)
+            tr_anomaly(s->ctx, s, dir, "http_te_and_content_length",
+                       "both Transfer-Encoding and Content-Length; Transfer-Encoding wins");
+        if (te_chunked(d))
+            return FRAME_CHUNKED;
+        tr_anomaly(s->ctx, s, dir, "http_bad_transfer_encoding", "Transfer-Encoding does not end in chunked");
+        return dir == TR_S2C ? FRAME_CLOSE : FRAME_NONE;
+    }
+    if (has_cl) {
+        *len = content_length(d);
+        if (*len >= 0)
+            return FRAME_LENGTH;
+        tr_anomaly(s->ctx, s, dir, "http_bad_content_length", "Content-Length is not one decimal number");
+        return dir == TR_S2C ? FRAME_CLOSE : FRAME_NONE;
+    }
+    return fallback;
+}
+
+/* Sets the body phase for a framing, or ends the message when there is no body to read. */
+static void body_phase(tr_session *s, http_state *st, int dir, int framing, int64_t len)
+{
+    http_side *d = &st->side[dir];
+    if (framing == FRAME_NONE) {
+        message_done(s, st, dir, 1);
+        return;
+    }
+    body_begin(s, st, dir, dir == TR_C2S ? "request_body" : "index.html");
+    if (framing == FRAME_CHUNKED) {
+        d->phase = PH_CHUNK_SIZE;
+    } else if (framing == FRAME_CLOSE) {
+        d->phase = PH_BODY_CLOSE;
+    } else {
+        d->m.remaining = (uint64_t)len;
+        d->phase = PH_BODY_LEN;
+        if (!len)
+            message_done(s, st, dir, 1);
+    }
+}
+
+static void request_headers_done(tr_session *s, http_state *st)
+{
+    http_side *d = &st->side[TR_C2S];
+    emit_basic_auth(s, d, T_AUTHORIZATION);
+    emit_basic_auth(s, d, T_PROXY_AUTHORIZATION);
+    if (text_is(d, T_METHOD, "CONNECT")) {
+        message_done(s, st, TR_C2S, 1);
+        d->phase = PH_WAIT; /* the next client bytes are tunnel data if the proxy says yes */
+        return;
+    }
+    int64_t len = 0;
+    int framing = message_framing(s, d, TR_C2S, FRAME_NONE, &len);
+    body_phase(s, st, TR_C2S, framing, len);
+}
+
+static void response_headers_done(tr_session *s, http_state *st)
+{
+    http_side *d = &st->side[TR_S2C];
+    http_waiting *w = d->m.paired ? queue_head(st) : NULL;
+    if (d->m.status >= 100 && d->m.status < 200) {
+        message_done(s, st, TR_S2C, 1); /* interim (100 Continue, 103): the final response follows */
+        if (d->m.status == 101)
+            tr_decode_end(s, TR_S2C, "upgrade");
+        return;
+    }
+    if (waiting_is(w, "CONNECT")) {
+        if (d->m.status >= 200 && d->m.status < 300) {
+            message_done(s, st, TR_S2C, 1);
+            tr_decode_end(s, TR_S2C, "connect");
+            return;
+        }
+        if (st->side[TR_C2S].phase == PH_WAIT) /* refused: the client speaks HTTP again */
+            st->side[TR_C2S].phase = PH_START;
+    }
+    if (waiting_is(w, "HEAD") || d->m.status == 204 || d->m.status == 304) {
+        message_done(s, st, TR_S2C, 1);
+        return;
+    }
+    int64_t len = 0;
+    int framing = message_framing(s, d, TR_S2C, FRAME_CLOSE, &len);
+    body_phase(s, st, TR_S2C, framing, len);
+}
+
+/* ---- lines ---- */
+
+static int start_line(tr_session *s, http_state *st, int dir, const uint8_t *p, size_t n)
+{
+    http_side *d = &st->side[dir];
+    http_span a, b, c;
+    int status;
+    if (dir == TR_C2S) {
+        if (!parse_request_line(p, n, &a, &b, &c))
+            return 0;
+        message_start(d);
+        text_append(d, T_METHOD, NULL, a.p, a.n);
+        text_append(d, T_URI, NULL, b.p, b.n);
+        text_append(d, T_VERSION, NULL, c.p, c.n);
+        queue_push(s, st, d);
+    } else {
+        if (!parse_status_line(p, n, &a, &status, &b))
+            return 0;
+        message_start(d);
+        d->m.status = status;
+        text_append(d, T_VERSION, NULL, a.p, a.n);
+        text_append(d, T_REASON, NULL, b.p, b.n);
+        d->m.paired = st->q_count > 0;
+        if (!d->m.paired && st->unparsed)
+            st->unparsed--; /* the answer to a request line trawl could not read */
+        else if (!d->m.paired && !s->midstream)
+            tr_anomaly(s->ctx, s, dir, "http_response_without_request", "status %d with no request waiting",
+                       status);
+    }
+    return 1;
+}
+
+static void field_line(tr_session *s, http_side *d, int dir, const uint8_t *p, size_t n)
+{
+    if (p[0] == ' ' || p[0] == '\t') { /* obs-fold (RFC 9112 5.2): continues the previous field */
+        size_t a = 0;
+        while (a < n && (p[a] == ' ' || p[a] == '\t'))
+            a++;
+        if (d->m.last_text != T_NONE && a < n)
+            text_append(d, d->m.last_text, " ", p + a, n - a);
+        return;
+    }
+    d->m.last_text = T_NONE;
+    if (++d->m.fields == HTTP_FIELDS_MAX + 1)
+        tr_anomaly(s->ctx, s, dir, "http_too_many_fields", "more than %d field lines in one message",
+                   HTTP_FIELDS_MAX);
+    size_t colon = 0;
+    while (colon < n && p[colon] != ':')
+        colon++;
+    size_t name_len = 0;
+    while (name_len < colon && is_tchar(p[name_len]))
+        name_len++;
+    if (colon == n || colon == 0 || name_len != colon) { /* no whitespace before the colon (RFC 9112 5.1) */
+        if (!d->m.bad_field_seen)
+            tr_anomaly(s->ctx, s, dir, "http_bad_field", "a field line without a valid name and colon");
+        d->m.bad_field_seen = 1;
+        return;
+    }
+    size_t a = colon + 1, b = n;
+    while (a < b && (p[a] == ' ' || p[a] == '\t'))
+        a++;
+    while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+        b--;
+    for (size_t k = 0; k < sizeof http_field_kinds / sizeof http_field_kinds[0]; k++) {
+        const struct http_field_kind *f = &http_field_kinds[k];
+        if (strlen(f->name) != colon || !textline_starts(p, colon, f->name))
+            continue;
+        if ((d->m.present & (1u << f->text)) && !f->join)
+            return; /* first one kept */
+        text_append(d, f->text, f->join, p + a, b - a);
+        d->m.last_text = f->text;
+        return;
+    }
+}
+
+/* chunk-size [; chunk-ext]; -1 when not hex. */
+static int64_t chunk_size(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    size_t start = i;
+    for (; i < n && i - start < HTTP_CHUNK_DIGITS_MAX + 1; i++) {
+        int digit = hex_value(p[i]);
+        if (digit < 0)
+            break;
+        v = v * 16 + (uint64_t)digit; /* at most 16 digits: fits; more than 15 are refused below */
+    }
+    size_t digits = i - start;
+    if (!digits || digits > HTTP_CHUNK_DIGITS_MAX)
+        return -1;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    if (i < n && p[i] != ';')
+        return -1;
+    return (int64_t)v;
+}
+
+static void bad_chunk(tr_session *s, http_state *st, int dir, const char *what)
+{
+    tr_anomaly(s->ctx, s, dir, "http_bad_chunk", "%s", what);
+    message_done(s, st, dir, 0);
+    st->side[dir].phase = PH_RESYNC;
+}
+
+static void line(tr_session *s, http_state *st, int dir, const uint8_t *p, size_t n)
+{
+    http_side *d = &st->side[dir];
+    switch (d->phase) {
+    case PH_START:
+    case PH_RESYNC:
+        if (n == 0) /* empty lines before a start line are ignored (RFC 9112 2.2) */
+            return;
+        if (start_line(s, st, dir, p, n))
+            return;
+        if (d->phase == PH_START) {
+            tr_anomaly(s->ctx, s, dir, dir == TR_C2S ? "http_bad_request_line" : "http_bad_status_line",
+                       "not an HTTP/1.x %s line; skipping to the next one", dir == TR_C2S ? "request" : "status");
+            if (dir == TR_C2S && st->unparsed < HTTP_QUEUE_MAX)
+                st->unparsed++;
+        }
+        d->phase = PH_RESYNC;
+        return;
+    case PH_HEADERS:
+        if (n) {
+            field_line(s, d, dir, p, n);
+            return;
+        }
+        if (d->m.text_cut)
+            tr_anomaly(s->ctx, s, dir, "http_field_truncated", "a kept field was longer than trawl keeps");
+        if (dir == TR_C2S)
+            request_headers_done(s, st);
+        else
+            response_headers_done(s, st);
+        return;
+    case PH_CHUNK_SIZE: {
+        int64_t size = chunk_size(p, n);
+        if (size < 0) {
+            bad_chunk(s, st, dir, "chunk size is not a hex number");
+        } else if (size == 0) {
+            d->phase = PH_TRAILERS;
+        } else {
+            d->m.remaining = (uint64_t)size;
+            d->phase = PH_CHUNK_DATA;
+        }
+        return;
+    }
+    case PH_CHUNK_END:
+        if (n)
+            bad_chunk(s, st, dir, "chunk data not followed by CRLF");
+        else
+            d->phase = PH_CHUNK_SIZE;
+        return;
+    case PH_TRAILERS:
+        if (n == 0)
+            message_done(s, st, dir, 1);
+        else if (++d->m.fields == HTTP_FIELDS_MAX + 1)
+            tr_anomaly(s->ctx, s, dir, "http_too_many_fields", "more than %d trailer lines", HTTP_FIELDS_MAX);
+        return;
+    default:
+        return;
+    }
+}
+
+/* An over-long line: dropped to its end; what it meant for the message decides what follows. */
+static void line_too_long(tr_session *s, http_state *st, int dir)
+{
+    http_side *d = &st->side[dir];
+    d->skip_line = 1;
+    if (d->phase == PH_RESYNC)
+        return;
+    tr_anomaly(s->ctx, s, dir, "http_line_too_long", "a line longer than %d bytes", HTTP_LINE_MAX);
+    if (d->phase == PH_START)
+        d->phase = PH_RESYNC;
+    else if (d->phase == PH_HEADERS)
+        d->m.last_text = T_NONE; /* that field is lost; the message goes on */
+    else if (d->phase == PH_CHUNK_SIZE || d->phase == PH_CHUNK_END)
+        bad_chunk(s, st, dir, "over-long chunk line");
+}
+
+/* One unit of input: a line or a run of body bytes. Returns bytes consumed (0: wait for more). */
+static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p, size_t n)
+{
+    http_side *d = &st->side[dir];
+    switch (d->phase) {
+    case PH_BODY_LEN:
+    case PH_CHUNK_DATA: {
+        size_t take = d->m.remaining < n ? (size_t)d->m.remaining : n;
+        http_body_feed(&d->body, s, dir, p, take);
+        d->m.remaining -= take;
+        if (!d->m.remaining) {
+            if (d->phase == PH_BODY_LEN)
+                message_done(s, st, dir, 1);
+            else
+                d->phase = PH_CHUNK_END;
+        }
+        return take;
+    }
+    case PH_BODY_CLOSE:
+        http_body_feed(&d->body, s, dir, p, n);
+        return n;
+    case PH_WAIT:
+        return 0;
+    default:
+        break;
+    }
+    size_t len, consumed;
+    int r = textline_next(p, n, HTTP_LINE_MAX, &len, &consumed);
+    if (r == TEXTLINE_NEED_MORE)
+        return 0;
+    if (d->skip_line) {
+        if (r == TEXTLINE_OK)
+            d->skip_line = 0;
+        return consumed;
+    }
+    if (r == TEXTLINE_TOO_LONG)
+        line_too_long(s, st, dir);
+    else
+        line(s, st, dir, p, len);
+    return consumed;
+}
+
+/* ---- vtable ---- */
+
+static int http_probe(const uint8_t *p, size_t n, int dir)
+{
+    static const char status_prefix[] = "HTTP/1.";
+    if (dir == TR_S2C) {
+        size_t k = n < 7 ? n : 7;
+        if (memcmp(p, status_prefix, k) != 0)
+            return TR_PROBE_NO;
+        return n >= 7 ? TR_PROBE_YES : TR_PROBE_MAYBE;
+    }
+    size_t len, consumed;
+    if (textline_next(p, n, HTTP_LINE_MAX, &len, &consumed) == TEXTLINE_OK) {
+        http_span m, u, v;
+        return parse_request_line(p, len, &m, &u, &v) && memcmp(v.p, status_prefix, 7) == 0 ? TR_PROBE_YES
+                                                                                              : TR_PROBE_NO;
+    }
+    for (size_t i = 0; i < sizeof http_methods / sizeof http_methods[0]; i++) {
+        size_t ml = strlen(http_methods[i]);
+        size_t k = n < ml + 1 ? n : ml + 1;
+        if (k && memcmp(p, http_methods[i], k < ml ? k : ml) == 0 && (k <= ml || p[ml] == ' '))
+            return TR_PROBE_MAYBE;
+    }
+    return TR_PROBE_NO;
+}
+
+static void http_open(tr_session *s)
+{
+    http_state *st = s->state;
+    for (int dir = 0; dir < 2; dir++) {
+        st->side[dir].phase = s->midstream ? PH_RESYNC : PH_START;
+        st->side[dir].body.file = -1;
+    }
+}
+
+static size_t http_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
+{
+    http_state *st = s->state;
+    size_t done = 0;
+    (void)need;
+    while (done < n && !s->decode_stopped) {
+        size_t c = http_step(s, st, dir, p + done, n - done);
+        if (!c)
+            break;
+        done += c;
+    }
+    return done;
+}
+
+static void http_gap(tr_session *s, int dir, uint64_t n)
+{
+    http_state *st = s->state;
+    http_side *d = &st->side[dir];
+    d->skip_line = 0;
+    switch (d->phase) {
+    case PH_BODY_LEN:
+    case PH_CHUNK_DATA:
+        d->m.lost = 1;
+        http_body_lost(&d->body);
+        if (n < d->m.remaining) { /* the hole is inside the body: its end is still where it was */
+            d->m.remaining -= n;
+            return;
+        }
+        if (n == d->m.remaining) {
+            d->m.remaining = 0;
+            if (d->phase == PH_BODY_LEN)
+                message_done(s, st, dir, 0);
+            else
+                d->phase = PH_CHUNK_END;
+            return;
+        }
+        message_done(s, st, dir, 0);
+        d->phase = PH_RESYNC;
+        return;
+    case PH_BODY_CLOSE:
+        d->m.lost = 1;
+        http_body_lost(&d->body);
+        return;
+    case PH_HEADERS:
+    case PH_CHUNK_SIZE:
+    case PH_CHUNK_END:
+    case PH_TRAILERS:
+        message_done(s, st, dir, 0);
+        d->phase = PH_RESYNC;
+        return;
+    case PH_WAIT:
+        return;
+    default:
+        d->phase = PH_RESYNC;
+        return;
+    }
+}
+
+static void http_close(tr_session *s, int reason)
+{
+    http_state *st = s->state;
+    (void)reason;
+    for (int dir = 0; dir < 2; dir++) {
+        http_side *d = &st->side[dir];
+        if (!s->decode_stopped) {
+            if (d->phase == PH_BODY_CLOSE)
+                message_done(s, st, dir, 1); /* the close is this body's end */
+            else if (d->phase != PH_START && d->phase != PH_RESYNC && d->phase != PH_WAIT)
+                message_done(s, st, dir, 0);
+        }
+        http_body_release(&d->body, s);
+    }
+}
+
+static const uint16_t http_ports[] = {80, 8080, 8000, 3128, 0};
+
+const tr_dissector dis_http = {
+    .name = "http",
+    .l4 = TR_TCP,
+    .ports = http_ports,
+    .probe = http_probe,
+    .state_size = sizeof(http_state),
+    .on_open = http_open,
+    .on_data = http_data,
+    .on_gap = http_gap,
+    .on_close = http_close,
+};

@@ -1,0 +1,58 @@
+/* http_body: an HTTP message body after transfer decoding, content-decoded (gzip, deflate; RFC 9110 8.4)
+ * as it streams, hashed and counted incrementally and written to the exporter — never held whole. */
+#ifndef HTTP_BODY_H
+#define HTTP_BODY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef ZLIB_CONST
+#define ZLIB_CONST /* next_in points at packet bytes, which are const */
+#endif
+#include <zlib.h>
+
+#include "../core/tr_session.h"
+#include "sha256.h"
+
+enum http_coding { HTTP_CODING_IDENTITY = 0, HTTP_CODING_GZIP, HTTP_CODING_DEFLATE };
+
+#define HTTP_BODY_NAME_MAX 128
+#define HTTP_BODY_DECODED_MAX (1ull << 32) /* decoded bytes past this are a bomb, not a web object */
+
+typedef struct http_body {
+    /* the object being decoded: everything up to `z` is zeroed when one begins */
+    uint64_t len;          /* decoded bytes so far */
+    int file;              /* exporter handle, -1 when none */
+    uint8_t coding;        /* enum http_coding of the running object */
+    uint8_t active;        /* an object is being decoded */
+    uint8_t broken;        /* bytes lost or undecodable: no hash, complete=false */
+    uint8_t capped;        /* HTTP_BODY_DECODED_MAX reached: nothing more is decoded */
+    uint8_t z_started;     /* some compressed input went in */
+    uint8_t z_ended;       /* the compressed stream (or gzip member) ended */
+    uint8_t z_trailing;    /* bytes after the stream that are not another gzip member: ignored */
+    uint8_t head_len;      /* deflate: bytes held to tell zlib-wrapped from raw deflate */
+    uint8_t head[2];
+    char name[HTTP_BODY_NAME_MAX];
+    char relpath[256];     /* where the exporter put the object, "" when not extracted */
+    /* kept from object to object, so zlib and OpenSSL allocate once per direction */
+    z_stream z;
+    sha256 hash;
+    uint8_t z_ready;       /* inflateInit2 has run: z holds zlib's memory until http_body_release */
+} http_body;
+
+/* Maps a Content-Encoding value to a coding; *unsupported is set for a coding trawl cannot undo
+ * (the object is then hashed as transferred). */
+int http_coding_from_header(const char *v, size_t n, int *unsupported);
+
+/* Starts an object; `name` is the file name to offer the exporter once the first byte arrives. */
+void http_body_begin(http_body *b, tr_session *s, int dir, int coding, const char *name);
+/* Bytes of the body after transfer decoding (still content-coded). */
+void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n);
+/* Some of the body was lost: the object is incomplete and further content decoding stops. */
+void http_body_lost(http_body *b);
+/* Ends the object. Returns 1 when it is complete; then hex holds its SHA-256, else hex is "". */
+int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, char hex[SHA256_HEX_LEN + 1]);
+/* Frees zlib and OpenSSL memory (the session is closing). */
+void http_body_release(http_body *b, tr_session *s);
+
+#endif

@@ -1,0 +1,27 @@
+/* sha256: incremental SHA-256 over OpenSSL EVP for the hashes of extracted objects.
+ * One context is reused for many objects (allocated on first use, freed once), so hashing costs no malloc per object. */
+#ifndef SHA256_H
+#define SHA256_H
+
+#include <stddef.h>
+
+#define SHA256_HEX_LEN 64
+
+typedef struct sha256 {
+    void *md;   /* EVP_MD_CTX, kept between objects */
+    int active; /* started and not finished yet */
+} sha256;
+
+/* Starts a new digest; -1 when OpenSSL could not give a context (the caller then reports no hash). */
+int sha256_begin(sha256 *h);
+void sha256_update(sha256 *h, const void *p, size_t n);
+/* Finishes the digest into 64 lowercase hex digits and a NUL; -1 (hex = "") when none was running. */
+int sha256_finish_hex(sha256 *h, char hex[SHA256_HEX_LEN + 1]);
+/* Drops a running digest without a result. */
+void sha256_abort(sha256 *h);
+/* Frees the context; the struct may be begun again afterwards. */
+void sha256_release(sha256 *h);
+/* One-shot convenience for small buffers (tests, short objects). */
+int sha256_hex_of(const void *p, size_t n, char hex[SHA256_HEX_LEN + 1]);
+
+#endif
