@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/tr_dissector.h"
 #include "dns_name.h"
@@ -39,6 +40,8 @@
 #define DNS_EVENT_FIELDS_RESERVE 96
 #define DNS_EVENT_ARENA_RESERVE (DNS_DATA_MAX + 2 * DNS_NAME_TEXT_MAX)
 
+enum { T_NAPTR = 35, T_DS = 43, T_SSHFP = 44, T_RRSIG = 46, T_NSEC = 47, T_DNSKEY = 48, T_TLSA = 52,
+       T_SMIMEA = 53, T_CDS = 59, T_CDNSKEY = 60, T_URI = 256 };
 enum { T_A = 1, T_NS = 2, T_CNAME = 5, T_SOA = 6, T_MB = 7, T_MG = 8, T_MR = 9, T_PTR = 12,
        T_HINFO = 13, T_MX = 15, T_TXT = 16, T_AFSDB = 18, T_RT = 21, T_AAAA = 28, T_SRV = 33,
        T_KX = 36, T_DNAME = 39, T_OPT = 41, T_SVCB = 64, T_HTTPS = 65, T_SPF = 99, T_CAA = 257 };
@@ -154,19 +157,29 @@ static void out_escaped(dns_out *o, const uint8_t *p, size_t n, const char *spec
     }
 }
 
-static void out_hex(dns_out *o, const uint8_t *p, size_t n)
+/* dig breaks long hex and base64 fields into 56-character words; chunk = 0 keeps one word. */
+#define DIG_HEX_CHUNK 28    /* bytes: 56 hex digits */
+#define DIG_BASE64_CHUNK 42 /* bytes: 56 base64 characters */
+
+static void out_hex_chunked(dns_out *o, const uint8_t *p, size_t n, size_t chunk)
 {
     static const char hx[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n && !o->overflow; i++) {
+        if (chunk && i && i % chunk == 0)
+            out_add(o, " ", 1);
         char two[2] = {hx[p[i] >> 4], hx[p[i] & 15]};
         out_add(o, two, 2);
     }
 }
 
-static void out_base64(dns_out *o, const uint8_t *p, size_t n)
+static void out_hex(dns_out *o, const uint8_t *p, size_t n) { out_hex_chunked(o, p, n, 0); }
+
+static void out_base64_chunked(dns_out *o, const uint8_t *p, size_t n, size_t chunk)
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (size_t i = 0; i < n && !o->overflow; i += 3) {
+        if (chunk && i && i % chunk == 0)
+            out_add(o, " ", 1);
         uint32_t v = (uint32_t)p[i] << 16;
         if (i + 1 < n)
             v |= (uint32_t)p[i + 1] << 8;
@@ -177,6 +190,8 @@ static void out_base64(dns_out *o, const uint8_t *p, size_t n)
         out_add(o, four, 4);
     }
 }
+
+static void out_base64(dns_out *o, const uint8_t *p, size_t n) { out_base64_chunked(o, p, n, 0); }
 
 static void out_addr(dns_out *o, int af, const uint8_t *a)
 {
@@ -192,7 +207,7 @@ static void out_generic(dns_out *o, const uint8_t *p, size_t n)
     out_printf(o, "\\# %zu", n);
     if (n) {
         out_add(o, " ", 1);
-        out_hex(o, p, n);
+        out_hex_chunked(o, p, n, DIG_HEX_CHUNK);
     }
 }
 
@@ -278,11 +293,12 @@ static int read_name(dns_msg *m, tr_buf *cur, dns_name *n, const char *where)
 {
     size_t at = cur->off;
     int st = dns_name_read(&m->msg, cur, n);
-    if (st != DNS_NAME_OK) {
-        msg_problem(m, name_anomaly(st), "%s name at offset %zu: %s", where, at, dns_name_status_str(st));
-        return 0;
-    }
-    return 1;
+    if (st == DNS_NAME_OK)
+        return 1;
+    /* running off the end of an RDATA is the record contradicting its own length */
+    const char *anomaly = st == DNS_NAME_TRUNC && cur->len < m->msg.len ? "dns_malformed" : name_anomaly(st);
+    msg_problem(m, anomaly, "%s name at offset %zu: %s", where, at, dns_name_status_str(st));
+    return !cur->err; /* a name too long is still skipped over and shown cut short */
 }
 
 static void out_name(dns_out *o, const dns_name *n) { out_add(o, n->text, n->text_len); }
@@ -301,6 +317,62 @@ static void rdata_strings(tr_buf *rd, dns_out *o)
         out_escaped(o, s, l, "\"\\");
         out_add(o, "\"", 1);
     }
+}
+
+/* One <character-string>, quoted. */
+static void rdata_string(tr_buf *rd, dns_out *o)
+{
+    uint8_t l = tr_u8(rd);
+    const uint8_t *s = tr_bytes(rd, l);
+    if (!s)
+        return;
+    out_add(o, "\"", 1);
+    out_escaped(o, s, l, "\"\\");
+    out_add(o, "\"", 1);
+}
+
+/* The rest of the RDATA as one field: hex or base64 in dig's 56-character words. */
+static void rdata_rest_hex(tr_buf *rd, dns_out *o)
+{
+    size_t n = tr_left(rd);
+    out_hex_chunked(o, tr_bytes(rd, n), n, DIG_HEX_CHUNK);
+}
+
+static void rdata_rest_base64(tr_buf *rd, dns_out *o)
+{
+    size_t n = tr_left(rd);
+    out_base64_chunked(o, tr_bytes(rd, n), n, DIG_BASE64_CHUNK);
+}
+
+/* RFC 4034 4.1.2 type bit maps: the types named, space-separated. */
+static int rdata_type_bitmap(tr_buf *rd, dns_out *o)
+{
+    for (int w = 0; tr_left(rd) && w < 256; w++) {
+        uint8_t window = tr_u8(rd), len = tr_u8(rd);
+        const uint8_t *bits = tr_bytes(rd, len);
+        if (!bits || len == 0 || len > 32)
+            return 0;
+        for (unsigned i = 0; i < (unsigned)len * 8; i++) {
+            if (!(bits[i / 8] & (0x80 >> (i % 8))))
+                continue;
+            char tb[16];
+            out_add(o, " ", 1);
+            out_str(o, type_text((uint16_t)(window * 256 + i), tb));
+        }
+    }
+    return 1;
+}
+
+/* RFC 4034 3.2: YYYYMMDDHHmmSS in UTC. */
+static void out_sig_time(dns_out *o, uint32_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[32];
+    if (gmtime_r(&tt, &tm) && strftime(buf, sizeof buf, "%Y%m%d%H%M%S", &tm))
+        out_str(o, buf);
+    else
+        out_printf(o, "%u", t);
 }
 
 static void svc_value(dns_out *o, uint16_t key, tr_buf *v)
@@ -403,11 +475,13 @@ static int rdata_svcb(dns_msg *m, tr_buf *rd, dns_out *o)
 
 /* Presentation form of one record's data. Returns 0 when the RDATA does not parse as its type says
  * (the caller then writes it generically and notes the anomaly). */
-static int rdata_format(dns_msg *m, uint16_t type, size_t off, size_t len, dns_out *o)
+static int rdata_format(dns_msg *m, uint16_t type, uint16_t cls, size_t off, size_t len, dns_out *o)
 {
     tr_buf rd = {m->msg.p, off + len, off, TR_OK}; /* same message, ending with the RDATA */
     dns_name a, b;
     out_reset(o);
+    if (len == 0 && (cls == 254 || cls == 255))
+        return 1; /* RFC 2136 2.5: an update deleting an RRset carries no RDATA */
     switch (type) {
     case T_A:
         if (len != 4)
@@ -475,6 +549,77 @@ static int rdata_format(dns_msg *m, uint16_t type, size_t off, size_t len, dns_o
         if (!rdata_svcb(m, &rd, o))
             return 0;
         break;
+    case T_URI: { /* RFC 7553 */
+        uint16_t prio = tr_be16(&rd), weight = tr_be16(&rd);
+        size_t n = tr_left(&rd);
+        out_printf(o, "%u %u \"", prio, weight);
+        out_escaped(o, tr_bytes(&rd, n), n, "\"\\");
+        out_add(o, "\"", 1);
+        break;
+    }
+    case T_NAPTR: { /* RFC 3403 */
+        uint16_t order = tr_be16(&rd), pref = tr_be16(&rd);
+        out_printf(o, "%u %u ", order, pref);
+        for (int i = 0; i < 3; i++) {
+            rdata_string(&rd, o);
+            out_add(o, " ", 1);
+        }
+        if (!read_name(m, &rd, &a, "NAPTR replacement"))
+            return 0;
+        out_name(o, &a);
+        break;
+    }
+    case T_DS: case T_CDS: { /* RFC 4034 5.1 */
+        uint16_t tag = tr_be16(&rd);
+        uint8_t alg = tr_u8(&rd), dt = tr_u8(&rd);
+        out_printf(o, "%u %u %u ", tag, alg, dt);
+        rdata_rest_hex(&rd, o);
+        break;
+    }
+    case T_SSHFP: { /* RFC 4255 */
+        uint8_t alg = tr_u8(&rd), fpt = tr_u8(&rd);
+        out_printf(o, "%u %u ", alg, fpt);
+        rdata_rest_hex(&rd, o);
+        break;
+    }
+    case T_TLSA: case T_SMIMEA: { /* RFC 6698 */
+        uint8_t usage = tr_u8(&rd), sel = tr_u8(&rd), mt = tr_u8(&rd);
+        out_printf(o, "%u %u %u ", usage, sel, mt);
+        rdata_rest_hex(&rd, o);
+        break;
+    }
+    case T_DNSKEY: case T_CDNSKEY: { /* RFC 4034 2.1 */
+        uint16_t flags = tr_be16(&rd);
+        uint8_t proto = tr_u8(&rd), alg = tr_u8(&rd);
+        out_printf(o, "%u %u %u ", flags, proto, alg);
+        rdata_rest_base64(&rd, o);
+        break;
+    }
+    case T_RRSIG: { /* RFC 4034 3.1 */
+        char tb[16];
+        uint16_t covered = tr_be16(&rd);
+        uint8_t alg = tr_u8(&rd), labels = tr_u8(&rd);
+        uint32_t ttl = tr_be32(&rd), expire = tr_be32(&rd), incept = tr_be32(&rd);
+        uint16_t tag = tr_be16(&rd);
+        if (!read_name(m, &rd, &a, "RRSIG signer"))
+            return 0;
+        out_printf(o, "%s %u %u %u ", type_text(covered, tb), alg, labels, ttl);
+        out_sig_time(o, expire);
+        out_add(o, " ", 1);
+        out_sig_time(o, incept);
+        out_printf(o, " %u ", tag);
+        out_name(o, &a);
+        out_add(o, " ", 1);
+        rdata_rest_base64(&rd, o);
+        break;
+    }
+    case T_NSEC: /* RFC 4034 4.1 */
+        if (!read_name(m, &rd, &a, "NSEC next"))
+            return 0;
+        out_name(o, &a);
+        if (!rdata_type_bitmap(&rd, o))
+            return 0;
+        break;
     default:
         out_generic(o, m->msg.p + off, len);
         return 1;
@@ -486,6 +631,10 @@ static int rdata_format(dns_msg *m, uint16_t type, size_t off, size_t len, dns_o
 
 static tr_event dns_ev; /* events are built and emitted one at a time: one static saves stack */
 
+#define MDNS_PORT 5353
+
+static int is_mdns(const tr_session *s) { return s->client.port == MDNS_PORT || s->server.port == MDNS_PORT; }
+
 static int event_has_room(const tr_event *e)
 {
     return e->nf + DNS_EVENT_FIELDS_RESERVE < TR_EVENT_MAX_FIELDS &&
@@ -496,7 +645,7 @@ static void emit_record(dns_msg *m, tr_event *e, const dns_name *name, uint16_t 
                         uint32_t ttl, size_t rd_off, size_t rd_len)
 {
     static dns_out data;
-    if (!rdata_format(m, type, rd_off, rd_len, &data)) {
+    if (!rdata_format(m, type, cls, rd_off, rd_len, &data)) {
         char tn[16];
         msg_problem(m, "dns_malformed", "%s record %s: bad RDATA of %zu bytes", type_text(type, tn), name->text,
                     rd_len);
@@ -507,8 +656,15 @@ static void emit_record(dns_msg *m, tr_event *e, const dns_name *name, uint16_t 
     tr_ev_obj(e, NULL);
     tr_ev_strcopy(e, "name", name->text, name->text_len);
     ev_code(e, "type", type_known(type), "TYPE", type);
+    int cache_flush = 0;
+    if (is_mdns(m->s)) { /* RFC 6762 10.2: the class's top bit asks caches to flush the RRset */
+        cache_flush = cls >> 15;
+        cls &= 0x7fff;
+    }
     if (cls != 1) /* the schema's records are class IN; others (CH, mDNS cache-flush) say so */
         ev_code(e, "class", class_known(cls), "CLASS", cls);
+    if (cache_flush)
+        tr_ev_bool(e, "cache_flush", 1);
     tr_ev_int(e, "ttl", ttl);
     tr_ev_strcopy(e, "data", data.p, data.len);
     tr_ev_end(e);
@@ -520,6 +676,12 @@ typedef struct dns_opt {
     uint32_t ttl;      /* extended rcode, version, DO */
     size_t off, len;   /* its RDATA */
 } dns_opt;
+
+typedef struct dns_sections {
+    uint16_t count[3];    /* ANCOUNT NSCOUNT ARCOUNT */
+    uint16_t listable[3]; /* records other than OPT, found by a first pass */
+    dns_opt opt;
+} dns_sections;
 
 static void emit_edns(dns_msg *m, tr_event *e, const dns_opt *opt)
 {
@@ -601,16 +763,19 @@ static void outstanding_add(tr_session *s, dns_state *st, uint16_t id, uint16_t 
 static const char *const section_keys[3] = {"answers", "authorities", "additionals"};
 
 /* Reads the records of the three sections, listing them in e (when e is set) and noting the OPT
- * record in opt. Returns 0 when the message ended early or contradicted itself. */
-static int decode_records(dns_msg *m, tr_buf *cur, const uint16_t count[3], tr_event *e, int list_empty,
-                          dns_opt *opt)
+ * record in ss->opt; without e, counts the records there are to list. Returns 0 when the message ended early or contradicted itself. */
+static int decode_records(dns_msg *m, tr_buf *cur, dns_sections *ss, tr_event *e, int list_empty)
 {
     int ok = 1;
     uint64_t omitted = 0;
+    const uint16_t *count = ss->count;
+    dns_opt *opt = &ss->opt;
     opt->present = 0;
     for (int sec = 0; sec < 3; sec++) {
         int listed = 0;
-        int open = e && (count[sec] || list_empty);
+        int open = e && (ss->listable[sec] || list_empty);
+        if (!e)
+            ss->listable[sec] = 0;
         if (open)
             tr_ev_list(e, section_keys[sec]);
         for (unsigned i = 0; ok && i < count[sec]; i++) {
@@ -643,8 +808,10 @@ static int decode_records(dns_msg *m, tr_buf *cur, const uint16_t count[3], tr_e
                 }
                 continue;
             }
-            if (!e)
+            if (!e) {
+                ss->listable[sec]++;
                 continue;
+            }
             if (listed >= DNS_SECTION_RECORDS_MAX || !event_has_room(e)) {
                 omitted++;
                 continue;
@@ -671,7 +838,7 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
     }
     uint16_t id = tr_be16(&cur), flags = tr_be16(&cur);
     uint16_t qdcount = tr_be16(&cur);
-    uint16_t count[3] = {tr_be16(&cur), tr_be16(&cur), tr_be16(&cur)};
+    dns_sections ss = {.count = {tr_be16(&cur), tr_be16(&cur), tr_be16(&cur)}};
     int qr = flags >> 15, opcode = (flags >> 11) & 15;
     unsigned rcode = flags & 15;
 
@@ -705,13 +872,12 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
     }
 
     /* the rcode's upper bits live in the OPT record: find it (quietly) before the event is written */
-    dns_opt opt = {0};
     if (!cur.err) {
         tr_buf scan = cur;
         dns_msg quiet = m;
-        decode_records(&quiet, &scan, count, NULL, 0, &opt);
+        decode_records(&quiet, &scan, &ss, NULL, 0);
     }
-    unsigned full_rcode = opt.present ? ((opt.ttl >> 24) << 4) | rcode : rcode;
+    unsigned full_rcode = ss.opt.present ? ((ss.opt.ttl >> 24) << 4) | rcode : rcode;
 
     tr_event *e = &dns_ev;
     tr_ev_init(e, s, qr ? "answer" : "query", dir);
@@ -731,18 +897,18 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
     if (qr)
         tr_ev_bool(e, "ra", (flags >> 7) & 1);
     if (!cur.err)
-        decode_records(&m, &cur, count, e, qr, &opt);
+        decode_records(&m, &cur, &ss, e, qr);
     else if (qr)
         for (int sec = 0; sec < 3; sec++) {
             tr_ev_list(e, section_keys[sec]);
             tr_ev_end(e);
         }
-    if (opt.present)
-        emit_edns(&m, e, &opt);
+    if (ss.opt.present)
+        emit_edns(&m, e, &ss.opt);
     if (m.problem)
         tr_anomaly(s->ctx, s, dir, m.problem, "id %u: %s", id, m.detail);
 
-    if (!qr && have_q && opcode == 0) {
+    if (!qr && have_q) {
         outstanding_add(s, st, id, qtype, &qname);
     } else if (qr) {
         dns_outstanding *o = outstanding_find(st, id, qtype, have_q ? &qname : NULL);
@@ -763,14 +929,13 @@ static int message_parses(const uint8_t *p, size_t n)
     tr_buf cur = m.msg;
     tr_skip(&cur, 4);
     uint16_t qd = tr_be16(&cur);
-    uint16_t count[3] = {tr_be16(&cur), tr_be16(&cur), tr_be16(&cur)};
+    dns_sections ss = {.count = {tr_be16(&cur), tr_be16(&cur), tr_be16(&cur)}};
     for (unsigned i = 0; i < qd && !cur.err; i++) {
         dns_name q;
         if (read_name(&m, &cur, &q, "question"))
             tr_skip(&cur, 4);
     }
-    dns_opt opt;
-    return !cur.err && decode_records(&m, &cur, count, NULL, 0, &opt) && !m.problem && tr_left(&cur) == 0;
+    return !cur.err && decode_records(&m, &cur, &ss, NULL, 0) && !m.problem && tr_left(&cur) == 0;
 }
 
 /* After a gap the next bytes may start inside a message: accept a length prefix only where it is
@@ -865,7 +1030,8 @@ static void dns_on_close(tr_session *s, int reason)
     }
 }
 
-static const uint16_t dns_ports[] = {53, 5353, 0};
+/* DNS, multicast DNS (RFC 6762) and LLMNR (RFC 4795), which share the message format. */
+static const uint16_t dns_ports[] = {53, 5353, 5355, 0};
 
 const tr_dissector dis_dns = {
     .name = "dns",

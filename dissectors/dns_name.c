@@ -109,6 +109,22 @@ int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
             break;
         }
     }
+    if (status == DNS_NAME_TOO_LONG && !jumped) {
+        /* The end of the name in place is still well defined (its root label or first pointer), so
+         * the caller can skip it and go on; the text keeps the first 255 octets. */
+        while (pos < end && msg->p[pos] && (msg->p[pos] & 0xc0) == 0)
+            pos += 1 + (size_t)msg->p[pos];
+        if (pos < end && msg->p[pos] == 0) {
+            cur->off = pos + 1;
+            text_from_wire(out);
+            return status;
+        }
+        if (pos + 1 < end && (msg->p[pos] & 0xc0) == 0xc0) {
+            cur->off = pos + 2;
+            text_from_wire(out);
+            return status;
+        }
+    }
     if (status != DNS_NAME_OK) {
         cur->err = status == DNS_NAME_TRUNC ? TR_ETRUNC : TR_EMALFORMED;
         return status;

@@ -30,7 +30,8 @@ typedef struct dns_name {
 /* Reads the name at cur->off. cur and msg view the same message (cur->p == msg->p, msg starts at
  * the DNS header so pointers resolve); cur may end earlier than msg (the end of an RDATA), which
  * bounds the in-place labels, while pointed-to labels are bounded by msg. cur moves past the name
- * (past its first pointer). On failure cur->err is set (TR_ETRUNC or TR_EMALFORMED). */
+ * (past its first pointer). On failure cur->err is set (TR_ETRUNC or TR_EMALFORMED), except for a
+ * name too long whose end could still be found: then cur moves past it and out holds its start. */
 int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out);
 
 /* Presentation form of a name given in uncompressed wire form (as dns_name.wire). */

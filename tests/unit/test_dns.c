@@ -125,6 +125,54 @@ static void test_record_types(void **state)
     free(json);
 }
 
+/* A response to "x" of `type` whose one answer carries rdata (hex), as dnsmasq's dns-rr= sends it. */
+static char *answer_with(uint16_t type, const char *rdata_hex)
+{
+    uint8_t m[1024];
+    uint8_t head[] = {0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, 'x', 0, (uint8_t)(type >> 8), (uint8_t)type, 0, 1,
+                      0xc0, 12, (uint8_t)(type >> 8), (uint8_t)type, 0, 1, 0, 0, 0, 60, 0, 0};
+    memcpy(m, head, sizeof head);
+    size_t rdlen = unhex(rdata_hex, m + sizeof head, sizeof m - sizeof head);
+    m[sizeof head - 2] = (uint8_t)(rdlen >> 8);
+    m[sizeof head - 1] = (uint8_t)rdlen;
+    harness *h = harness_new("dns", TR_UDP, 53);
+    harness_datagram(h, TR_S2C, m, sizeof head + rdlen);
+    char *out = strdup(harness_close(h, TR_END_EOF));
+    harness_free(h);
+    return out;
+}
+
+/* What dig 9.18 printed for the same RDATA (trailing dots removed): long fields in 56-character words. */
+static void test_dig_presentation(void **state)
+{
+    (void)state;
+    static const struct { uint16_t type; const char *rdata, *dig; } cases[] = {
+        {48, "0101030803010001a80020a95566ba42e886bb804cda84e47ef56dbd7aec612615552cec906d2116d0ef207028c51554144dfeafe7c7cb8f005dd18234133ac0710a81182ce1fd14ad2283bc83435f9df2f6313251931a176df0da51e54f42e604860dfb359580250f559cc543c4ffd51cbe3de8cfd06719233f9c9e1ccc8c1b4f2ea0b2a39d3ad0e0a1f16f2c0a4e41d5d9d1f5e0e9b8b1f40c",
+         "257 3 8 AwEAAagAIKlVZrpC6Ia7gEzahOR+9W29euxhJhVVLOyQbSEW0O8gcCjF FVQUTf6v58fLjwBd0YI0EzrAcQqBGCzh/RStIoO8g0NfnfL2MTJRkxoX bfDaUeVPQuYEhg37NZWAJQ9VnMVDxP/VHL496M/QZxkjP5yeHMyMG08u oLKjnTrQ4KHxbywKTkHV2dH14Om4sfQM"},
+        {43, "4f660802e06d44b80b8f1d39a95c0b0d7c65d08458e880409bbc683457104237c7f8ec8d",
+         "20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237 C7F8EC8D"},
+        {46, "0001080300000e105753116c572b7a8be235087765626572646e7302646500b59f6b7e361ea2df4f4f27571811a4cd2d168534fc942205e59282816def39fbfb96ec2f8a16bded3c2e70c7e9916cd7007f3be0922ee2a2a91f9c98bbcd751b78a4973171679beacf4e8d60025e672e3033429a6e72d8ea4df127ef24554b99d4ea4cba83212d80ce3bc9bd125eaa65f14cdaa6a2c6fd31b592ce4d54bd6249",
+         "A 8 3 3600 20160604173540 20160505165331 57909 weberdns.de tZ9rfjYeot9PTydXGBGkzS0WhTT8lCIF5ZKCgW3vOfv7luwviha97Twu cMfpkWzXAH874JIu4qKpH5yYu811G3iklzFxZ5vqz06NYAJeZy4wM0Ka bnLY6k3xJ+8kVUuZ1OpMuoMhLYDOO8m9El6qZfFM2qaixv0xtZLOTVS9 Ykk="},
+        {47, "04686f7374076578616d706c6503636f6d000006400000000003", "host.example.com A RRSIG NSEC"},
+        {256, "000a0005687474703a2f2f7777772e646e732e746573743a38303030", "10 5 \\\"http://www.dns.test:8000\\\""},
+        {52, "030101d2abde240d7cd3ee6b4b28c54df034b97983a1d16e8a410e4561cb106618e971",
+         "3 1 1 D2ABDE240D7CD3EE6B4B28C54DF034B97983A1D16E8A410E4561CB10 6618E971"},
+        {65281, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f",
+         "\\\\# 48 000102030405060708090A0B0C0D0E0F101112131415161718191A1B 1C1D1E1F202122232425262728292A2B2C2D2E2F"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *json = answer_with(cases[i].type, cases[i].rdata);
+        char want[1024];
+        snprintf(want, sizeof want, "\"data\":\"%s\"", cases[i].dig);
+        if (harness_count(json, want, NULL) != 1) {
+            fprintf(stderr, "type %u: want %s in\n%s", cases[i].type, want, json);
+            fail();
+        }
+        assert_int_equal(harness_count(json, "\"anomaly\"", NULL), 0);
+        free(json);
+    }
+}
+
 static void test_svcb_params(void **state)
 {
     (void)state;
@@ -228,6 +276,8 @@ static void test_edns(void **state)
                                    "\"data\":\"000E\"}]}",
                                    "\"answers\":[]", NULL),
                      1);
+    /* a query whose only extra record is the OPT lists no sections */
+    assert_int_equal(harness_count(json, "\"type\":\"query\"", "\"additionals\"", NULL), 0);
     /* OPT is reported in edns, never as a record */
     assert_int_equal(harness_count(json, "\"OPT\"", NULL), 0);
     free(json);
@@ -314,6 +364,15 @@ static void test_name_compression(void **state)
     for (size_t i = 0; i < sizeof lng; i++)
         lng[i] = i % 64 == 0 ? 63 : 'x';
     assert_int_equal(read_at(lng, sizeof lng, 0, &nm, &end), DNS_NAME_TOO_LONG);
+    /* a name too long but ended in place is skipped over (the message can go on), its start kept */
+    uint8_t lng_end[301];
+    memcpy(lng_end, lng, sizeof lng);
+    lng_end[256] = 0;
+    tr_buf whole = tr_buf_make(lng_end, sizeof lng_end), at0 = whole;
+    assert_int_equal(dns_name_read(&whole, &at0, &nm), DNS_NAME_TOO_LONG);
+    assert_int_equal(at0.err, 0);
+    assert_int_equal(at0.off, 257);
+    assert_int_equal(nm.wire_len, 192);
     static const uint8_t ext[] = {0x41, 0};
     assert_int_equal(read_at(ext, sizeof ext, 0, &nm, &end), DNS_NAME_BAD_LABEL);
     static const uint8_t cut[] = {5, 'a', 'b'};
@@ -361,6 +420,49 @@ static void test_malformed_messages(void **state)
     assert_int_equal(harness_count(json, "\"anomaly\":\"dns_malformed\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"data\":\"\\\\# 3 010203\"", NULL), 1);
     free(json);
+}
+
+static void test_dynamic_update(void **state)
+{
+    (void)state;
+    /* RFC 2136 update of zone example.org: prerequisite "a CNAME does not exist" (class NONE), delete
+     * all A of a (class ANY), add a A 192.0.2.7; both without RDATA where deleting */
+    static const char upd[] = "00422800000100010002000007" "6578616d706c65036f7267000006" "0001"
+                              "0161c00c000500fe000000000000"
+                              "c01d000100ff000000000000"
+                              "c01d0001000100000e100004c0000207";
+    char *json = one_answer(upd);
+    assert_int_equal(harness_count(json, "\"type\":\"query\"", "\"opcode\":\"UPDATE\"", "\"qname\":\"example.org\"",
+                                   "\"qtype\":\"SOA\"",
+                                   "\"answers\":[{\"name\":\"a.example.org\",\"type\":\"CNAME\",\"class\":\"NONE\",\"ttl\":0,"
+                                   "\"data\":\"\"}]",
+                                   "{\"name\":\"a.example.org\",\"type\":\"A\",\"class\":\"ANY\",\"ttl\":0,\"data\":\"\"}",
+                                   "{\"name\":\"a.example.org\",\"type\":\"A\",\"ttl\":3600,\"data\":\"192.0.2.7\"}", NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"anomaly\"", NULL), 0);
+    /* an update waits for its response like a query */
+    assert_int_equal(harness_count(json, "\"type\":\"unanswered\"", "\"id\":66,", "\"qname\":\"example.org\"", NULL), 1);
+    free(json);
+}
+
+static void test_mdns_cache_flush(void **state)
+{
+    (void)state;
+    /* mDNS announcement (no question): class IN with the cache-flush bit, RFC 6762 10.2 */
+    static const char ann[] = "000084000000000100000000" "04686f7374056c6f63616c00" "00018001000000780004c0a80105";
+    uint8_t b[64];
+    size_t n = unhex(ann, b, sizeof b);
+    harness *h = harness_new("dns", TR_UDP, 5353);
+    harness_datagram(h, TR_C2S, b, n);
+    const char *json = harness_close(h, TR_END_EOF);
+    assert_int_equal(harness_count(json, "\"type\":\"answer\"", "\"aa\":true",
+                                   "{\"name\":\"host.local\",\"type\":\"A\",\"cache_flush\":true,\"ttl\":120,"
+                                   "\"data\":\"192.168.1.5\"}",
+                                   NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"qname\"", NULL), 0);
+    assert_int_equal(harness_count(json, "\"class\"", NULL), 0);
+    harness_free(h);
 }
 
 static void test_section_cap(void **state)
@@ -432,11 +534,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_types),       cmocka_unit_test(test_svcb_params),
+        cmocka_unit_test(test_dig_presentation),   cmocka_unit_test(test_mdns_cache_flush),
         cmocka_unit_test(test_escaping),           cmocka_unit_test(test_query_answer_pairing),
         cmocka_unit_test(test_outstanding_cap),    cmocka_unit_test(test_edns),
         cmocka_unit_test(test_tcp_framing),        cmocka_unit_test(test_name_compression),
         cmocka_unit_test(test_malformed_messages), cmocka_unit_test(test_section_cap),
-        cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_dynamic_update),     cmocka_unit_test(test_random_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
