@@ -261,7 +261,6 @@ static const char *type_text(uint16_t t, char buf[16])
 
 typedef struct dns_msg {
     tr_session *s;
-    int dir;
     tr_buf msg;          /* the whole message, from its header */
     const char *problem; /* first anomaly name met, reported once per message */
     char detail[160];
@@ -830,7 +829,7 @@ static int decode_records(dns_msg *m, tr_buf *cur, dns_sections *ss, tr_event *e
 static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     dns_state *st = s->state;
-    dns_msg m = {.s = s, .dir = dir, .msg = tr_buf_make(p, n)};
+    dns_msg m = {.s = s, .msg = tr_buf_make(p, n)};
     tr_buf cur = m.msg;
     if (n < DNS_HEADER_LEN) {
         tr_anomaly(s->ctx, s, dir, "dns_truncated", "%zu-byte message is shorter than the 12-byte header", n);
@@ -908,7 +907,8 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
     if (m.problem)
         tr_anomaly(s->ctx, s, dir, m.problem, "id %u: %s", id, m.detail);
 
-    if (!qr && have_q) {
+    /* multicast DNS answers carry no question and id 0 (RFC 6762 18.1, 6): nothing to pair */
+    if (!qr && have_q && !is_mdns(s)) {
         outstanding_add(s, st, id, qtype, &qname);
     } else if (qr) {
         dns_outstanding *o = outstanding_find(st, id, qtype, have_q ? &qname : NULL);

@@ -454,13 +454,19 @@ static void test_mdns_cache_flush(void **state)
     size_t n = unhex(ann, b, sizeof b);
     harness *h = harness_new("dns", TR_UDP, 5353);
     harness_datagram(h, TR_C2S, b, n);
+    /* a query for it (one-shot, no EDNS) is reported but never waits for a unicast answer */
+    static const char query[] = "000000000001000000000000" "04686f7374056c6f63616c00" "00010001";
+    n = unhex(query, b, sizeof b);
+    harness_datagram(h, TR_C2S, b, n);
     const char *json = harness_close(h, TR_END_EOF);
+    assert_int_equal(harness_count(json, "\"type\":\"query\"", "\"qname\":\"host.local\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"unanswered\"", NULL), 0);
     assert_int_equal(harness_count(json, "\"type\":\"answer\"", "\"aa\":true",
                                    "{\"name\":\"host.local\",\"type\":\"A\",\"cache_flush\":true,\"ttl\":120,"
                                    "\"data\":\"192.168.1.5\"}",
                                    NULL),
                      1);
-    assert_int_equal(harness_count(json, "\"qname\"", NULL), 0);
+    assert_int_equal(harness_count(json, "\"type\":\"answer\"", "\"qname\"", NULL), 0);
     assert_int_equal(harness_count(json, "\"class\"", NULL), 0);
     harness_free(h);
 }
