@@ -598,17 +598,28 @@ static size_t reply_text(const uint8_t *p, size_t n, int code, char *out, size_t
     return w;
 }
 
+/* The next whole line of one direction: 1 with it in *len and *cons. 0 when there is none yet (*cons = 0),
+ * or when an over-long one was reported (*cons = its first bytes; the rest is skipped up to its LF). */
+static int line_next(tr_session *s, ftp_state *st, int dir, const uint8_t *p, size_t n, size_t *len, size_t *cons)
+{
+    int r = textline_next(p, n, FTP_LINE_MAX, len, cons);
+    if (r == TEXTLINE_OK)
+        return 1;
+    if (r == TEXTLINE_NEED_MORE) {
+        *cons = 0;
+        return 0;
+    }
+    tr_anomaly(s->ctx, s, dir, "ftp_line_too_long", "%s line longer than %d bytes", dir == TR_C2S ? "command" : "reply",
+               FTP_LINE_MAX);
+    st->skip_line[dir] = 1;
+    return 0;
+}
+
 static size_t reply_data(tr_session *s, ftp_state *st, const uint8_t *p, size_t n)
 {
     size_t len, cons;
-    int r = textline_next(p, n, FTP_LINE_MAX, &len, &cons);
-    if (r == TEXTLINE_NEED_MORE)
-        return 0;
-    if (r == TEXTLINE_TOO_LONG) {
-        tr_anomaly(s->ctx, s, TR_S2C, "ftp_line_too_long", "reply line longer than %d bytes", FTP_LINE_MAX);
-        st->skip_line[TR_S2C] = 1;
+    if (!line_next(s, st, TR_S2C, p, n, &len, &cons))
         return cons;
-    }
     if (st->swallow_code) {
         if (reply_is_end(p, len, st->swallow_code))
             st->swallow_code = 0;
@@ -632,7 +643,7 @@ static size_t reply_data(tr_session *s, ftp_state *st, const uint8_t *p, size_t 
             break;
         }
         size_t l2, c2;
-        r = textline_next(p + off, n - off, FTP_LINE_MAX, &l2, &c2);
+        int r = textline_next(p + off, n - off, FTP_LINE_MAX, &l2, &c2);
         if (r == TEXTLINE_NEED_MORE) {
             st->reply_scanned = off;
             return 0;
@@ -664,15 +675,8 @@ static size_t reply_data(tr_session *s, ftp_state *st, const uint8_t *p, size_t 
 static size_t request_data(tr_session *s, ftp_state *st, const uint8_t *p, size_t n)
 {
     size_t len, cons;
-    int r = textline_next(p, n, FTP_LINE_MAX, &len, &cons);
-    if (r == TEXTLINE_NEED_MORE)
-        return 0;
-    if (r == TEXTLINE_TOO_LONG) {
-        tr_anomaly(s->ctx, s, TR_C2S, "ftp_line_too_long", "command line longer than %d bytes", FTP_LINE_MAX);
-        st->skip_line[TR_C2S] = 1;
-        return cons;
-    }
-    on_request(s, st, p, len);
+    if (line_next(s, st, TR_C2S, p, n, &len, &cons))
+        on_request(s, st, p, len);
     return cons;
 }
 

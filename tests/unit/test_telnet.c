@@ -160,6 +160,13 @@ static void test_login_retry_and_password_only(void **state)
     assert_int_equal(harness_count(json, "\"user\"", NULL), 0);
     assert_int_equal(harness_count(json, "\"type\":\"command\"", "\"line\":\"show version\"", NULL), 1);
     free(json);
+
+    /* a login name typed, the connection gone before the password: reported at close with the name only */
+    static const harness_msg cut[] = {MSG(TR_S2C, "\r\nLogin: "), MSG(TR_C2S, "bob\r\n")};
+    json = harness_script_all_splits("telnet", 23, cut, 2);
+    assert_int_equal(harness_count(json, "\"type\":\"auth\"", "\"user\":\"bob\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"password\"", NULL), 0);
+    free(json);
 }
 
 static void test_iac_iac_and_controls(void **state)
