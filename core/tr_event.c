@@ -123,6 +123,13 @@ void tr_ev_int(tr_event *e, const char *key, int64_t v)
         f->i = v;
 }
 
+void tr_ev_ts(tr_event *e, const char *key, int64_t us)
+{
+    tr_field *f = ev_add(e, key, TR_F_TS);
+    if (f)
+        f->i = us;
+}
+
 void tr_ev_bool(tr_event *e, const char *key, int v)
 {
     tr_field *f = ev_add(e, key, TR_F_BOOL);

@@ -19,6 +19,7 @@ typedef enum tr_ftype {
     TR_F_LIST,       /* begins a list; closed by TR_F_END */
     TR_F_END,
     TR_F_FILE,       /* s: path relative to the export folder; shown only by the exporter */
+    TR_F_TS,         /* i: microseconds since the epoch, written like `ts` */
 } tr_ftype;
 
 typedef struct tr_field {
@@ -64,6 +65,7 @@ void tr_ev_obj(tr_event *e, const char *key);
 void tr_ev_list(tr_event *e, const char *key);
 void tr_ev_end(tr_event *e);
 void tr_ev_file(tr_event *e, const char *key, const char *relpath); /* empty/NULL: left out */
+void tr_ev_ts(tr_event *e, const char *key, int64_t us);
 /* Copies n bytes into the event's arena and returns them (NULL when full). */
 char *tr_ev_alloc(tr_event *e, size_t n);
 

@@ -70,6 +70,14 @@ static int json_fields(const tr_event *e, int i, int top, int with_files, tr_str
             tr_sb_printf(sb, "%" PRId64, f->i);
             i++;
             break;
+        case TR_F_TS: {
+            char ts[32];
+            tr_format_ts(f->i, ts);
+            json_key(sb, f->key, first);
+            tr_sb_adds(sb, ts);
+            i++;
+            break;
+        }
         case TR_F_BOOL:
             json_key(sb, f->key, first);
             tr_sb_adds(sb, f->i ? "true" : "false");
@@ -169,6 +177,11 @@ static void text_fields(const tr_event *e, tr_strbuf *sb)
             i++;
         } else if (f->type == TR_F_BOOL) {
             tr_sb_adds(sb, f->i ? "true" : "false");
+            i++;
+        } else if (f->type == TR_F_TS) {
+            char ts[32];
+            tr_format_ts(f->i, ts);
+            tr_sb_adds(sb, ts);
             i++;
         } else {
             int is_obj = f->type == TR_F_OBJ, first = 1;
