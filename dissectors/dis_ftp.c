@@ -14,7 +14,8 @@
  * Every data connection gets a slot in the transfer table when it is announced (PORT/EPRT at the request,
  * PASV/EPSV at the reply); RETR/STOR/... name the newest unnamed slot. The `transfer` event is emitted on
  * this session when both the data connection has closed (dis_ftp_data.c reports it) and the command's final
- * reply has arrived, whichever comes last. */
+ * reply has arrived, whichever comes last; a data connection still open when this session ends (the engine
+ * keeps closed connections a while for late packets) reports at that moment. */
 
 #include <stdio.h>
 #include <string.h>
@@ -729,14 +730,13 @@ static void ftp_on_close(tr_session *s, int reason)
         ftp_transfer *t = &st->transfers[i];
         if (!t->info.transfer_id)
             continue;
-        if (t->data_done) {
+        /* a data connection still open (usually one lingering after its FIN) reports now, so the
+         * transfer comes before this session's end */
+        tr_session *d = t->data_session && !t->data_done ? tr_session_find(s->ctx, t->data_session) : NULL;
+        if (d && d->dis == &dis_ftp_data && d->state)
+            ftp_data_finish(d); /* reports into t, or emits it when the final reply is in */
+        if (t->info.transfer_id && t->data_done)
             transfer_emit_slot(s, t);
-            continue;
-        }
-        /* data still flowing: hand what we know to the data session, which reports when it ends */
-        tr_session *d = t->data_session ? tr_session_find(s->ctx, t->data_session) : NULL;
-        if (d && d->dis == &dis_ftp_data && d->expect_ctx && d->expect_ctx_len >= sizeof t->info)
-            memcpy(d->expect_ctx, &t->info, sizeof t->info);
         transfer_free(t);
     }
 }

@@ -20,6 +20,7 @@ typedef struct ftp_data_state {
     int data_dir;       /* the direction carrying the data, -1 until bytes arrive */
     int file;           /* extraction handle, -1 when none */
     uint8_t file_opened, gap, other_dir_told;
+    uint8_t finished, late_told; /* reported early (control session ended first); later bytes are not counted */
     char relpath[256];
 } ftp_data_state;
 
@@ -62,6 +63,14 @@ static size_t ftp_data_on_data(tr_session *s, int dir, const uint8_t *p, size_t 
 {
     (void)need;
     ftp_data_state *st = s->state;
+    if (st->finished) {
+        if (!st->late_told) {
+            st->late_told = 1;
+            tr_anomaly(s->ctx, s, dir, "ftp_data_after_control_end",
+                       "data after the control session ended and its transfer was reported");
+        }
+        return n;
+    }
     if (st->data_dir < 0)
         st->data_dir = dir;
     if (dir != st->data_dir) {
@@ -96,12 +105,12 @@ static void ftp_data_on_gap(tr_session *s, int dir, uint64_t n)
         st->gap = 1;
 }
 
-static void ftp_data_on_close(tr_session *s, int reason)
+void ftp_data_finish(tr_session *s)
 {
-    (void)reason;
     ftp_data_state *st = s->state;
-    if (!st)
+    if (!st || st->finished)
         return;
+    st->finished = 1;
     char hex[65] = "";
     int have_hash = 0;
     if (st->md) {
@@ -118,6 +127,12 @@ static void ftp_data_on_close(tr_session *s, int reason)
     if (st->file_opened)
         tr_file_close(s, st->file, !st->gap);
     ftp_transfer_data_done(s, st->data_dir, st->bytes, have_hash ? hex : NULL, st->gap, st->relpath);
+}
+
+static void ftp_data_on_close(tr_session *s, int reason)
+{
+    (void)reason;
+    ftp_data_finish(s);
 }
 
 const tr_dissector dis_ftp_data = {

@@ -414,6 +414,19 @@ static size_t iac_command(tr_session *s, telnet_state *st, int dir, const uint8_
 
 /* ---- vtable ---- */
 
+/* Telnet on another port: both sides open with option negotiation (IAC WILL/WONT/DO/DONT opt). */
+static int telnet_probe(const uint8_t *p, size_t n, int dir)
+{
+    (void)dir;
+    int triples = 0;
+    for (size_t i = 0; i + 3 <= n && triples < 2; i += 3) {
+        if (p[i] != TN_IAC || p[i + 1] < TN_WILL || p[i + 1] > TN_DONT)
+            break;
+        triples++;
+    }
+    return triples == 2 ? TR_PROBE_YES : triples == 1 && n == 3 ? TR_PROBE_MAYBE : TR_PROBE_NO;
+}
+
 static void telnet_on_open(tr_session *s)
 {
     telnet_state *st = s->state;
@@ -479,7 +492,7 @@ const tr_dissector dis_telnet = {
     .name = "telnet",
     .l4 = TR_TCP,
     .ports = telnet_ports,
-    .probe = NULL,
+    .probe = telnet_probe,
     .state_size = sizeof(telnet_state),
     .on_open = telnet_on_open,
     .on_data = telnet_on_data,

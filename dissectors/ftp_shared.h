@@ -47,4 +47,8 @@ int ftp_transfer_lookup(tr_session *data, ftp_transfer_info *out);
 void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, const char *sha256_hex, int gap,
                             const char *relpath);
 
+/* The control session is ending while its data connection is still open (the engine keeps a closed
+ * connection a while for late packets): report the data connection's transfer now with what it has. */
+void ftp_data_finish(tr_session *data);
+
 #endif

@@ -325,6 +325,25 @@ static void test_transfer_orders(void **state)
                      1);
     free(json);
 
+    /* the control session ends first: the open data connection reports then; later bytes are flagged */
+    static const step late_data[] = {
+        SEND(CTL, TR_S2C, "220 FTP ready\r\n"),
+        SEND(CTL, TR_C2S, "EPSV\r\n"),
+        SEND(CTL, TR_S2C, "229 Entering Extended Passive Mode (|||6446|)\r\n"),
+        OPEN_DATA,
+        SEND(CTL, TR_C2S, "RETR hello.txt\r\n"),
+        SEND(DATA, TR_S2C, "hello world\n"),
+        SEND(CTL, TR_S2C, "226 Transfer complete.\r\n"),
+        CLOSE_CTL,
+        SEND(DATA, TR_S2C, "more"),
+        CLOSE_DATA,
+    };
+    json = run_steps(late_data, (int)(sizeof late_data / sizeof late_data[0]), 0, 0);
+    assert_int_equal(harness_count(json, "\"type\":\"transfer\"", "\"bytes\":12", "\"complete\":true", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"transfer\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"anomaly\":\"ftp_data_after_control_end\"", NULL), 1);
+    free(json);
+
     /* the data connection closes, the final reply never comes: reported at control close, incomplete */
     static const step no_final[] = {
         SEND(CTL, TR_S2C, "220 FTP ready\r\n"),
