@@ -1,0 +1,148 @@
+/* dis_ftp_data: an FTP data connection (RFC 959 3.2-3.3), reached only through the expectation its control
+ * session registered at PORT/PASV/EPRT/EPSV; hashes and extracts the bytes as they stream.
+ *
+ * Wire layout: the file or listing as raw bytes, in one direction, until the sender closes (stream mode).
+ * Which command (RETR, STOR, LIST, ...) and file name it carries is known from the control session, which may
+ * see the command only after this connection opened; the lookup is therefore repeated when the first bytes
+ * arrive and at close. The `transfer` event itself is emitted by the control side (dis_ftp.c). */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "../core/tr_dissector.h"
+#include "ftp_shared.h"
+
+typedef struct ftp_data_state {
+    EVP_MD_CTX *md;     /* NULL: OpenSSL gave no context, the transfer is reported without a hash */
+    uint64_t bytes;
+    int data_dir;       /* the direction carrying the data, -1 until bytes arrive */
+    int file;           /* extraction handle, -1 when none */
+    uint8_t file_opened, gap, other_dir_told;
+    uint8_t finished, late_told; /* reported early (control session ended first); later bytes are not counted */
+    char relpath[256];
+} ftp_data_state;
+
+static void ftp_data_on_open(tr_session *s)
+{
+    ftp_data_state *st = s->state;
+    ftp_transfer_info info;
+    (void)ftp_transfer_lookup(s, &info); /* links this connection to its slot in the control session */
+    st->data_dir = -1;
+    st->file = -1;
+    st->md = EVP_MD_CTX_new();
+    if (st->md && EVP_DigestInit_ex(st->md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(st->md);
+        st->md = NULL;
+    }
+}
+
+/* The extracted file's name: the command's file name without its directories, or what a listing is. */
+static void file_name_for(const ftp_transfer_info *info, char *out, size_t cap)
+{
+    const char *fixed = NULL;
+    switch (info->cmd) {
+    case FTP_CMD_LIST: fixed = "LIST.txt"; break;
+    case FTP_CMD_NLST: fixed = "NLST.txt"; break;
+    case FTP_CMD_MLSD: fixed = "MLSD.txt"; break;
+    default: break;
+    }
+    size_t start = 0, n = info->name_len < FTP_NAME_MAX ? info->name_len : FTP_NAME_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (info->name[i] == '/' || info->name[i] == '\\')
+            start = i + 1;
+    if (fixed || start >= n) {
+        snprintf(out, cap, "%s", fixed ? fixed : "ftp-data.bin");
+        return;
+    }
+    snprintf(out, cap, "%.*s", (int)(n - start), info->name + start);
+}
+
+static size_t ftp_data_on_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
+{
+    (void)need;
+    ftp_data_state *st = s->state;
+    if (st->finished) {
+        if (!st->late_told) {
+            st->late_told = 1;
+            tr_anomaly(s->ctx, s, dir, "ftp_data_after_control_end",
+                       "data after the control session ended and its transfer was reported");
+        }
+        return n;
+    }
+    if (st->data_dir < 0)
+        st->data_dir = dir;
+    if (dir != st->data_dir) {
+        if (!st->other_dir_told) {
+            st->other_dir_told = 1;
+            tr_anomaly(s->ctx, s, dir, "ftp_data_both_directions",
+                       "data connection carries bytes both ways; only the first direction is kept");
+        }
+        return n;
+    }
+    if (!st->file_opened) {
+        st->file_opened = 1;
+        ftp_transfer_info info;
+        if (!ftp_transfer_lookup(s, &info))
+            memset(&info, 0, sizeof info);
+        char name[FTP_NAME_MAX + 1];
+        file_name_for(&info, name, sizeof name);
+        st->file = tr_file_open(s, name, st->relpath, sizeof st->relpath);
+    }
+    if (st->md)
+        EVP_DigestUpdate(st->md, p, n);
+    tr_file_write(s, st->file, p, n);
+    st->bytes += n;
+    return n;
+}
+
+static void ftp_data_on_gap(tr_session *s, int dir, uint64_t n)
+{
+    (void)n;
+    ftp_data_state *st = s->state;
+    if (st->data_dir < 0 || dir == st->data_dir)
+        st->gap = 1;
+}
+
+void ftp_data_finish(tr_session *s)
+{
+    ftp_data_state *st = s->state;
+    if (!st || st->finished)
+        return;
+    st->finished = 1;
+    char hex[65] = "";
+    int have_hash = 0;
+    if (st->md) {
+        unsigned char digest[EVP_MAX_MD_SIZE];
+        unsigned int dlen = 0;
+        if (EVP_DigestFinal_ex(st->md, digest, &dlen) == 1 && dlen == 32 && !st->gap) {
+            for (unsigned i = 0; i < dlen; i++)
+                snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+            have_hash = 1;
+        }
+        EVP_MD_CTX_free(st->md);
+        st->md = NULL;
+    }
+    if (st->file_opened)
+        tr_file_close(s, st->file, !st->gap);
+    ftp_transfer_data_done(s, st->data_dir, st->bytes, have_hash ? hex : NULL, st->gap, st->relpath);
+}
+
+static void ftp_data_on_close(tr_session *s, int reason)
+{
+    (void)reason;
+    ftp_data_finish(s);
+}
+
+const tr_dissector dis_ftp_data = {
+    .name = "ftp-data",
+    .l4 = TR_TCP,
+    .ports = NULL,
+    .probe = NULL,
+    .state_size = sizeof(ftp_data_state),
+    .on_open = ftp_data_on_open,
+    .on_data = ftp_data_on_data,
+    .on_gap = ftp_data_on_gap,
+    .on_close = ftp_data_on_close,
+};
