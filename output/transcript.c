@@ -128,15 +128,22 @@ static void marker_bytes(const uint8_t *p, size_t n, tr_strbuf *sb)
     }
 }
 
+/* 16 bytes a line: "<< 00000010  xx xx ... xx  xx ... xx  |ascii|", each line built whole. */
 static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
 {
     line_end(t, sb);
+    char line[3 + 16 + 2 + 16 * 3 + 1 + 3 + 16 + 2];
     for (size_t i = 0; i < n; i += 16) {
-        size_t k = n - i < 16 ? n - i : 16;
-        tr_sb_adds(sb, line_prefix[d]);
-        tr_sb_printf(sb, "%08" PRIx64 " ", t->off[d] + i);
-        char line[16 * 3 + 2];
-        size_t w = 0;
+        size_t k = n - i < 16 ? n - i : 16, w = 0;
+        memcpy(line, line_prefix[d], 3);
+        w = 3;
+        uint64_t off = t->off[d] + i;
+        int digits = 8;
+        while (digits < 16 && (off >> (4 * digits)))
+            digits++;
+        for (int s = digits - 1; s >= 0; s--)
+            line[w++] = hex_digits[(off >> (4 * s)) & 15];
+        line[w++] = ' ';
         for (size_t j = 0; j < 16; j++) {
             if (j == 8)
                 line[w++] = ' ';
@@ -144,11 +151,14 @@ static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_str
             line[w++] = j < k ? hex_digits[p[i + j] >> 4] : ' ';
             line[w++] = j < k ? hex_digits[p[i + j] & 15] : ' ';
         }
-        tr_sb_add(sb, line, w);
-        tr_sb_add(sb, "  |", 3);
+        line[w++] = ' ';
+        line[w++] = ' ';
+        line[w++] = '|';
         for (size_t j = 0; j < k; j++)
-            tr_sb_addc(sb, p[i + j] >= 0x20 && p[i + j] < 0x7f ? (char)p[i + j] : '.');
-        tr_sb_add(sb, "|\n", 2);
+            line[w++] = p[i + j] >= 0x20 && p[i + j] < 0x7f ? (char)p[i + j] : '.';
+        line[w++] = '|';
+        line[w++] = '\n';
+        tr_sb_add(sb, line, w);
     }
 }
 
@@ -628,8 +638,11 @@ static const char rule[] = "====================================================
 
 void tr_transcript_header(const tr_session *s, tr_strbuf *sb)
 {
-    tr_sb_printf(sb, "trawl transcript of session %" PRIu64 ": %s over %s\n", s->id, tr_session_proto(s),
-                 s->l4 == TR_UDP ? "udp" : "tcp");
+    const char *proto = tr_session_proto(s), *transport = s->l4 == TR_UDP ? "udp" : "tcp";
+    tr_sb_printf(sb, "trawl transcript of session %" PRIu64 ": %s", s->id, proto);
+    if (strcmp(proto, transport) != 0)
+        tr_sb_printf(sb, " over %s", transport);
+    tr_sb_addc(sb, '\n');
     tr_sb_adds(sb, "client   ");
     add_endpoint(&s->client, sb);
     tr_sb_adds(sb, "\nserver   ");

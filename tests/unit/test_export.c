@@ -140,7 +140,7 @@ static void test_text_conversation(void **state)
     session_end(h, TR_END_FIN);
     char *t = slurp(f, "sessions/1-tcp.txt", NULL);
     assert_non_null(t);
-    assert_contains(t, "trawl transcript of session 1: tcp over tcp\nclient   10.0.0.1:40000\nserver   10.0.0.2:80\n"
+    assert_contains(t, "trawl transcript of session 1: tcp\nclient   10.0.0.1:40000\nserver   10.0.0.2:80\n"
                        "start    1700000000.000000 (2023-11-14 22:13:20 UTC)\n");
     assert_contains(t, "=\n--- 1700000000.000000 c2s\n"
                        ">> GET /a\\\\b HTTP/1.1\n"
