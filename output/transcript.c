@@ -200,23 +200,17 @@ static void show_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, int 
 
 enum { TS_DATA, TS_IAC, TS_OPT, TS_SB_OPT, TS_SB, TS_SB_IAC };
 
-static void telnet_option(uint8_t opt, tr_strbuf *sb)
+/* A command or option by name, by number when the table has none. */
+static void telnet_name(const char *name, uint8_t code, tr_strbuf *sb)
 {
-    const char *name = telnet_option_name(opt);
     if (name)
         tr_sb_adds(sb, name);
     else
-        tr_sb_printf(sb, "%u", opt);
+        tr_sb_printf(sb, "%u", code);
 }
 
-static void telnet_command(uint8_t cmd, tr_strbuf *sb)
-{
-    const char *name = telnet_command_name(cmd);
-    if (name)
-        tr_sb_adds(sb, name);
-    else
-        tr_sb_printf(sb, "%u", cmd);
-}
+static void telnet_option(uint8_t opt, tr_strbuf *sb) { telnet_name(telnet_option_name(opt), opt, sb); }
+static void telnet_command(uint8_t cmd, tr_strbuf *sb) { telnet_name(telnet_command_name(cmd), cmd, sb); }
 
 static void telnet_subneg_marker(tr_transcript *t, int d, const char *ending, tr_strbuf *sb)
 {
@@ -465,20 +459,6 @@ static int field_find(const tr_event *e, int i, int end, const char *key)
     return -1;
 }
 
-/* Index just after the field at i (after the whole container when it opens one). */
-static int field_skip(const tr_event *e, int i)
-{
-    int depth = 0;
-    do {
-        if (e->f[i].type == TR_F_OBJ || e->f[i].type == TR_F_LIST)
-            depth++;
-        else if (e->f[i].type == TR_F_END)
-            depth--;
-        i++;
-    } while (i < e->nf && depth > 0);
-    return i;
-}
-
 /* Appends a field's value (strings raw: the note is escaped when it is rendered); "-" when absent. */
 static void field_add(const tr_event *e, int i, tr_strbuf *sb)
 {
@@ -502,17 +482,28 @@ static void add_key(const tr_event *e, const char *key, tr_strbuf *sb)
     field_add(e, field_find(e, 0, e->nf, key), sb);
 }
 
+/* Literal text and field values in turn: parts[0] literal, parts[1] key, parts[2] literal, ... NULL. */
+static void add_parts(const tr_event *e, const char *const *parts, tr_strbuf *sb)
+{
+    for (int i = 0; parts[i]; i++) {
+        if (i % 2)
+            add_key(e, parts[i], sb);
+        else
+            tr_sb_adds(sb, parts[i]);
+    }
+}
+
 /* One line per record of the list `key`: "<label> [rcode ]name type data". */
 static int dns_records(const tr_event *e, const char *key, const char *label, int rcode, tr_strbuf *sb)
 {
     int list = field_find(e, 0, e->nf, key);
     if (list < 0 || e->f[list].type != TR_F_LIST)
         return 0;
-    int lines = 0, end = field_skip(e, list);
-    for (int i = list + 1; i < end - 1; i = field_skip(e, i)) {
+    int lines = 0, end = tr_ev_field_next(e, list);
+    for (int i = list + 1; i < end - 1; i = tr_ev_field_next(e, i)) {
         if (e->f[i].type != TR_F_OBJ)
             continue;
-        int rec_end = field_skip(e, i);
+        int rec_end = tr_ev_field_next(e, i);
         if (sb->len)
             tr_sb_addc(sb, '\n');
         tr_sb_adds(sb, label);
@@ -535,33 +526,23 @@ static int dns_note(const tr_event *e, tr_strbuf *text)
 {
     int decoded = e->dir == TR_NODIR ? TR_TX_NOTE : TR_TX_DECODED;
     if (strcmp(e->type, "query") == 0) {
-        tr_sb_adds(text, "query ");
-        add_key(e, "qtype", text);
-        tr_sb_addc(text, ' ');
-        add_key(e, "qname", text);
+        static const char *const parts[] = {"query ", "qtype", " ", "qname", NULL};
+        add_parts(e, parts, text);
         return decoded;
     }
     if (strcmp(e->type, "answer") == 0) {
         int rcode = field_find(e, 0, e->nf, "rcode");
         if (!dns_records(e, "answers", "answer", rcode, text)) {
-            tr_sb_adds(text, "answer ");
-            field_add(e, rcode, text);
-            tr_sb_addc(text, ' ');
-            add_key(e, "qname", text);
-            tr_sb_addc(text, ' ');
-            add_key(e, "qtype", text);
-            tr_sb_adds(text, " (no answer records)");
+            static const char *const parts[] = {"answer ", "rcode", " ", "qname", " ", "qtype", " (no answer records)", NULL};
+            add_parts(e, parts, text);
         }
         dns_records(e, "authorities", "authority", -1, text);
         dns_records(e, "additionals", "additional", -1, text);
         return decoded;
     }
     if (strcmp(e->type, "unanswered") == 0) {
-        tr_sb_adds(text, "[unanswered query ");
-        add_key(e, "qtype", text);
-        tr_sb_addc(text, ' ');
-        add_key(e, "qname", text);
-        tr_sb_addc(text, ']');
+        static const char *const parts[] = {"[unanswered query ", "qtype", " ", "qname", "]", NULL};
+        add_parts(e, parts, text);
         return TR_TX_NOTE;
     }
     return -1;
@@ -598,17 +579,13 @@ int tr_transcript_event_note(const tr_event *e, tr_strbuf *text)
         return TR_TX_NOTE;
     }
     if (strcmp(e->type, "anomaly") == 0) {
-        tr_sb_adds(text, "[anomaly ");
-        add_key(e, "anomaly", text);
-        tr_sb_adds(text, ": ");
-        add_key(e, "detail", text);
-        tr_sb_addc(text, ']');
+        static const char *const parts[] = {"[anomaly ", "anomaly", ": ", "detail", "]", NULL};
+        add_parts(e, parts, text);
         return TR_TX_NOTE;
     }
     if (strcmp(e->type, "decode_end") == 0) {
-        tr_sb_adds(text, "[decode_end ");
-        add_key(e, "reason", text);
-        tr_sb_addc(text, ']');
+        static const char *const parts[] = {"[decode_end ", "reason", "]", NULL};
+        add_parts(e, parts, text);
         return TR_TX_NOTE;
     }
     return -1;
