@@ -27,8 +27,14 @@ typedef struct xfile {
     uint64_t pos;              /* where the next write goes (a raw stream's gap moves it past the end) */
     uint64_t fpos;             /* the FILE's position while open */
     uint8_t created;
-    char rel[XPATH_MAX];
+    const char *rel; /* path under DIR, kept by the owner */
 } xfile;
+
+/* An extracted file and its path. */
+typedef struct xextract {
+    xfile f;
+    char rel[XPATH_MAX];
+} xextract;
 
 /* What the exporter keeps of one session until it closes. */
 typedef struct xsession {
@@ -38,7 +44,9 @@ typedef struct xsession {
     uint8_t raw_tcp;
     tr_transcript tx;
     xfile text, raw[2];
-    char end[16]; /* `end` of the session_end event */
+    char text_rel[80]; /* "sessions/<id>-<proto>.txt" */
+    char raw_rel[2][40]; /* "streams/<id>-c2s.bin" */
+    char end[16];       /* `end` of the session_end event */
 } xsession;
 
 struct sink_export {
@@ -50,7 +58,7 @@ struct sink_export {
     tr_strbuf sb, note;
     xsession **bucket;
     size_t nbucket, nsession;
-    xfile **slot; /* extracted files being written; a handle is an index */
+    xextract **slot; /* extracted files being written; a handle is an index */
     int *free_slot;
     int nslot, slot_cap, nfree;
     sink_export_stats st;
@@ -242,10 +250,13 @@ static xsession *session_start(sink_export *x, const tr_session *s)
     tr_transcript_init(&xs->tx, tr_transcript_mode(proto, s->l4));
     char safe_proto[32];
     tr_safe_name(proto, strlen(proto), safe_proto, sizeof safe_proto);
-    snprintf(xs->text.rel, sizeof xs->text.rel, "sessions/%" PRIu64 "-%s.txt", s->id, safe_proto);
+    snprintf(xs->text_rel, sizeof xs->text_rel, "sessions/%" PRIu64 "-%s.txt", s->id, safe_proto);
+    xs->text.rel = xs->text_rel;
     xs->raw_tcp = x->raw && s->l4 == TR_TCP;
-    for (int d = 0; d < 2; d++)
-        snprintf(xs->raw[d].rel, sizeof xs->raw[d].rel, "streams/%" PRIu64 "-%s.bin", s->id, d ? "s2c" : "c2s");
+    for (int d = 0; d < 2; d++) {
+        snprintf(xs->raw_rel[d], sizeof xs->raw_rel[d], "streams/%" PRIu64 "-%s.bin", s->id, d ? "s2c" : "c2s");
+        xs->raw[d].rel = xs->raw_rel[d];
+    }
     tr_sb_reset(&x->sb);
     tr_transcript_header(s, &x->sb);
     flush_text(x, xs);
@@ -361,7 +372,7 @@ static int slot_alloc(sink_export *x)
         if (x->slot_cap >= SINK_EXPORT_MAX_FILES)
             return -1;
         int cap = x->slot_cap ? x->slot_cap * 2 : 64;
-        xfile **ns = realloc(x->slot, (size_t)cap * sizeof *ns);
+        xextract **ns = realloc(x->slot, (size_t)cap * sizeof *ns);
         if (!ns)
             return -1;
         x->slot = ns;
@@ -381,37 +392,38 @@ static int export_file_open(void *self, tr_session *s, const char *name, char *r
     char safe[TR_SAFE_NAME_MAX + 1];
     size_t len = tr_safe_name(name ? name : "", name ? strlen(name) : 0, safe, sizeof safe);
     size_t ext = tr_safe_name_ext(safe, len);
-    xfile *xf = calloc(1, sizeof *xf);
-    int h = xf ? slot_alloc(x) : -1;
+    xextract *xe = calloc(1, sizeof *xe);
+    int h = xe ? slot_alloc(x) : -1;
     if (h < 0) {
-        free(xf);
+        free(xe);
         x->st.file_refused++;
         return -1;
     }
     int r = -EEXIST;
     for (int k = 1; k <= NAME_TRIES && r == -EEXIST; k++) {
         if (k == 1)
-            snprintf(xf->rel, sizeof xf->rel, "files/%" PRIu64 "-%s", s->id, safe);
+            snprintf(xe->rel, sizeof xe->rel, "files/%" PRIu64 "-%s", s->id, safe);
         else
-            snprintf(xf->rel, sizeof xf->rel, "files/%" PRIu64 "-%.*s-%d%s", s->id, (int)ext, safe, k, safe + ext);
-        if (strlen(xf->rel) >= cap)
+            snprintf(xe->rel, sizeof xe->rel, "files/%" PRIu64 "-%.*s-%d%s", s->id, (int)ext, safe, k, safe + ext);
+        if (strlen(xe->rel) >= cap)
             break;
-        r = xfile_get(x, xf, O_CREAT | O_EXCL);
+        xe->f.rel = xe->rel;
+        r = xfile_get(x, &xe->f, O_CREAT | O_EXCL);
     }
     if (r < 0) {
         if (r != -EEXIST)
-            fail(x, "%s: %s", xf->rel, strerror(-r));
-        free(xf);
+            fail(x, "%s: %s", xe->rel, strerror(-r));
+        free(xe);
         x->free_slot[x->nfree++] = h;
         x->st.file_refused++;
         return -1;
     }
-    x->slot[h] = xf;
-    snprintf(relpath, cap, "%s", xf->rel);
+    x->slot[h] = xe;
+    snprintf(relpath, cap, "%s", xe->rel);
     xsession *xs = session_start(x, s);
     if (xs && (xs->tx.mode & ~TR_TX_UDP) == TR_TX_FTP_DATA) {
         tr_sb_reset(&x->note);
-        tr_sb_printf(&x->note, "[data -> %s]", xf->rel);
+        tr_sb_printf(&x->note, "[data -> %s]", xe->rel);
         tr_tx_chunk c = {.kind = TR_TX_TO_FILE, .dir = TR_NODIR, .ts_us = now_of(s),
                          .p = (const uint8_t *)x->note.p, .n = x->note.len};
         session_chunk(x, xs, &c);
@@ -419,7 +431,7 @@ static int export_file_open(void *self, tr_session *s, const char *name, char *r
     return h;
 }
 
-static xfile *slot_get(sink_export *x, int h) { return h >= 0 && h < x->nslot ? x->slot[h] : NULL; }
+static xfile *slot_get(sink_export *x, int h) { return h >= 0 && h < x->nslot && x->slot[h] ? &x->slot[h]->f : NULL; }
 
 static void export_file_write(void *self, int h, const uint8_t *p, size_t n)
 {
@@ -437,7 +449,7 @@ static void export_file_close(void *self, int h, int complete)
     if (!xf)
         return;
     xfile_close(x, xf);
-    free(xf);
+    free(x->slot[h]);
     x->slot[h] = NULL;
     x->free_slot[x->nfree++] = h;
     x->st.files++;
