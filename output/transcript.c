@@ -32,8 +32,18 @@ void tr_transcript_init(tr_transcript *t, int mode)
     t->last_dir = TR_TX_NONE;
 }
 
+/* A CR that ended a chunk is shown once it is known not to begin a CR LF. */
+static void pending_cr_out(tr_transcript *t, tr_strbuf *sb)
+{
+    if (t->pending_cr) {
+        tr_sb_add(sb, "\\r", 2);
+        t->pending_cr = 0;
+    }
+}
+
 static void line_end(tr_transcript *t, tr_strbuf *sb)
 {
+    pending_cr_out(t, sb);
     if (t->open_line) {
         tr_sb_addc(sb, '\n');
         t->open_line = 0;
@@ -42,6 +52,7 @@ static void line_end(tr_transcript *t, tr_strbuf *sb)
 
 static void line_start(tr_transcript *t, int d, tr_strbuf *sb)
 {
+    pending_cr_out(t, sb);
     if (!t->open_line) {
         tr_sb_adds(sb, line_prefix[d]);
         t->open_line = 1;
@@ -81,6 +92,8 @@ static size_t shown_utf8(const uint8_t *p, size_t n)
 static void text_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
 {
     size_t i = 0;
+    if (t->pending_cr && n && p[0] == '\n')
+        t->pending_cr = 0; /* the CR LF of the line, split between chunks */
     while (i < n) {
         line_start(t, d, sb);
         size_t j = i;
@@ -98,6 +111,9 @@ static void text_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_s
             t->open_line = 0;
             i++;
         } else if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
+            i++;
+        } else if (c == '\r' && i + 1 == n) {
+            t->pending_cr = 1;
             i++;
         } else if (c == '\r') {
             tr_sb_add(sb, "\\r", 2);

@@ -65,6 +65,7 @@ typedef struct tr_transcript {
     int mode;
     int last_dir;  /* direction of the last time line; TR_TX_NONE before the first */
     int open_line; /* a line of last_dir is unfinished */
+    int pending_cr; /* that line's last byte was a CR, not shown until the next byte says if it ends the line */
     uint64_t off[2];
     unsigned decoded[2];
     int to_file;

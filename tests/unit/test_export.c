@@ -131,7 +131,8 @@ static void test_text_conversation(void **state)
     harness_data(h, TR_C2S, req, sizeof req - 1);
     h->ctx.now_us += 1500;
     harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\n\r\nhel", 22);
-    harness_data(h, TR_S2C, "lo caf\xc3\xa9\n", 9);
+    harness_data(h, TR_S2C, "lo caf\xc3\xa9\r", 9);
+    harness_data(h, TR_S2C, "\n", 1); /* CR LF split between segments */
     harness_gap(h, TR_S2C, 1460);
     h->ctx.now_us += 1500;
     harness_data(h, TR_S2C, "tail\r", 5);
@@ -156,7 +157,7 @@ static void test_text_conversation(void **state)
                        ">> bye\n"
                        "=====");
     assert_contains(t, "end      fin\nlast     ");
-    assert_contains(t, "packets  c2s 2  s2c 3\nbytes    c2s 36  s2c 36\ngaps     c2s 0  s2c 1460 bytes\n");
+    assert_contains(t, "packets  c2s 2  s2c 4\nbytes    c2s 36  s2c 37\ngaps     c2s 0  s2c 1460 bytes\n");
     free(t);
     harness_free(h);
     fixture_free(f);
