@@ -176,6 +176,19 @@ void tr_ev_file(tr_event *e, const char *key, const char *relpath)
     }
 }
 
+int tr_ev_field_next(const tr_event *e, int i)
+{
+    int depth = 0;
+    do {
+        if (e->f[i].type == TR_F_OBJ || e->f[i].type == TR_F_LIST)
+            depth++;
+        else if (e->f[i].type == TR_F_END)
+            depth--;
+        i++;
+    } while (i < e->nf && depth > 0);
+    return i;
+}
+
 void tr_emit(tr_event *e)
 {
     while (e->depth > 0)

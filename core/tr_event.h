@@ -69,6 +69,10 @@ void tr_ev_ts(tr_event *e, const char *key, int64_t us);
 /* Copies n bytes into the event's arena and returns them (NULL when full). */
 char *tr_ev_alloc(tr_event *e, size_t n);
 
+/* Index of the field after the one at i: past its whole object or list when it opens one. For sinks
+ * that walk the fields. */
+int tr_ev_field_next(const tr_event *e, int i);
+
 /* Delivers the event to every sink of its context (closing any open objects first). */
 void tr_emit(tr_event *e);
 

@@ -92,8 +92,7 @@ void tr_sb_printf(tr_strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
+size_t tr_utf8_seq(const uint8_t *p, size_t n)
 {
     uint8_t c = p[0];
     size_t len;
@@ -158,7 +157,7 @@ void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n)
             i++;
             continue;
         }
-        size_t k = utf8_seq(p + i, n - i);
+        size_t k = tr_utf8_seq(p + i, n - i);
         if (k) {
             tr_sb_add(sb, p + i, k);
             i += k;

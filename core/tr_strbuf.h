@@ -21,6 +21,8 @@ void tr_sb_adds(tr_strbuf *sb, const char *s);
 void tr_sb_printf(tr_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends bytes as the inside of a JSON string: valid UTF-8 kept, other bytes as \u00XX. */
 void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n);
+/* Length of the valid UTF-8 sequence at p (1..4, n >= 1), or 0 when it is not one. */
+size_t tr_utf8_seq(const uint8_t *p, size_t n);
 /* NUL-terminates (not counted in len) and returns the text. */
 const char *tr_sb_cstr(tr_strbuf *sb);
 

@@ -37,15 +37,7 @@ static int json_fields(const tr_event *e, int i, int top, int with_files, tr_str
         if (f->type == TR_F_END)
             return i + 1;
         if (f->top != top) {
-            /* skip a whole subtree of the other kind */
-            int depth = 0;
-            do {
-                if (e->f[i].type == TR_F_OBJ || e->f[i].type == TR_F_LIST)
-                    depth++;
-                else if (e->f[i].type == TR_F_END)
-                    depth--;
-                i++;
-            } while (i < e->nf && depth > 0);
+            i = tr_ev_field_next(e, i); /* skip a whole subtree of the other kind */
             continue;
         }
         switch (f->type) {

@@ -1,0 +1,554 @@
+#include "sink_export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "safe_name.h"
+#include "tr_format.h"
+#include "transcript.h"
+
+#define XPATH_MAX 224             /* "files/" + id + "-" + safe name + "-NNNN" fits */
+#define RENDER_SLICE 65536        /* bytes rendered at once, so the scratch buffer stays small */
+#define RENDER_MAX (8u << 20)     /* scratch cap: a slice's hex dump is well under it */
+#define NAME_TRIES 10000          /* -2 ... -9999 before extraction gives up on a name */
+#define SESSION_BUCKETS_MIN 1024
+
+/* A file the exporter writes: opened on demand, closed by the LRU, reopened at its end. */
+typedef struct xfile {
+    FILE *f;
+    struct xfile *prev, *next; /* open files, most recently written first */
+    uint64_t pos;              /* where the next write goes (a raw stream's gap moves it past the end) */
+    uint64_t fpos;             /* the FILE's position while open */
+    uint8_t created;
+    const char *rel; /* path under DIR, kept by the owner */
+} xfile;
+
+/* An extracted file and its path. */
+typedef struct xextract {
+    xfile f;
+    char rel[XPATH_MAX];
+} xextract;
+
+/* What the exporter keeps of one session until it closes. */
+typedef struct xsession {
+    uint64_t id;
+    struct xsession *next; /* hash chain */
+    uint8_t started;       /* transcript created and its header written */
+    uint8_t raw_tcp;
+    tr_transcript tx;
+    xfile text, raw[2];
+    char text_rel[80]; /* "sessions/<id>-<proto>.txt" */
+    char raw_rel[2][40]; /* "streams/<id>-c2s.bin" */
+    char end[16];       /* `end` of the session_end event */
+} xsession;
+
+struct sink_export {
+    int dirfd;
+    int raw;
+    int max_open, nopen;
+    xfile *lru_head, *lru_tail;
+    FILE *events;
+    tr_strbuf sb, note;
+    xsession **bucket;
+    size_t nbucket, nsession;
+    xextract **slot; /* extracted files being written; a handle is an index */
+    int *free_slot;
+    int nslot, slot_cap, nfree;
+    sink_export_stats st;
+    char err[256];
+};
+
+static void fail(sink_export *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(sink_export *x, const char *fmt, ...)
+{
+    x->st.write_errors++;
+    if (x->err[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->err, sizeof x->err, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- files under the open-handle cap ---- */
+
+static void lru_unlink(sink_export *x, xfile *xf)
+{
+    if (xf->prev)
+        xf->prev->next = xf->next;
+    else
+        x->lru_head = xf->next;
+    if (xf->next)
+        xf->next->prev = xf->prev;
+    else
+        x->lru_tail = xf->prev;
+    xf->prev = xf->next = NULL;
+}
+
+static void lru_push(sink_export *x, xfile *xf)
+{
+    xf->prev = NULL;
+    xf->next = x->lru_head;
+    if (x->lru_head)
+        x->lru_head->prev = xf;
+    else
+        x->lru_tail = xf;
+    x->lru_head = xf;
+}
+
+static void xfile_close(sink_export *x, xfile *xf)
+{
+    if (!xf->f)
+        return;
+    if (fclose(xf->f) != 0)
+        fail(x, "%s: %s", xf->rel, strerror(errno));
+    xf->f = NULL;
+    lru_unlink(x, xf);
+    x->nopen--;
+}
+
+/* Makes xf open, most recent. create_flags apply to its first open (O_CREAT|O_TRUNC or O_CREAT|O_EXCL).
+ * Returns 0, or -errno. */
+static int xfile_get(sink_export *x, xfile *xf, int create_flags)
+{
+    if (xf->f) {
+        if (x->lru_head != xf) {
+            lru_unlink(x, xf);
+            lru_push(x, xf);
+        }
+        return 0;
+    }
+    while (x->nopen >= x->max_open && x->lru_tail)
+        xfile_close(x, x->lru_tail);
+    int flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (xf->created ? 0 : create_flags);
+    int fd = openat(x->dirfd, xf->rel, flags, 0644);
+    if (fd < 0)
+        return -errno;
+    FILE *f = fdopen(fd, "wb"); /* on an fd, "w" does not truncate */
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    if (xf->created)
+        x->st.reopens++;
+    xf->created = 1;
+    xf->f = f;
+    xf->fpos = 0;
+    lru_push(x, xf);
+    x->nopen++;
+    return 0;
+}
+
+static void xfile_write(sink_export *x, xfile *xf, const void *p, size_t n)
+{
+    if (!n)
+        return;
+    int r = xfile_get(x, xf, O_CREAT | O_TRUNC);
+    if (r < 0) {
+        fail(x, "%s: %s", xf->rel, strerror(-r));
+        return;
+    }
+    if (xf->fpos != xf->pos && fseeko(xf->f, (off_t)xf->pos, SEEK_SET) != 0) {
+        fail(x, "%s: %s", xf->rel, strerror(errno));
+        return;
+    }
+    if (fwrite(p, 1, n, xf->f) != n)
+        fail(x, "%s: %s", xf->rel, strerror(errno));
+    xf->pos += n;
+    xf->fpos = xf->pos;
+}
+
+/* ---- sessions ---- */
+
+static size_t bucket_of(const sink_export *x, uint64_t id)
+{
+    uint64_t h = id * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h ^ (h >> 29)) & (x->nbucket - 1);
+}
+
+static xsession *session_find(sink_export *x, uint64_t id)
+{
+    for (xsession *xs = x->bucket[bucket_of(x, id)]; xs; xs = xs->next)
+        if (xs->id == id)
+            return xs;
+    return NULL;
+}
+
+static void sessions_grow(sink_export *x)
+{
+    size_t n = x->nbucket * 2;
+    xsession **nb = calloc(n, sizeof *nb);
+    if (!nb)
+        return; /* longer chains, still correct */
+    xsession **old = x->bucket;
+    size_t oldn = x->nbucket;
+    x->bucket = nb;
+    x->nbucket = n;
+    for (size_t i = 0; i < oldn; i++)
+        for (xsession *xs = old[i], *next; xs; xs = next) {
+            next = xs->next;
+            size_t b = bucket_of(x, xs->id);
+            xs->next = nb[b];
+            nb[b] = xs;
+        }
+    free(old);
+}
+
+static xsession *session_get(sink_export *x, const tr_session *s)
+{
+    xsession *xs = session_find(x, s->id);
+    if (xs)
+        return xs;
+    xs = calloc(1, sizeof *xs);
+    if (!xs) {
+        fail(x, "session %" PRIu64 ": out of memory", s->id);
+        return NULL;
+    }
+    xs->id = s->id;
+    size_t b = bucket_of(x, s->id);
+    xs->next = x->bucket[b];
+    x->bucket[b] = xs;
+    if (++x->nsession > 2 * x->nbucket)
+        sessions_grow(x);
+    return xs;
+}
+
+static void session_remove(sink_export *x, xsession *xs)
+{
+    for (xsession **pp = &x->bucket[bucket_of(x, xs->id)]; *pp; pp = &(*pp)->next)
+        if (*pp == xs) {
+            *pp = xs->next;
+            break;
+        }
+    x->nsession--;
+    free(xs);
+}
+
+static void flush_text(sink_export *x, xsession *xs)
+{
+    xfile_write(x, &xs->text, x->sb.p, x->sb.len);
+    tr_sb_reset(&x->sb);
+}
+
+/* The transcript comes into being when the session first has something to show: by then the
+ * protocol is decided (the engine may hold a new flow's first bytes while it waits to see). */
+static xsession *session_start(sink_export *x, const tr_session *s)
+{
+    xsession *xs = session_get(x, s);
+    if (!xs || xs->started)
+        return xs;
+    xs->started = 1;
+    const char *proto = tr_session_proto(s);
+    tr_transcript_init(&xs->tx, tr_transcript_mode(proto, s->l4));
+    char safe_proto[32];
+    tr_safe_name(proto, strlen(proto), safe_proto, sizeof safe_proto);
+    snprintf(xs->text_rel, sizeof xs->text_rel, "sessions/%" PRIu64 "-%s.txt", s->id, safe_proto);
+    xs->text.rel = xs->text_rel;
+    xs->raw_tcp = x->raw && s->l4 == TR_TCP;
+    for (int d = 0; d < 2; d++) {
+        snprintf(xs->raw_rel[d], sizeof xs->raw_rel[d], "streams/%" PRIu64 "-%s.bin", s->id, d ? "s2c" : "c2s");
+        xs->raw[d].rel = xs->raw_rel[d];
+    }
+    tr_sb_reset(&x->sb);
+    tr_transcript_header(s, &x->sb);
+    flush_text(x, xs);
+    return xs;
+}
+
+static void session_chunk(sink_export *x, xsession *xs, const tr_tx_chunk *c)
+{
+    tr_transcript_add(&xs->tx, c, &x->sb);
+    flush_text(x, xs);
+}
+
+static int64_t now_of(const tr_session *s) { return s->ctx ? s->ctx->now_us : s->last_us; }
+
+static void export_on_session_open(void *self, tr_session *s) { session_get(self, s); }
+
+static void export_on_stream(void *self, tr_session *s, int dir, const uint8_t *p, size_t n)
+{
+    sink_export *x = self;
+    xsession *xs = session_start(x, s);
+    if (!xs || (dir != TR_C2S && dir != TR_S2C))
+        return;
+    for (size_t off = 0; off < n; off += RENDER_SLICE) {
+        tr_tx_chunk c = {.kind = TR_TX_DATA, .dir = dir, .ts_us = now_of(s), .p = p + off};
+        c.n = n - off < RENDER_SLICE ? n - off : RENDER_SLICE;
+        session_chunk(x, xs, &c);
+    }
+    if (xs->raw_tcp)
+        xfile_write(x, &xs->raw[dir], p, n);
+}
+
+static void export_on_stream_gap(void *self, tr_session *s, int dir, uint64_t n)
+{
+    sink_export *x = self;
+    xsession *xs = session_start(x, s);
+    if (!xs || (dir != TR_C2S && dir != TR_S2C))
+        return;
+    tr_tx_chunk c = {.kind = TR_TX_GAP, .dir = dir, .ts_us = now_of(s), .gap = n};
+    session_chunk(x, xs, &c);
+    if (xs->raw_tcp)
+        xs->raw[dir].pos += n; /* zeros (a hole) once bytes after it are written; nothing if none are */
+}
+
+static void remember_end(xsession *xs, const tr_event *e)
+{
+    for (int i = 0; i < e->nf; i++) {
+        const tr_field *f = &e->f[i];
+        if (f->top && f->type == TR_F_STR && f->key && strcmp(f->key, "end") == 0) {
+            size_t n = f->n < sizeof xs->end - 1 ? f->n : sizeof xs->end - 1;
+            memcpy(xs->end, f->s, n);
+            xs->end[n] = '\0';
+            return;
+        }
+    }
+}
+
+static void export_on_event(void *self, const tr_event *e)
+{
+    sink_export *x = self;
+    tr_sb_reset(&x->sb);
+    tr_format_json(e, 1, &x->sb);
+    if (x->events && fwrite(x->sb.p, 1, x->sb.len, x->events) != x->sb.len)
+        fail(x, "events.jsonl: %s", strerror(errno));
+    tr_sb_reset(&x->sb);
+    const tr_session *s = e->session;
+    if (!s)
+        return;
+    if (strcmp(e->type, "session_end") == 0) {
+        xsession *xs = session_get(x, s);
+        if (xs)
+            remember_end(xs, e);
+        return;
+    }
+    int kind = tr_transcript_event_note(e, &x->note);
+    if (kind < 0)
+        return;
+    xsession *xs = session_start(x, s);
+    if (!xs)
+        return;
+    tr_tx_chunk c = {.kind = kind, .dir = e->dir, .ts_us = e->ts_us, .p = (const uint8_t *)x->note.p,
+                     .n = x->note.len};
+    session_chunk(x, xs, &c);
+}
+
+static void session_finish(sink_export *x, xsession *xs, const tr_session *s)
+{
+    tr_sb_reset(&x->sb);
+    tr_transcript_end(&xs->tx, &x->sb);
+    tr_transcript_footer(s, xs->end[0] ? xs->end : NULL, &x->sb);
+    flush_text(x, xs);
+    xfile_close(x, &xs->text);
+    xfile_close(x, &xs->raw[0]);
+    xfile_close(x, &xs->raw[1]);
+    x->st.sessions++;
+    session_remove(x, xs);
+}
+
+static void export_on_session_close(void *self, tr_session *s)
+{
+    sink_export *x = self;
+    xsession *xs = session_start(x, s); /* a session with nothing to show still gets its transcript */
+    if (xs)
+        session_finish(x, xs, s);
+}
+
+/* ---- file extraction ---- */
+
+static int slot_alloc(sink_export *x)
+{
+    if (x->nfree)
+        return x->free_slot[--x->nfree];
+    if (x->nslot == x->slot_cap) {
+        if (x->slot_cap >= SINK_EXPORT_MAX_FILES)
+            return -1;
+        int cap = x->slot_cap ? x->slot_cap * 2 : 64;
+        xextract **ns = realloc(x->slot, (size_t)cap * sizeof *ns);
+        if (!ns)
+            return -1;
+        x->slot = ns;
+        int *nf = realloc(x->free_slot, (size_t)cap * sizeof *nf);
+        if (!nf)
+            return -1;
+        x->free_slot = nf;
+        x->slot_cap = cap;
+    }
+    x->slot[x->nslot] = NULL;
+    return x->nslot++;
+}
+
+static int export_file_open(void *self, tr_session *s, const char *name, char *relpath, size_t cap)
+{
+    sink_export *x = self;
+    char safe[TR_SAFE_NAME_MAX + 1];
+    size_t len = tr_safe_name(name ? name : "", name ? strlen(name) : 0, safe, sizeof safe);
+    size_t ext = tr_safe_name_ext(safe, len);
+    xextract *xe = calloc(1, sizeof *xe);
+    int h = xe ? slot_alloc(x) : -1;
+    if (h < 0) {
+        free(xe);
+        x->st.file_refused++;
+        return -1;
+    }
+    int r = -EEXIST;
+    for (int k = 1; k <= NAME_TRIES && r == -EEXIST; k++) {
+        if (k == 1)
+            snprintf(xe->rel, sizeof xe->rel, "files/%" PRIu64 "-%s", s->id, safe);
+        else
+            snprintf(xe->rel, sizeof xe->rel, "files/%" PRIu64 "-%.*s-%d%s", s->id, (int)ext, safe, k, safe + ext);
+        if (strlen(xe->rel) >= cap)
+            break;
+        xe->f.rel = xe->rel;
+        r = xfile_get(x, &xe->f, O_CREAT | O_EXCL);
+    }
+    if (r < 0) {
+        if (r != -EEXIST)
+            fail(x, "%s: %s", xe->rel, strerror(-r));
+        free(xe);
+        x->free_slot[x->nfree++] = h;
+        x->st.file_refused++;
+        return -1;
+    }
+    x->slot[h] = xe;
+    snprintf(relpath, cap, "%s", xe->rel);
+    xsession *xs = session_start(x, s);
+    if (xs && (xs->tx.mode & ~TR_TX_UDP) == TR_TX_FTP_DATA) {
+        tr_sb_reset(&x->note);
+        tr_sb_printf(&x->note, "[data -> %s]", xe->rel);
+        tr_tx_chunk c = {.kind = TR_TX_TO_FILE, .dir = TR_NODIR, .ts_us = now_of(s),
+                         .p = (const uint8_t *)x->note.p, .n = x->note.len};
+        session_chunk(x, xs, &c);
+    }
+    return h;
+}
+
+static xfile *slot_get(sink_export *x, int h) { return h >= 0 && h < x->nslot && x->slot[h] ? &x->slot[h]->f : NULL; }
+
+static void export_file_write(void *self, int h, const uint8_t *p, size_t n)
+{
+    sink_export *x = self;
+    xfile *xf = slot_get(x, h);
+    if (xf)
+        xfile_write(x, xf, p, n);
+}
+
+static void export_file_close(void *self, int h, int complete)
+{
+    (void)complete; /* the dissector says so in its event; the bytes are kept either way */
+    sink_export *x = self;
+    xfile *xf = slot_get(x, h);
+    if (!xf)
+        return;
+    xfile_close(x, xf);
+    free(x->slot[h]);
+    x->slot[h] = NULL;
+    x->free_slot[x->nfree++] = h;
+    x->st.files++;
+}
+
+/* ---- setup and teardown ---- */
+
+static int make_dir_at(int dirfd, const char *name) { return mkdirat(dirfd, name, 0755) == 0 || errno == EEXIST ? 0 : -1; }
+
+sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errcap, "%s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        snprintf(err, errcap, "%s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    static const char *const subdirs[] = {"sessions", "files", "streams"};
+    for (int i = 0; i < (raw ? 3 : 2); i++)
+        if (make_dir_at(dirfd, subdirs[i]) != 0) {
+            snprintf(err, errcap, "%s/%s: %s", dir, subdirs[i], strerror(errno));
+            close(dirfd);
+            return NULL;
+        }
+    int fd = openat(dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    FILE *events = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    sink_export *x = calloc(1, sizeof *x);
+    xsession **bucket = calloc(SESSION_BUCKETS_MIN, sizeof *bucket);
+    if (!events || !x || !bucket) {
+        snprintf(err, errcap, "%s/events.jsonl: %s", dir, strerror(errno ? errno : ENOMEM));
+        if (events)
+            fclose(events);
+        else if (fd >= 0)
+            close(fd);
+        free(x);
+        free(bucket);
+        close(dirfd);
+        return NULL;
+    }
+    x->dirfd = dirfd;
+    x->raw = raw;
+    x->max_open = SINK_EXPORT_MAX_OPEN;
+    x->events = events;
+    x->bucket = bucket;
+    x->nbucket = SESSION_BUCKETS_MIN;
+    tr_sb_init(&x->sb, RENDER_MAX);
+    tr_sb_init(&x->note, 1u << 20);
+    return x;
+}
+
+tr_sink sink_export_sink(sink_export *x)
+{
+    tr_sink k = {0};
+    k.self = x;
+    k.on_event = export_on_event;
+    k.on_session_open = export_on_session_open;
+    k.on_stream = export_on_stream;
+    k.on_stream_gap = export_on_stream_gap;
+    k.on_session_close = export_on_session_close;
+    k.file_open = export_file_open;
+    k.file_write = export_file_write;
+    k.file_close = export_file_close;
+    return k;
+}
+
+void sink_export_set_max_open(sink_export *x, int max_open) { x->max_open = max_open > 0 ? max_open : 1; }
+
+const sink_export_stats *sink_export_stats_get(const sink_export *x) { return &x->st; }
+
+int sink_export_finish(sink_export *x, char *err, size_t errcap)
+{
+    if (!x)
+        return 0;
+    for (size_t b = 0; b < x->nbucket; b++)
+        while (x->bucket[b]) {
+            xsession *xs = x->bucket[b];
+            if (!xs->started) { /* opened, never showed anything, never closed */
+                session_remove(x, xs);
+                continue;
+            }
+            session_finish(x, xs, NULL);
+        }
+    for (int h = 0; h < x->nslot; h++)
+        if (x->slot[h])
+            export_file_close(x, h, 0);
+    if (fclose(x->events) != 0)
+        fail(x, "events.jsonl: %s", strerror(errno));
+    close(x->dirfd);
+    int rc = x->st.write_errors ? -1 : 0;
+    if (rc && err && errcap)
+        snprintf(err, errcap, "%s", x->err);
+    tr_sb_free(&x->sb);
+    tr_sb_free(&x->note);
+    free(x->bucket);
+    free(x->slot);
+    free(x->free_slot);
+    free(x);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* sink_export: the --export DIR sink — events.jsonl, one transcript per session, extracted files,
+ * and with --raw each TCP direction's bytes. Streaming throughout, with a bounded number of open files. */
+#ifndef SINK_EXPORT_H
+#define SINK_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/tr_session.h"
+
+/*
+ * DIR/events.jsonl                    every event, as -T json plus the `file` fields
+ * DIR/sessions/<session>-<proto>.txt  transcript (output/transcript.h): a header written when the
+ *                                     session first has something to show (endpoints, start), the
+ *                                     conversation as it arrives, a footer at close (end, counts)
+ * DIR/files/<session>-<name>          extracted objects, safe names (output/safe_name.h), never
+ *                                     overwritten: -2, -3, ... before the extension
+ * DIR/streams/<session>-c2s.bin, -s2c.bin   with raw: TCP bytes at their stream offsets, an interior
+ *                                     gap as zero bytes (a hole in the file), tcpflow-style
+ *
+ * Every file is written as its bytes arrive; at most max_open of them are open at once (least
+ * recently written closed first, reopened at its end when written again).
+ */
+
+typedef struct sink_export sink_export;
+
+#define SINK_EXPORT_MAX_OPEN 128   /* default cap on open transcript/stream/file handles */
+#define SINK_EXPORT_MAX_FILES 65536 /* extracted files open (being written) at once */
+
+/* Creates DIR (and its subfolders) if needed. NULL on failure, with a reason in err. */
+sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap);
+/* The sink to add to the context (tr_ctx_add_sink). */
+tr_sink sink_export_sink(sink_export *x);
+/* Lowers or raises the open-handle cap (at least 1). */
+void sink_export_set_max_open(sink_export *x, int max_open);
+
+typedef struct sink_export_stats {
+    uint64_t sessions;      /* transcripts written */
+    uint64_t files;         /* files extracted */
+    uint64_t file_refused;  /* extraction refused: too many at once, or no name could be made */
+    uint64_t reopens;       /* handles reopened after the LRU closed them */
+    uint64_t write_errors;  /* failed writes, opens or closes */
+} sink_export_stats;
+
+const sink_export_stats *sink_export_stats_get(const sink_export *x);
+
+/* Ends transcripts of sessions still open (footer: trawl stopped), flushes and closes everything, and
+ * frees x. Returns 0, or -1 when anything failed to be written (first reason in err). Not async-signal-safe:
+ * call it from the main loop after a signal stopped the capture. */
+int sink_export_finish(sink_export *x, char *err, size_t errcap);
+
+#endif

@@ -1,0 +1,669 @@
+#include "transcript.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "telnet_markers.h"
+#include "tr_format.h"
+
+static const char *const line_prefix[3] = {">> ", "<< ", "== "};
+static const char hex_digits[] = "0123456789abcdef";
+
+static int dir_index(int dir) { return dir == TR_C2S ? 0 : dir == TR_S2C ? 1 : 2; }
+
+int tr_transcript_mode(const char *proto, uint8_t l4)
+{
+    int udp = l4 == TR_UDP ? TR_TX_UDP : 0;
+    if (strcmp(proto, "telnet") == 0)
+        return TR_TX_TELNET | udp;
+    if (strcmp(proto, "dns") == 0 && udp)
+        return TR_TX_DATAGRAMS | udp;
+    if (strcmp(proto, "ftp-data") == 0)
+        return TR_TX_FTP_DATA | udp;
+    return TR_TX_PLAIN | udp;
+}
+
+void tr_transcript_init(tr_transcript *t, int mode)
+{
+    memset(t, 0, sizeof *t);
+    t->mode = mode;
+    t->last_dir = TR_TX_NONE;
+}
+
+/* A CR that ended a chunk is shown once it is known not to begin a CR LF. */
+static void pending_cr_out(tr_transcript *t, tr_strbuf *sb)
+{
+    if (t->pending_cr) {
+        tr_sb_add(sb, "\\r", 2);
+        t->pending_cr = 0;
+    }
+}
+
+static void line_end(tr_transcript *t, tr_strbuf *sb)
+{
+    pending_cr_out(t, sb);
+    if (t->open_line) {
+        tr_sb_addc(sb, '\n');
+        t->open_line = 0;
+    }
+}
+
+static void line_start(tr_transcript *t, int d, tr_strbuf *sb)
+{
+    pending_cr_out(t, sb);
+    if (!t->open_line) {
+        tr_sb_adds(sb, line_prefix[d]);
+        t->open_line = 1;
+    }
+}
+
+/* A time line when the conversation turns to another direction. */
+static void turn(tr_transcript *t, int d, int64_t ts_us, tr_strbuf *sb)
+{
+    if (d == t->last_dir)
+        return;
+    line_end(t, sb);
+    char ts[32];
+    tr_format_ts(ts_us, ts);
+    tr_sb_printf(sb, "--- %s%s\n", ts, d == 0 ? " c2s" : d == 1 ? " s2c" : "");
+    t->last_dir = d;
+}
+
+static void add_hex_escape(tr_strbuf *sb, uint8_t c)
+{
+    char esc[4] = {'\\', 'x', hex_digits[c >> 4], hex_digits[c & 15]};
+    tr_sb_add(sb, esc, 4);
+}
+
+static int is_plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
+
+/* Length of a UTF-8 character worth showing at p (not a C1 control), or 0. */
+static size_t shown_utf8(const uint8_t *p, size_t n)
+{
+    size_t k = tr_utf8_seq(p, n);
+    if (k == 2 && p[0] == 0xC2 && p[1] < 0xA0)
+        return 0;
+    return k;
+}
+
+/* Bytes as text lines of direction d: LF ends a line, everything unprintable escaped. */
+static void text_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
+{
+    size_t i = 0;
+    if (t->pending_cr && n && p[0] == '\n')
+        t->pending_cr = 0; /* the CR LF of the line, split between chunks */
+    while (i < n) {
+        line_start(t, d, sb);
+        size_t j = i;
+        while (j < n && (is_plain_ascii(p[j]) || p[j] == '\t'))
+            j++;
+        if (j > i) {
+            tr_sb_add(sb, p + i, j - i);
+            i = j;
+            continue;
+        }
+        uint8_t c = p[i];
+        size_t k;
+        if (c == '\n') {
+            tr_sb_addc(sb, '\n');
+            t->open_line = 0;
+            i++;
+        } else if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
+            i++;
+        } else if (c == '\r' && i + 1 == n) {
+            t->pending_cr = 1;
+            i++;
+        } else if (c == '\r') {
+            tr_sb_add(sb, "\\r", 2);
+            i++;
+        } else if (c == '\\') {
+            tr_sb_add(sb, "\\\\", 2);
+            i++;
+        } else if (c >= 0x80 && (k = shown_utf8(p + i, n - i)) > 0) {
+            tr_sb_add(sb, p + i, k);
+            i += k;
+        } else {
+            add_hex_escape(sb, c);
+            i++;
+        }
+    }
+}
+
+/* Bytes inside a bracketed marker: printable ASCII as is, the rest escaped. */
+static void marker_bytes(const uint8_t *p, size_t n, tr_strbuf *sb)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (is_plain_ascii(p[i]))
+            tr_sb_addc(sb, (char)p[i]);
+        else if (p[i] == '\\')
+            tr_sb_add(sb, "\\\\", 2);
+        else
+            add_hex_escape(sb, p[i]);
+    }
+}
+
+/* 16 bytes a line: "<< 00000010  xx xx ... xx  xx ... xx  |ascii|", each line built whole. */
+static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
+{
+    line_end(t, sb);
+    char line[3 + 16 + 2 + 16 * 3 + 1 + 3 + 16 + 2];
+    for (size_t i = 0; i < n; i += 16) {
+        size_t k = n - i < 16 ? n - i : 16, w = 0;
+        memcpy(line, line_prefix[d], 3);
+        w = 3;
+        uint64_t off = t->off[d] + i;
+        int digits = 8;
+        while (digits < 16 && (off >> (4 * digits)))
+            digits++;
+        for (int s = digits - 1; s >= 0; s--)
+            line[w++] = hex_digits[(off >> (4 * s)) & 15];
+        line[w++] = ' ';
+        for (size_t j = 0; j < 16; j++) {
+            if (j == 8)
+                line[w++] = ' ';
+            line[w++] = ' ';
+            line[w++] = j < k ? hex_digits[p[i + j] >> 4] : ' ';
+            line[w++] = j < k ? hex_digits[p[i + j] & 15] : ' ';
+        }
+        line[w++] = ' ';
+        line[w++] = ' ';
+        line[w++] = '|';
+        for (size_t j = 0; j < k; j++)
+            line[w++] = p[i + j] >= 0x20 && p[i + j] < 0x7f ? (char)p[i + j] : '.';
+        line[w++] = '|';
+        line[w++] = '\n';
+        tr_sb_add(sb, line, w);
+    }
+}
+
+/* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB). */
+static int mostly_text(const uint8_t *p, size_t n)
+{
+    size_t good = 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = p[i];
+        size_t k;
+        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t') {
+            good++;
+            i++;
+        } else if (c >= 0x80 && (k = shown_utf8(p + i, n - i)) > 0) {
+            good += k;
+            i += k;
+        } else {
+            i++;
+        }
+    }
+    return good * 4 >= n * 3;
+}
+
+/* Short runs between Telnet commands are keystrokes: text even when they are control bytes. */
+#define TELNET_SHORT_RUN 8
+
+static void show_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, int telnet, tr_strbuf *sb)
+{
+    if (!n)
+        return;
+    if ((telnet && n <= TELNET_SHORT_RUN) || mostly_text(p, n))
+        text_bytes(t, d, p, n, sb);
+    else
+        hex_dump(t, d, p, n, sb);
+    t->off[d] += n;
+}
+
+/* ---- Telnet (RFC 854): commands as inline markers ---- */
+
+enum { TS_DATA, TS_IAC, TS_OPT, TS_SB_OPT, TS_SB, TS_SB_IAC };
+
+/* A command or option by name, by number when the table has none. */
+static void telnet_name(const char *name, uint8_t code, tr_strbuf *sb)
+{
+    if (name)
+        tr_sb_adds(sb, name);
+    else
+        tr_sb_printf(sb, "%u", code);
+}
+
+static void telnet_option(uint8_t opt, tr_strbuf *sb) { telnet_name(telnet_option_name(opt), opt, sb); }
+static void telnet_command(uint8_t cmd, tr_strbuf *sb) { telnet_name(telnet_command_name(cmd), cmd, sb); }
+
+static void telnet_subneg_marker(tr_transcript *t, int d, const char *ending, tr_strbuf *sb)
+{
+    tr_tx_telnet *tl = &t->tel[d];
+    line_start(t, d, sb);
+    tr_sb_adds(sb, "[IAC SB ");
+    telnet_option(tl->opt, sb);
+    if (tl->sb_len) {
+        tr_sb_addc(sb, ' ');
+        marker_bytes(tl->sb, tl->sb_len, sb);
+    }
+    if (tl->sb_total > tl->sb_len)
+        tr_sb_printf(sb, " ... (+%" PRIu64 " bytes)", tl->sb_total - tl->sb_len);
+    tr_sb_adds(sb, ending);
+}
+
+static void telnet_sb_byte(tr_tx_telnet *tl, uint8_t c)
+{
+    if (tl->sb_len < TR_TX_SB_SHOW)
+        tl->sb[tl->sb_len++] = c;
+    tl->sb_total++;
+}
+
+/* The byte after IAC. */
+static void telnet_after_iac(tr_transcript *t, int d, uint8_t c, tr_strbuf *sb)
+{
+    tr_tx_telnet *tl = &t->tel[d];
+    if (c == TELNET_IAC) { /* an escaped 0xFF data byte */
+        text_bytes(t, d, &c, 1, sb);
+        tl->state = TS_DATA;
+    } else if (c >= TELNET_WILL && c <= TELNET_DONT) {
+        tl->cmd = c;
+        tl->state = TS_OPT;
+    } else if (c == TELNET_SB) {
+        tl->state = TS_SB_OPT;
+    } else {
+        line_start(t, d, sb);
+        tr_sb_adds(sb, "[IAC ");
+        telnet_command(c, sb);
+        tr_sb_addc(sb, ']');
+        tl->state = TS_DATA;
+    }
+}
+
+static void telnet_data(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
+{
+    tr_tx_telnet *tl = &t->tel[d];
+    size_t run = 0; /* start of the data bytes not shown yet */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (tl->state == TS_DATA) {
+            if (c != TELNET_IAC)
+                continue;
+            show_bytes(t, d, p + run, i - run, 1, sb);
+            tl->state = TS_IAC;
+            t->off[d]++;
+            run = i + 1;
+            continue;
+        }
+        t->off[d]++;
+        run = i + 1;
+        switch (tl->state) {
+        case TS_IAC:
+            telnet_after_iac(t, d, c, sb);
+            break;
+        case TS_OPT:
+            line_start(t, d, sb);
+            tr_sb_adds(sb, "[IAC ");
+            telnet_command(tl->cmd, sb);
+            tr_sb_addc(sb, ' ');
+            telnet_option(c, sb);
+            tr_sb_addc(sb, ']');
+            tl->state = TS_DATA;
+            break;
+        case TS_SB_OPT:
+            tl->opt = c;
+            tl->sb_len = 0;
+            tl->sb_total = 0;
+            tl->state = TS_SB;
+            break;
+        case TS_SB:
+            if (c == TELNET_IAC)
+                tl->state = TS_SB_IAC;
+            else
+                telnet_sb_byte(tl, c);
+            break;
+        default: /* TS_SB_IAC */
+            if (c == TELNET_SE) {
+                telnet_subneg_marker(t, d, " IAC SE]", sb);
+                tl->state = TS_DATA;
+            } else if (c == TELNET_IAC) {
+                telnet_sb_byte(tl, c);
+                tl->state = TS_SB;
+            } else { /* a command inside a subnegotiation ends it (RFC 854 leaves this undefined) */
+                telnet_subneg_marker(t, d, " (unterminated)]", sb);
+                telnet_after_iac(t, d, c, sb);
+            }
+            break;
+        }
+    }
+    if (tl->state == TS_DATA)
+        show_bytes(t, d, p + run, n - run, 1, sb);
+}
+
+/* A command cut short by a gap or the end of the session. */
+static void telnet_cut(tr_transcript *t, int d, tr_strbuf *sb)
+{
+    tr_tx_telnet *tl = &t->tel[d];
+    switch (tl->state) {
+    case TS_DATA:
+        return;
+    case TS_IAC:
+        line_start(t, d, sb);
+        tr_sb_adds(sb, "[IAC (cut short)]");
+        break;
+    case TS_OPT:
+        line_start(t, d, sb);
+        tr_sb_adds(sb, "[IAC ");
+        telnet_command(tl->cmd, sb);
+        tr_sb_adds(sb, " (cut short)]");
+        break;
+    case TS_SB_OPT:
+        line_start(t, d, sb);
+        tr_sb_adds(sb, "[IAC SB (cut short)]");
+        break;
+    default:
+        telnet_subneg_marker(t, d, " (cut short)]", sb);
+        break;
+    }
+    tl->state = TS_DATA;
+}
+
+/* ---- chunks ---- */
+
+static void note(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
+{
+    line_end(t, sb);
+    text_bytes(t, d, p, n, sb);
+    line_end(t, sb);
+}
+
+static void data(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
+{
+    int d = c->dir == TR_S2C ? 1 : 0;
+    int mode = t->mode & ~TR_TX_UDP;
+    if (mode == TR_TX_DATAGRAMS && t->decoded[d]) {
+        t->decoded[d]--;
+        t->off[d] += c->n;
+        return;
+    }
+    if (t->to_file) {
+        t->file_bytes[d] += c->n;
+        t->off[d] += c->n;
+        return;
+    }
+    turn(t, d, c->ts_us, sb);
+    if (t->mode & TR_TX_UDP)
+        line_end(t, sb);
+    if (mode == TR_TX_TELNET)
+        telnet_data(t, d, c->p, c->n, sb);
+    else
+        show_bytes(t, d, c->p, c->n, 0, sb);
+    if (t->mode & TR_TX_UDP)
+        line_end(t, sb);
+}
+
+void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
+{
+    int d = dir_index(c->dir);
+    switch (c->kind) {
+    case TR_TX_DATA:
+        if (d < 2)
+            data(t, c, sb);
+        break;
+    case TR_TX_GAP:
+        if (d == 2)
+            break;
+        turn(t, d, c->ts_us, sb);
+        telnet_cut(t, d, sb);
+        line_end(t, sb);
+        line_start(t, d, sb);
+        tr_sb_printf(sb, "[gap %" PRIu64 " bytes]", c->gap);
+        line_end(t, sb);
+        t->off[d] += c->gap;
+        break;
+    case TR_TX_DECODED:
+    case TR_TX_NOTE:
+    case TR_TX_TO_FILE:
+        turn(t, d, c->ts_us, sb);
+        note(t, d, c->p, c->n, sb);
+        if (c->kind == TR_TX_DECODED && d < 2)
+            t->decoded[d]++;
+        if (c->kind == TR_TX_TO_FILE)
+            t->to_file = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+void tr_transcript_end(tr_transcript *t, tr_strbuf *sb)
+{
+    for (int d = 0; d < 2; d++)
+        if (t->tel[d].state != TS_DATA) {
+            if (t->last_dir != d)
+                line_end(t, sb);
+            t->last_dir = d;
+            telnet_cut(t, d, sb);
+        }
+    line_end(t, sb);
+    for (int d = 0; d < 2; d++)
+        if (t->file_bytes[d]) {
+            tr_sb_adds(sb, line_prefix[d]);
+            tr_sb_printf(sb, "[%" PRIu64 " bytes of data, in the file]\n", t->file_bytes[d]);
+        }
+}
+
+void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *sb)
+{
+    tr_transcript t;
+    tr_transcript_init(&t, mode);
+    for (size_t i = 0; i < n; i++)
+        tr_transcript_add(&t, &c[i], sb);
+    tr_transcript_end(&t, sb);
+}
+
+/* ---- notes from events ---- */
+
+/* Index of field `key` among fields [i, end) at the nesting level of i, or -1. */
+static int field_find(const tr_event *e, int i, int end, const char *key)
+{
+    int depth = 0;
+    for (; i < end; i++) {
+        const tr_field *f = &e->f[i];
+        if (f->type == TR_F_END) {
+            if (depth == 0)
+                return -1;
+            depth--;
+            continue;
+        }
+        if (depth == 0 && f->key && strcmp(f->key, key) == 0)
+            return i;
+        if (f->type == TR_F_OBJ || f->type == TR_F_LIST)
+            depth++;
+    }
+    return -1;
+}
+
+/* Appends a field's value (strings raw: the note is escaped when it is rendered); "-" when absent. */
+static void field_add(const tr_event *e, int i, tr_strbuf *sb)
+{
+    if (i < 0) {
+        tr_sb_addc(sb, '-');
+        return;
+    }
+    const tr_field *f = &e->f[i];
+    if (f->type == TR_F_STR || f->type == TR_F_FILE)
+        tr_sb_add(sb, f->s, f->n);
+    else if (f->type == TR_F_INT)
+        tr_sb_printf(sb, "%" PRId64, f->i);
+    else if (f->type == TR_F_BOOL)
+        tr_sb_adds(sb, f->i ? "true" : "false");
+    else
+        tr_sb_addc(sb, '-');
+}
+
+static void add_key(const tr_event *e, const char *key, tr_strbuf *sb)
+{
+    field_add(e, field_find(e, 0, e->nf, key), sb);
+}
+
+/* Literal text and field values in turn: parts[0] literal, parts[1] key, parts[2] literal, ... NULL. */
+static void add_parts(const tr_event *e, const char *const *parts, tr_strbuf *sb)
+{
+    for (int i = 0; parts[i]; i++) {
+        if (i % 2)
+            add_key(e, parts[i], sb);
+        else
+            tr_sb_adds(sb, parts[i]);
+    }
+}
+
+/* One line per record of the list `key`: "<label> [rcode ]name type data". */
+static int dns_records(const tr_event *e, const char *key, const char *label, int rcode, tr_strbuf *sb)
+{
+    int list = field_find(e, 0, e->nf, key);
+    if (list < 0 || e->f[list].type != TR_F_LIST)
+        return 0;
+    int lines = 0, end = tr_ev_field_next(e, list);
+    for (int i = list + 1; i < end - 1; i = tr_ev_field_next(e, i)) {
+        if (e->f[i].type != TR_F_OBJ)
+            continue;
+        int rec_end = tr_ev_field_next(e, i);
+        if (sb->len)
+            tr_sb_addc(sb, '\n');
+        tr_sb_adds(sb, label);
+        tr_sb_addc(sb, ' ');
+        if (rcode >= 0) {
+            field_add(e, rcode, sb);
+            tr_sb_addc(sb, ' ');
+        }
+        field_add(e, field_find(e, i + 1, rec_end, "name"), sb);
+        tr_sb_addc(sb, ' ');
+        field_add(e, field_find(e, i + 1, rec_end, "type"), sb);
+        tr_sb_addc(sb, ' ');
+        field_add(e, field_find(e, i + 1, rec_end, "data"), sb);
+        lines++;
+    }
+    return lines;
+}
+
+static int dns_note(const tr_event *e, tr_strbuf *text)
+{
+    int decoded = e->dir == TR_NODIR ? TR_TX_NOTE : TR_TX_DECODED;
+    if (strcmp(e->type, "query") == 0) {
+        static const char *const parts[] = {"query ", "qtype", " ", "qname", NULL};
+        add_parts(e, parts, text);
+        return decoded;
+    }
+    if (strcmp(e->type, "answer") == 0) {
+        int rcode = field_find(e, 0, e->nf, "rcode");
+        if (!dns_records(e, "answers", "answer", rcode, text)) {
+            static const char *const parts[] = {"answer ", "rcode", " ", "qname", " ", "qtype", " (no answer records)", NULL};
+            add_parts(e, parts, text);
+        }
+        dns_records(e, "authorities", "authority", -1, text);
+        dns_records(e, "additionals", "additional", -1, text);
+        return decoded;
+    }
+    if (strcmp(e->type, "unanswered") == 0) {
+        static const char *const parts[] = {"[unanswered query ", "qtype", " ", "qname", "]", NULL};
+        add_parts(e, parts, text);
+        return TR_TX_NOTE;
+    }
+    return -1;
+}
+
+int tr_transcript_event_note(const tr_event *e, tr_strbuf *text)
+{
+    tr_sb_reset(text);
+    if (strcmp(e->proto, "dns") == 0) {
+        int kind = dns_note(e, text);
+        if (kind >= 0)
+            return kind;
+    }
+    if (strcmp(e->type, "transfer") == 0 && strcmp(e->proto, "ftp") == 0) {
+        int data_session = field_find(e, 0, e->nf, "data_session");
+        tr_sb_adds(text, "[data");
+        if (data_session >= 0) {
+            tr_sb_adds(text, " on session ");
+            field_add(e, data_session, text);
+        }
+        tr_sb_adds(text, ": ");
+        add_key(e, "command", text);
+        int name = field_find(e, 0, e->nf, "name");
+        if (name >= 0) {
+            tr_sb_addc(text, ' ');
+            field_add(e, name, text);
+        }
+        int file = field_find(e, 0, e->nf, "file");
+        if (file >= 0) {
+            tr_sb_adds(text, " -> ");
+            field_add(e, file, text);
+        }
+        tr_sb_addc(text, ']');
+        return TR_TX_NOTE;
+    }
+    if (strcmp(e->type, "anomaly") == 0) {
+        static const char *const parts[] = {"[anomaly ", "anomaly", ": ", "detail", "]", NULL};
+        add_parts(e, parts, text);
+        return TR_TX_NOTE;
+    }
+    if (strcmp(e->type, "decode_end") == 0) {
+        static const char *const parts[] = {"[decode_end ", "reason", "]", NULL};
+        add_parts(e, parts, text);
+        return TR_TX_NOTE;
+    }
+    return -1;
+}
+
+/* ---- header and footer ---- */
+
+static void add_time(int64_t ts_us, tr_strbuf *sb)
+{
+    char ts[32], human[40] = "";
+    tr_format_ts(ts_us, ts);
+    time_t sec = (time_t)(ts_us / 1000000);
+    struct tm tm;
+    if (gmtime_r(&sec, &tm))
+        strftime(human, sizeof human, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    tr_sb_printf(sb, "%s (%s)", ts, human);
+}
+
+static void add_endpoint(const tr_endpoint *ep, tr_strbuf *sb)
+{
+    char ip[TR_IP_STRLEN];
+    tr_ip_format(&ep->ip, ip);
+    tr_sb_printf(sb, ep->ip.v == 6 ? "[%s]:%u" : "%s:%u", ip, ep->port);
+}
+
+static const char rule[] = "========================================================================\n";
+
+void tr_transcript_header(const tr_session *s, tr_strbuf *sb)
+{
+    const char *proto = tr_session_proto(s), *transport = s->l4 == TR_UDP ? "udp" : "tcp";
+    tr_sb_printf(sb, "trawl transcript of session %" PRIu64 ": %s", s->id, proto);
+    if (strcmp(proto, transport) != 0)
+        tr_sb_printf(sb, " over %s", transport);
+    tr_sb_addc(sb, '\n');
+    tr_sb_adds(sb, "client   ");
+    add_endpoint(&s->client, sb);
+    tr_sb_adds(sb, "\nserver   ");
+    add_endpoint(&s->server, sb);
+    tr_sb_adds(sb, "\nstart    ");
+    add_time(s->start_us, sb);
+    tr_sb_addc(sb, '\n');
+    if (s->parent)
+        tr_sb_printf(sb, "parent   session %" PRIu64 "\n", s->parent);
+    tr_sb_adds(sb, "lines    \">> \" client to server, \"<< \" server to client, \"== \" the session; "
+                   "[...] markers; end, counts below\n");
+    tr_sb_adds(sb, rule);
+}
+
+void tr_transcript_footer(const tr_session *s, const char *end, tr_strbuf *sb)
+{
+    tr_sb_adds(sb, rule);
+    if (!s) {
+        tr_sb_adds(sb, "end      none: trawl stopped before the session ended\n");
+        return;
+    }
+    tr_sb_printf(sb, "end      %s\n", end ? end : tr_end_name(s->end));
+    tr_sb_adds(sb, "last     ");
+    add_time(s->last_us, sb);
+    tr_sb_addc(sb, '\n');
+    if (s->midstream)
+        tr_sb_adds(sb, "midstream: the start of the connection was not seen\n");
+    tr_sb_printf(sb, "packets  c2s %" PRIu64 "  s2c %" PRIu64 "\n", s->packets[0], s->packets[1]);
+    tr_sb_printf(sb, "bytes    c2s %" PRIu64 "  s2c %" PRIu64 "\n", s->bytes[0], s->bytes[1]);
+    tr_sb_printf(sb, "gaps     c2s %" PRIu64 "  s2c %" PRIu64 " bytes\n", s->gap_bytes[0], s->gap_bytes[1]);
+}

@@ -1,0 +1,98 @@
+/* transcript: renders a session's conversation for people — both directions in time order, text as
+ * text, binary as hex dump, protocol markers in brackets. Shared by the exporter (streaming, chunk by
+ * chunk) and the UI (from the chunks it keeps in memory). */
+#ifndef TRANSCRIPT_H
+#define TRANSCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/tr_event.h"
+#include "../core/tr_session.h"
+#include "../core/tr_strbuf.h"
+
+/*
+ * Layout (one session):
+ *
+ *   --- 1700000000.000000 c2s          a time line whenever the direction changes
+ *   >> GET / HTTP/1.1                  ">> " client to server, "<< " server to client, "== " the session
+ *   >> [gap 1460 bytes]
+ *   << 00000000  89 50 4e 47 ...  |.PNG....|      binary: hex dump at the direction's stream offset
+ *   << [IAC DO ECHO]login:             Telnet commands inline, where they are in the stream
+ *
+ * A line ends at LF (a CR just before it is not shown); other control bytes, a backslash and bytes
+ * that are not UTF-8 are escaped (\r \xHH \\). A line cut off by the other direction is ended
+ * without a marker. Exact bytes are in the --raw streams.
+ */
+
+enum tr_tx_kind {
+    TR_TX_DATA,    /* p,n: bytes of dir in stream order (TCP) or one datagram (UDP) */
+    TR_TX_GAP,     /* gap: bytes of dir never seen */
+    TR_TX_NOTE,    /* p,n: text (lines separated by \n) shown with dir's prefix */
+    TR_TX_DECODED, /* a NOTE that stands for the next datagram of dir (DNS), which is then not dumped */
+    TR_TX_TO_FILE, /* a NOTE after which the session's bytes are counted, not shown (FTP data in a file) */
+};
+
+typedef struct tr_tx_chunk {
+    int kind;
+    int dir; /* TR_C2S, TR_S2C; TR_NODIR for a note about the whole session */
+    int64_t ts_us;
+    const uint8_t *p;
+    size_t n;
+    uint64_t gap;
+} tr_tx_chunk;
+
+enum tr_tx_mode {
+    TR_TX_PLAIN,
+    TR_TX_TELNET,    /* IAC sequences shown as markers */
+    TR_TX_DATAGRAMS, /* DNS over UDP: decoded lines instead of the datagrams they decode */
+    TR_TX_FTP_DATA,  /* bytes that went to an extracted file are counted, not shown */
+};
+#define TR_TX_UDP 0x100 /* or'ed into a mode: each chunk is a datagram and starts its own line */
+
+#define TR_TX_SB_SHOW 64 /* subnegotiation bytes shown in a marker; the rest are counted */
+
+typedef struct tr_tx_telnet {
+    uint8_t state;
+    uint8_t cmd, opt;
+    uint8_t sb[TR_TX_SB_SHOW];
+    size_t sb_len;
+    uint64_t sb_total;
+} tr_tx_telnet;
+
+/* Rendering state of one transcript: small and fixed, so the exporter keeps one per open session. */
+typedef struct tr_transcript {
+    int mode;
+    int last_dir;  /* direction of the last time line; TR_TX_NONE before the first */
+    int open_line; /* a line of last_dir is unfinished */
+    int pending_cr; /* that line's last byte was a CR, not shown until the next byte says if it ends the line */
+    uint64_t off[2];
+    unsigned decoded[2];
+    int to_file;
+    uint64_t file_bytes[2];
+    tr_tx_telnet tel[2];
+} tr_transcript;
+
+#define TR_TX_NONE 3
+
+/* The mode for a session's protocol name and transport. */
+int tr_transcript_mode(const char *proto, uint8_t l4);
+void tr_transcript_init(tr_transcript *t, int mode);
+/* Appends one chunk's rendering to sb. */
+void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb);
+/* Ends what is unfinished (an open line, a Telnet command cut short, the count of bytes in a file). */
+void tr_transcript_end(tr_transcript *t, tr_strbuf *sb);
+/* A whole conversation from memory: init, every chunk, end. */
+void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *sb);
+
+/* The note an event adds to its session's transcript: DNS questions and answers, FTP transfers,
+ * anomalies, decode_end. Writes its text to `text` (reset first) and returns its kind (TR_TX_NOTE or
+ * TR_TX_DECODED), or -1 when the event adds nothing. Call it while the event is alive. */
+int tr_transcript_event_note(const tr_event *e, tr_strbuf *text);
+
+/* The header (session, endpoints, start) and footer (end, counts) around a transcript.
+ * end: how it ended ("fin", ...), NULL for the session's own end field. */
+void tr_transcript_header(const tr_session *s, tr_strbuf *sb);
+void tr_transcript_footer(const tr_session *s, const char *end, tr_strbuf *sb);
+
+#endif

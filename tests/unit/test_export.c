@@ -1,0 +1,640 @@
+/* test_export: the --export sink (events.jsonl, transcripts, raw streams, extracted files) and the
+ * transcript renderer it shares with the UI, driven through the harness like the engine would. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "../../output/safe_name.h"
+#include "../../output/sink_export.h"
+#include "../../output/transcript.h"
+#include "harness.h"
+
+typedef struct fixture {
+    char dir[64];
+    sink_export *x;
+    tr_sink k;
+} fixture;
+
+static fixture *fixture_new(int raw)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/trawl-export-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    char err[256] = "";
+    f->x = sink_export_open(f->dir, raw, err, sizeof err);
+    assert_non_null(f->x);
+    f->k = sink_export_sink(f->x);
+    return f;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void fixture_free(fixture *f)
+{
+    if (f->x)
+        assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
+    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+}
+
+/* A harness session with the exporter as a second sink. dis: a stand-in dissector (only its name
+ * matters to the exporter), or NULL for plain tcp/udp. */
+static harness *session_new(fixture *f, const tr_dissector *dis, uint8_t l4, uint64_t id)
+{
+    harness *h = harness_new(NULL, l4, 80);
+    h->s.id = id;
+    h->s.dis = dis;
+    assert_true(tr_ctx_add_sink(&h->ctx, &f->k) >= 0);
+    f->k.on_session_open(f->k.self, &h->s);
+    return h;
+}
+
+/* What the engine does at the end: dissector close, session_end, the sinks' close. */
+static void session_end(harness *h, int reason)
+{
+    static tr_event e;
+    harness_close(h, reason);
+    h->s.end = reason;
+    tr_ev_init(&e, &h->s, "session_end", TR_NODIR);
+    e.top_mode = 1;
+    tr_ev_str(&e, "end", tr_end_name(reason));
+    tr_emit(&e);
+    for (int i = 0; i < h->ctx.nsinks; i++)
+        if (h->ctx.sinks[i].on_session_close)
+            h->ctx.sinks[i].on_session_close(h->ctx.sinks[i].self, &h->s);
+}
+
+static char *slurp(const fixture *f, const char *rel, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", f->dir, rel);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t r;
+    while ((r = fread(buf + n, 1, cap - n, fp)) > 0) {
+        n += r;
+        if (n == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+        }
+    }
+    fclose(fp);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle)) {
+        fprintf(stderr, "--- expected to find:\n%s\n--- in:\n%s\n", needle, hay);
+        fail();
+    }
+}
+
+static const tr_dissector fake_telnet = {.name = "telnet", .l4 = TR_TCP};
+static const tr_dissector fake_dns = {.name = "dns", .l4 = TR_UDP};
+static const tr_dissector fake_ftp = {.name = "ftp", .l4 = TR_TCP};
+static const tr_dissector fake_ftp_data = {.name = "ftp-data", .l4 = TR_TCP};
+
+static void test_text_conversation(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, NULL, TR_TCP, 1);
+    const char req[] = "GET /a\\b HTTP/1.1\r\nHost: x\x01y\r\n\r\n";
+    harness_data(h, TR_C2S, req, sizeof req - 1);
+    h->ctx.now_us += 1500;
+    harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\n\r\nhel", 22);
+    harness_data(h, TR_S2C, "lo caf\xc3\xa9\r", 9);
+    harness_data(h, TR_S2C, "\n", 1); /* CR LF split between segments */
+    harness_gap(h, TR_S2C, 1460);
+    h->ctx.now_us += 1500;
+    harness_data(h, TR_S2C, "tail\r", 5);
+    h->ctx.now_us += 1000;
+    harness_data(h, TR_C2S, "bye\n", 4);
+    session_end(h, TR_END_FIN);
+    char *t = slurp(f, "sessions/1-tcp.txt", NULL);
+    assert_non_null(t);
+    assert_contains(t, "trawl transcript of session 1: tcp\nclient   10.0.0.1:40000\nserver   10.0.0.2:80\n"
+                       "start    1700000000.000000 (2023-11-14 22:13:20 UTC)\n");
+    assert_contains(t, "=\n--- 1700000000.000000 c2s\n"
+                       ">> GET /a\\\\b HTTP/1.1\n"
+                       ">> Host: x\\x01y\n"
+                       ">> \n"
+                       "--- 1700000000.001500 s2c\n"
+                       "<< HTTP/1.1 200 OK\n"
+                       "<< \n"
+                       "<< hello café\n"
+                       "<< [gap 1460 bytes]\n"
+                       "<< tail\\r\n"
+                       "--- 1700000000.004000 c2s\n"
+                       ">> bye\n"
+                       "=====");
+    assert_contains(t, "end      fin\nlast     ");
+    assert_contains(t, "packets  c2s 2  s2c 4\nbytes    c2s 36  s2c 37\ngaps     c2s 0  s2c 1460 bytes\n");
+    free(t);
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void test_binary_hex_dump(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, NULL, TR_TCP, 7);
+    harness_data(h, TR_C2S, "hi\n", 3);
+    uint8_t bin[20];
+    for (int i = 0; i < 20; i++)
+        bin[i] = (uint8_t)(i * 13);
+    harness_data(h, TR_C2S, bin, sizeof bin);
+    session_end(h, TR_END_RST);
+    char *t = slurp(f, "sessions/7-tcp.txt", NULL);
+    assert_non_null(t);
+    /* offsets count the direction's stream: the binary chunk starts at byte 3 */
+    assert_contains(t, ">> hi\n"
+                       ">> 00000003  00 0d 1a 27 34 41 4e 5b  68 75 82 8f 9c a9 b6 c3  |...'4AN[hu......|\n"
+                       ">> 00000013  d0 dd ea f7                                       |....|\n");
+    assert_contains(t, "end      rst\n");
+    free(t);
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void test_raw_streams_zero_filled_gap(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(1);
+    harness *h = session_new(f, NULL, TR_TCP, 3);
+    harness_data(h, TR_C2S, "abc", 3);
+    harness_gap(h, TR_C2S, 5);
+    harness_data(h, TR_C2S, "def", 3);
+    harness_data(h, TR_S2C, "xy", 2);
+    harness_gap(h, TR_S2C, 10); /* trailing: nothing after it, so not in the file */
+    session_end(h, TR_END_FIN);
+    size_t n;
+    char *c2s = slurp(f, "streams/3-c2s.bin", &n);
+    assert_non_null(c2s);
+    assert_int_equal(n, 11);
+    assert_memory_equal(c2s, "abc\0\0\0\0\0def", 11);
+    char *s2c = slurp(f, "streams/3-s2c.bin", &n);
+    assert_non_null(s2c);
+    assert_int_equal(n, 2);
+    assert_memory_equal(s2c, "xy", 2);
+    char *t = slurp(f, "sessions/3-tcp.txt", NULL);
+    assert_contains(t, ">> abc\n>> [gap 5 bytes]\n>> def\n");
+    free(t);
+    free(c2s);
+    free(s2c);
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void sha256_hex(const void *p, size_t n, char out[65])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    assert_int_equal(EVP_Digest(p, n, md, &len, EVP_sha256(), NULL), 1);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void test_file_extraction_and_events(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    sink_export_set_max_open(f->x, 2); /* the file is closed and reopened between writes */
+    harness *h = session_new(f, NULL, TR_TCP, 1);
+    harness *other = session_new(f, NULL, TR_TCP, 2);
+    char rel[256];
+    int fh = tr_file_open(&h->s, "report.pdf", rel, sizeof rel);
+    assert_true(fh >= 0);
+    assert_string_equal(rel, "files/1-report.pdf");
+    uint8_t body[100000];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (uint8_t)(i * 7 + (i >> 9));
+    for (size_t off = 0; off < sizeof body; off += 9999) {
+        size_t k = sizeof body - off < 9999 ? sizeof body - off : 9999;
+        tr_file_write(&h->s, fh, body + off, k);
+        harness_data(other, TR_C2S, "x\n", 2); /* other files take the handles meanwhile */
+        harness_data(h, TR_S2C, "y\n", 2);
+    }
+    tr_file_close(&h->s, fh, 1);
+    char rel2[256], rel3[256];
+    int fh2 = tr_file_open(&h->s, "report.pdf", rel2, sizeof rel2);
+    int fh3 = tr_file_open(&h->s, "dir/report.pdf", rel3, sizeof rel3);
+    assert_string_equal(rel2, "files/1-report-2.pdf");
+    assert_string_equal(rel3, "files/1-report-3.pdf");
+    tr_file_write(&h->s, fh2, (const uint8_t *)"second", 6);
+    tr_file_close(&h->s, fh2, 0);
+    tr_file_close(&h->s, fh3, 1);
+
+    static tr_event e;
+    tr_ev_init(&e, &h->s, "response", TR_S2C);
+    tr_ev_int(&e, "status", 200);
+    tr_ev_file(&e, "file", rel);
+    tr_emit(&e);
+    session_end(h, TR_END_FIN);
+    session_end(other, TR_END_FIN);
+
+    size_t n;
+    char *got = slurp(f, rel, &n);
+    assert_non_null(got);
+    assert_int_equal(n, sizeof body);
+    char want_hash[65], got_hash[65];
+    sha256_hex(body, sizeof body, want_hash);
+    sha256_hex(got, n, got_hash);
+    assert_string_equal(got_hash, want_hash);
+    free(got);
+    got = slurp(f, rel2, &n);
+    assert_int_equal(n, 6);
+    assert_memory_equal(got, "second", 6);
+    free(got);
+    got = slurp(f, rel3, &n);
+    assert_non_null(got);
+    assert_int_equal(n, 0);
+    free(got);
+    assert_true(sink_export_stats_get(f->x)->reopens > 0);
+    assert_int_equal(sink_export_stats_get(f->x)->files, 3);
+
+    assert_int_equal(sink_export_finish(f->x, NULL, 0), 0); /* events.jsonl is buffered until then */
+    f->x = NULL;
+    char *events = slurp(f, "events.jsonl", NULL);
+    assert_non_null(events);
+    assert_int_equal(harness_count(events, "\"session\":1", "\"type\":\"response\"",
+                                   "\"tcp\":{\"status\":200,\"file\":\"files/1-report.pdf\"}", NULL),
+                     1);
+    assert_int_equal(harness_count(events, "\"type\":\"session_end\"", "\"end\":\"fin\"", NULL), 2);
+    /* the stdout JSON (the harness records it without files) is the same line minus `file` */
+    assert_int_equal(harness_count(tr_sb_cstr(&h->out), "\"tcp\":{\"status\":200}", NULL), 1);
+    free(events);
+    harness_free(h);
+    harness_free(other);
+    fixture_free(f);
+}
+
+/* Every byte of the path after "files/" is a safe name character, and the file is a regular file
+ * directly inside DIR/files. */
+static void assert_inside(const fixture *f, const char *rel)
+{
+    assert_memory_equal(rel, "files/", 6);
+    const char *name = rel + 6;
+    assert_null(strchr(name, '/'));
+    assert_null(strchr(name, '\\'));
+    assert_true(strcmp(name, "..") != 0);
+    assert_true(strlen(name) <= 24 + TR_SAFE_NAME_MAX);
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        assert_true(*p >= 0x20 && *p != 0x7f);
+    char path[512], real[PATH_MAX], realdir[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", f->dir, rel);
+    assert_non_null(realpath(path, real));
+    snprintf(path, sizeof path, "%s/files/", f->dir);
+    assert_non_null(realpath(path, realdir));
+    assert_memory_equal(real, realdir, strlen(realdir));
+    assert_null(strchr(real + strlen(realdir) + 1, '/'));
+    struct stat st;
+    assert_int_equal(lstat(real, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+}
+
+static void test_hostile_names(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, NULL, TR_TCP, 9);
+    char long_name[301];
+    memset(long_name, 'a', 296);
+    memcpy(long_name + 296, ".txt", 5);
+    static const struct {
+        const char *name;
+        const char *want; /* NULL: checked separately */
+    } cases[] = {
+        {"../../etc/passwd", "files/9-passwd"},
+        {"/abs", "files/9-abs"},
+        {"..", "files/9-unnamed"},
+        {"a/..", "files/9-a"},
+        {"", "files/9-unnamed-2"}, /* the same safe name as ".." */
+        {"caf\xe9\xff.txt", "files/9-caf__.txt"},
+        {"a\nb\x01\x7f" "c\r.txt", "files/9-a_b__c_.txt"},
+        {"C:\\Windows\\evil.exe", "files/9-evil.exe"},
+        {"what?<x>|\"y\":*.bin", "files/9-what__x___y___.bin"},
+        {"na\xc2\x85me", "files/9-na_me"}, /* U+0085, a C1 control */
+        {"caf\xc3\xa9.txt", "files/9-caf\xc3\xa9.txt"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char rel[256];
+        int fh = tr_file_open(&h->s, cases[i].name, rel, sizeof rel);
+        assert_true(fh >= 0);
+        assert_string_equal(rel, cases[i].want);
+        tr_file_write(&h->s, fh, (const uint8_t *)"z", 1);
+        tr_file_close(&h->s, fh, 1);
+        assert_inside(f, rel);
+    }
+    char rel[256];
+    int fh = tr_file_open(&h->s, long_name, rel, sizeof rel);
+    assert_true(fh >= 0);
+    tr_file_close(&h->s, fh, 1);
+    assert_inside(f, rel);
+    assert_int_equal(strlen(rel), strlen("files/9-") + TR_SAFE_NAME_MAX);
+    assert_string_equal(rel + strlen(rel) - 5, "a.txt");
+    /* the same long name again: still capped, the counter before the extension */
+    fh = tr_file_open(&h->s, long_name, rel, sizeof rel);
+    tr_file_close(&h->s, fh, 1);
+    assert_inside(f, rel);
+    assert_string_equal(rel + strlen(rel) - 7, "a-2.txt");
+    /* a cut never splits a UTF-8 character */
+    char utf[200];
+    for (int i = 0; i < 100; i++)
+        memcpy(utf + 2 * i, "\xc3\xa9", 2);
+    char safe[TR_SAFE_NAME_MAX + 1];
+    size_t n = tr_safe_name(utf, sizeof utf, safe, sizeof safe);
+    assert_int_equal(n, 128);
+    assert_int_equal(tr_utf8_seq((const uint8_t *)safe + 126, 2), 2);
+    session_end(h, TR_END_FIN);
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void test_many_sessions_over_the_open_file_cap(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(1);
+    sink_export_set_max_open(f->x, 4);
+    enum { SESSIONS = 20, ROUNDS = 12 };
+    harness *h[SESSIONS];
+    for (int i = 0; i < SESSIONS; i++)
+        h[i] = session_new(f, NULL, TR_TCP, (uint64_t)i + 1);
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < SESSIONS; i++) {
+            char line[64];
+            int n = snprintf(line, sizeof line, "session %d line %d\n", i + 1, r);
+            harness_data(h[i], r % 3 == 2 ? TR_S2C : TR_C2S, line, (size_t)n);
+        }
+    for (int i = 0; i < SESSIONS; i++) {
+        session_end(h[i], TR_END_FIN);
+        harness_free(h[i]);
+    }
+    assert_true(sink_export_stats_get(f->x)->reopens > 0);
+    for (int i = 0; i < SESSIONS; i++) {
+        char rel[64];
+        snprintf(rel, sizeof rel, "sessions/%d-tcp.txt", i + 1);
+        char *t = slurp(f, rel, NULL);
+        assert_non_null(t);
+        /* every line, in order, with its direction */
+        const char *at = t;
+        for (int r = 0; r < ROUNDS; r++) {
+            char want[80];
+            snprintf(want, sizeof want, "%s session %d line %d\n", r % 3 == 2 ? "<<" : ">>", i + 1, r);
+            const char *hit = strstr(at, want);
+            assert_non_null(hit);
+            at = hit + strlen(want);
+        }
+        assert_contains(at, "end      fin\n");
+        free(t);
+        snprintf(rel, sizeof rel, "streams/%d-c2s.bin", i + 1);
+        size_t n;
+        char *raw = slurp(f, rel, &n);
+        assert_non_null(raw);
+        char want[64];
+        snprintf(want, sizeof want, "session %d line 0\nsession %d line 1\n", i + 1, i + 1);
+        assert_memory_equal(raw, want, strlen(want));
+        free(raw);
+    }
+    fixture_free(f);
+}
+
+static void test_telnet_markers(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, &fake_telnet, TR_TCP, 4);
+    harness_data(h, TR_S2C, "\xff\xfd\x01\xff\xfb\x03login: ", 13);
+    harness_data(h, TR_C2S, "\xff\xfc\x01\xff\xfa\x18\x00xterm\xff\xf0", 14);
+    harness_data(h, TR_C2S, "\xff", 1); /* a command split between segments */
+    harness_data(h, TR_C2S, "\xfd\xc8r", 3);
+    harness_data(h, TR_C2S, "oot\r\n\xff\xff\xff\xf1", 9);
+    harness_data(h, TR_S2C, "\xff\xfa\x1f", 3); /* cut short by the end */
+    session_end(h, TR_END_FIN);
+    char *t = slurp(f, "sessions/4-telnet.txt", NULL);
+    assert_non_null(t);
+    assert_contains(t, "<< [IAC DO ECHO][IAC WILL SUPPRESS-GO-AHEAD]login: \n");
+    assert_contains(t, ">> [IAC WONT ECHO][IAC SB TERMINAL-TYPE \\x00xterm IAC SE][IAC DO 200]root\n"
+                       ">> \\xff[IAC NOP]\n");
+    assert_contains(t, "<< [IAC SB NAWS (cut short)]\n");
+    free(t);
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void emit_dns(harness *h, const char *type, int dir, int with_answer)
+{
+    static tr_event e;
+    tr_ev_init(&e, &h->s, type, dir);
+    tr_ev_int(&e, "id", 4660);
+    tr_ev_str(&e, "qname", "example.org");
+    tr_ev_str(&e, "qtype", "A");
+    if (with_answer) {
+        tr_ev_str(&e, "rcode", "NOERROR");
+        tr_ev_list(&e, "answers");
+        static const char *const data[2] = {"1.2.3.4", "5.6.7.8"};
+        for (int i = 0; i < 2; i++) {
+            tr_ev_obj(&e, NULL);
+            tr_ev_str(&e, "name", "example.org");
+            tr_ev_str(&e, "type", "A");
+            tr_ev_int(&e, "ttl", 300);
+            tr_ev_str(&e, "data", data[i]);
+            tr_ev_end(&e);
+        }
+        tr_ev_end(&e);
+        tr_ev_list(&e, "authorities");
+        tr_ev_end(&e);
+    }
+    tr_emit(&e);
+}
+
+static void test_dns_decoded_lines(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(1);
+    harness *h = session_new(f, &fake_dns, TR_UDP, 5);
+    static const uint8_t query[] = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    emit_dns(h, "query", TR_C2S, 0); /* the dissector emits while it reads the datagram */
+    harness_datagram(h, TR_C2S, query, sizeof query);
+    h->ctx.now_us += 20000;
+    emit_dns(h, "answer", TR_S2C, 1);
+    harness_datagram(h, TR_S2C, query, sizeof query);
+    h->ctx.now_us += 20000;
+    harness_datagram(h, TR_C2S, query, 4); /* nothing decoded: shown as it is */
+    harness_datagram(h, TR_C2S, "ab", 2);
+    harness_datagram(h, TR_C2S, "cd", 2); /* datagrams never run together */
+    emit_dns(h, "unanswered", TR_NODIR, 0);
+    session_end(h, TR_END_TIMEOUT);
+    char *t = slurp(f, "sessions/5-dns.txt", NULL);
+    assert_non_null(t);
+    assert_contains(t, "=\n--- 1700000000.000000 c2s\n>> query A example.org\n"
+                       "--- 1700000000.020000 s2c\n<< answer NOERROR example.org A 1.2.3.4\n"
+                       "<< answer NOERROR example.org A 5.6.7.8\n"
+                       "--- 1700000000.040000 c2s\n>> 0000000c  12 34 01 00  ");
+    assert_contains(t, ">> ab\n>> cd\n--- 1700000000.040000\n== [unanswered query A example.org]\n=====");
+    assert_contains(t, "end      timeout\n");
+    free(t);
+    struct stat st;
+    char path[128];
+    snprintf(path, sizeof path, "%s/streams/5-c2s.bin", f->dir);
+    assert_int_equal(stat(path, &st), -1); /* raw streams are TCP only */
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void test_ftp_data_points_to_file(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    harness *ctl = session_new(f, &fake_ftp, TR_TCP, 11);
+    harness *data = session_new(f, &fake_ftp_data, TR_TCP, 12);
+    data->s.parent = 11;
+    harness_data(ctl, TR_C2S, "RETR report.pdf\r\n", 17);
+    char rel[256];
+    int fh = tr_file_open(&data->s, "report.pdf", rel, sizeof rel);
+    uint8_t bytes[3000];
+    memset(bytes, 0x89, sizeof bytes);
+    tr_file_write(&data->s, fh, bytes, sizeof bytes);
+    harness_data(data, TR_S2C, bytes, sizeof bytes);
+    tr_file_close(&data->s, fh, 1);
+    session_end(data, TR_END_FIN);
+    static tr_event e;
+    tr_ev_init(&e, &ctl->s, "transfer", TR_NODIR);
+    tr_ev_str(&e, "command", "RETR");
+    tr_ev_str(&e, "name", "report.pdf");
+    tr_ev_int(&e, "data_session", 12);
+    tr_ev_file(&e, "file", rel);
+    tr_emit(&e);
+    session_end(ctl, TR_END_FIN);
+    char *t = slurp(f, "sessions/12-ftp-data.txt", NULL);
+    assert_non_null(t);
+    assert_contains(t, "parent   session 11\n");
+    assert_contains(t, "=\n--- 1700000000.000000\n== [data -> files/12-report.pdf]\n<< [3000 bytes of data, in the file]\n===");
+    assert_null(strstr(t, "89 89"));
+    free(t);
+    t = slurp(f, "sessions/11-ftp.txt", NULL);
+    assert_contains(t, ">> RETR report.pdf\n--- 1700000000.000000\n"
+                       "== [data on session 12: RETR report.pdf -> files/12-report.pdf]\n");
+    free(t);
+    harness_free(ctl);
+    harness_free(data);
+    fixture_free(f);
+}
+
+/* The UI renders from memory with the same code: the same chunks give the same body. */
+static void test_render_from_memory_matches_export(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, &fake_telnet, TR_TCP, 6);
+    static const uint8_t a[] = "\xff\xfb\x01Welcome\r\n\xff\xf1\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0b\x0c\x0e";
+    static const uint8_t b[] = "ls -l\r\n";
+    tr_tx_chunk c[4] = {
+        {.kind = TR_TX_DATA, .dir = TR_S2C, .ts_us = h->ctx.now_us, .p = a, .n = sizeof a - 1},
+        {.kind = TR_TX_GAP, .dir = TR_C2S, .ts_us = h->ctx.now_us + 10, .gap = 3},
+        {.kind = TR_TX_DATA, .dir = TR_C2S, .ts_us = h->ctx.now_us + 10, .p = b, .n = sizeof b - 1},
+        {.kind = TR_TX_NOTE, .dir = TR_C2S, .ts_us = h->ctx.now_us + 20, .p = (const uint8_t *)"[anomaly x: y]", .n = 14},
+    };
+    harness_data(h, TR_S2C, a, sizeof a - 1);
+    h->ctx.now_us += 10;
+    harness_gap(h, TR_C2S, 3);
+    harness_data(h, TR_C2S, b, sizeof b - 1);
+    h->ctx.now_us += 10;
+    tr_anomaly(&h->ctx, &h->s, TR_C2S, "x", "y");
+    session_end(h, TR_END_EOF);
+    tr_strbuf mem;
+    tr_sb_init(&mem, 1 << 20);
+    tr_transcript_render(tr_transcript_mode("telnet", TR_TCP), c, 4, &mem);
+    char *t = slurp(f, "sessions/6-telnet.txt", NULL);
+    assert_non_null(t);
+    assert_contains(t, tr_sb_cstr(&mem));
+    assert_contains(tr_sb_cstr(&mem), "<< [IAC WILL ECHO]Welcome\n<< [IAC NOP]\n<< 0000000e  00 01 02");
+    assert_contains(tr_sb_cstr(&mem), ">> [gap 3 bytes]\n>> ls -l\n>> [anomaly x: y]\n");
+    tr_sb_free(&mem);
+    free(t);
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void test_finish_ends_open_sessions(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(1);
+    harness *h = session_new(f, NULL, TR_TCP, 8);
+    harness_data(h, TR_C2S, "half a line", 11);
+    char rel[256];
+    int fh = tr_file_open(&h->s, "partial.bin", rel, sizeof rel);
+    tr_file_write(&h->s, fh, (const uint8_t *)"abc", 3);
+    char err[128] = "";
+    assert_int_equal(sink_export_finish(f->x, err, sizeof err), 0); /* as at SIGINT: nothing closed */
+    f->x = NULL;
+    char *t = slurp(f, "sessions/8-tcp.txt", NULL);
+    assert_contains(t, ">> half a line\n=====");
+    assert_contains(t, "end      none: trawl stopped before the session ended\n");
+    free(t);
+    size_t n;
+    char *got = slurp(f, rel, &n);
+    assert_int_equal(n, 3);
+    free(got);
+    got = slurp(f, "streams/8-c2s.bin", &n);
+    assert_int_equal(n, 11);
+    free(got);
+    harness_free(h);
+    fixture_free(f);
+}
+
+static void test_open_fails_cleanly(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    assert_null(sink_export_open("/proc/trawl-cannot-be-here/x", 0, err, sizeof err));
+    assert_non_null(strstr(err, "/proc/trawl-cannot-be-here/x"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_conversation),
+        cmocka_unit_test(test_binary_hex_dump),
+        cmocka_unit_test(test_raw_streams_zero_filled_gap),
+        cmocka_unit_test(test_file_extraction_and_events),
+        cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_many_sessions_over_the_open_file_cap),
+        cmocka_unit_test(test_telnet_markers),
+        cmocka_unit_test(test_dns_decoded_lines),
+        cmocka_unit_test(test_ftp_data_points_to_file),
+        cmocka_unit_test(test_render_from_memory_matches_export),
+        cmocka_unit_test(test_finish_ends_open_sessions),
+        cmocka_unit_test(test_open_fails_cleanly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
