@@ -123,10 +123,11 @@ void tui_model_store_line(const tui_model *m, char *out, size_t cap)
     char used[32], max[32];
     tui_format_size(m->st.detail_bytes, used, sizeof used);
     tui_format_size(m->lim.max_details, max, sizeof max);
+    /* What was evicted comes first: on a narrow screen the line is cut from the right. */
     snprintf(out, cap,
-             "kept %zu/%zu sessions, details %s/%s; evicted oldest (closed first): %" PRIu64 " sessions, %" PRIu64
-             " details",
-             m->n, m->lim.max_sessions, used, max, m->st.sessions_evicted, m->st.details_evicted);
+             "evicted %" PRIu64 " sessions, %" PRIu64 " details (oldest, closed first); kept %zu/%zu sessions, "
+             "details %s/%s",
+             m->st.sessions_evicted, m->st.details_evicted, m->n, m->lim.max_sessions, used, max);
 }
 
 /* ---- lookup ---- */
