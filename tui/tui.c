@@ -330,6 +330,8 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
     int quit = 0, keyed = 1;
     while (!quit) {
         int ch;
+        if (ui.view == TUI_VIEW_LIST)
+            sync_list(&ui); /* keys act on the rows as they are now, after the last pump */
         while ((ch = getch()) != ERR) {
             quit = handle_key(&ui, ch);
             keyed = 1;

@@ -190,7 +190,8 @@ static void evict_sessions(tui_model *m, size_t want)
     m->st.sessions_evicted += m->n - j;
     m->n = j;
     m->last_hit = 0;
-    m->rows_gen = 0; /* rows point at freed sessions */
+    m->rows_gen = 0; /* rows pointed at freed sessions: none until the next refresh */
+    m->nrows = 0;
     m->gen++;
 }
 
