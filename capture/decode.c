@@ -14,6 +14,12 @@
 #define MAX_IPV6_EXT 8
 #define LINKTYPE_RAW 101
 #define LINKTYPE_SLL2 276
+#define ETH_MPLS 0x8847
+#define ETH_MPLS_MC 0x8848
+#define MAX_MPLS_LABELS 8
+#define MAX_IP_NESTING 3 /* IP-in-IP / 6in4 / 4in6 tunnels */
+#define IPPROTO_IPIP 4
+#define IPPROTO_IPV6_IN_IP 41
 
 int decoder_supports(int lt)
 {
@@ -55,10 +61,14 @@ static int bad(decoder *d, const char *name, const char *detail)
     return DECODE_BAD;
 }
 
-/* TCP or UDP header over the (possibly reassembled) L4 bytes. */
-static int decode_l4(decoder *d, uint8_t proto, const uint8_t *p, size_t n, tr_packet *out)
+static int decode_ip(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth);
+
+/* TCP or UDP header over the (possibly reassembled) L4 bytes; tunnelled IP goes round again. */
+static int decode_l4(decoder *d, int64_t ts, uint8_t proto, const uint8_t *p, size_t n, tr_packet *out, int depth)
 {
     tr_buf b = tr_buf_make(p, n);
+    if ((proto == IPPROTO_IPIP || proto == IPPROTO_IPV6_IN_IP) && depth < MAX_IP_NESTING)
+        return decode_ip(d, ts, &b, out, depth + 1);
     if (proto == 6) {
         out->sport = tr_be16(&b);
         out->dport = tr_be16(&b);
@@ -98,7 +108,7 @@ static int decode_l4(decoder *d, uint8_t proto, const uint8_t *p, size_t n, tr_p
     return DECODE_SKIP;
 }
 
-static int decode_ipv4(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
+static int decode_ipv4(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth)
 {
     size_t start = b->off;
     uint8_t vihl = tr_u8(b);
@@ -144,12 +154,12 @@ static int decode_ipv4(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
             d->skipped++;
             return DECODE_SKIP;
         }
-        return decode_l4(d, proto, dg, dlen, out);
+        return decode_l4(d, ts, proto, dg, dlen, out, depth);
     }
-    return decode_l4(d, proto, payload, avail, out);
+    return decode_l4(d, ts, proto, payload, avail, out, depth);
 }
 
-static int decode_ipv6(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
+static int decode_ipv6(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth)
 {
     uint32_t vtf = tr_be32(b);
     uint16_t plen = tr_be16(b);
@@ -203,20 +213,20 @@ static int decode_ipv6(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
             d->skipped++;
             return DECODE_SKIP;
         }
-        return decode_l4(d, next, dg, dlen, out);
+        return decode_l4(d, ts, next, dg, dlen, out, depth);
     }
-    return decode_l4(d, next, p, n, out);
+    return decode_l4(d, ts, next, p, n, out, depth);
 }
 
-static int decode_ip(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
+static int decode_ip(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth)
 {
     if (tr_left(b) < 1)
         return bad(d, "ip_truncated", "no IP header");
     uint8_t v = b->p[b->off] >> 4;
     if (v == 4)
-        return decode_ipv4(d, ts, b, out);
+        return decode_ipv4(d, ts, b, out, depth);
     if (v == 6)
-        return decode_ipv6(d, ts, b, out);
+        return decode_ipv6(d, ts, b, out, depth);
     d->skipped++;
     return DECODE_SKIP;
 }
@@ -231,8 +241,21 @@ static int decode_ethertype(decoder *d, int64_t ts, tr_buf *b, uint16_t type, tr
         if (b->err)
             return bad(d, "vlan_truncated", "VLAN tag cut short");
     }
+    if (type == ETH_MPLS || type == ETH_MPLS_MC) {
+        /* label stack; the payload's first nibble says IPv4 or IPv6 */
+        for (int i = 0;; i++) {
+            uint32_t label = tr_be32(b);
+            if (b->err)
+                return bad(d, "mpls_truncated", "MPLS label cut short");
+            if (label & 0x100)
+                break; /* bottom of stack */
+            if (i >= MAX_MPLS_LABELS)
+                return bad(d, "mpls_too_deep", "more than 8 MPLS labels");
+        }
+        return decode_ip(d, ts, b, out, 0);
+    }
     if (type == ETH_IPV4 || type == ETH_IPV6)
-        return decode_ip(d, ts, b, out);
+        return decode_ip(d, ts, b, out, 0);
     d->skipped++;
     return DECODE_SKIP;
 }
@@ -271,9 +294,9 @@ int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen,
         tr_skip(&b, 4);
         if (b.err)
             return bad(d, "null_truncated", "loopback header cut short");
-        return decode_ip(d, ts_us, &b, out);
+        return decode_ip(d, ts_us, &b, out, 0);
     }
     default: /* raw IPv4/IPv6 */
-        return decode_ip(d, ts_us, &b, out);
+        return decode_ip(d, ts_us, &b, out, 0);
     }
 }

@@ -1,1 +1,210 @@
-int main(void) { return 0; }
+/* trawl: options, wiring of capture -> decode -> engine -> sinks, and the main loop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../capture/decode.h"
+#include "../capture/source.h"
+#include "../output/sink_lines.h"
+#include "../reassembly/engine.h"
+#include "options.h"
+#include "privdrop.h"
+#include "summary.h"
+
+static volatile sig_atomic_t stop_requested;
+static tr_source *signal_source;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (stop_requested)
+        _exit(130); /* a second signal: leave at once */
+    stop_requested = 1;
+    if (signal_source)
+        source_break(signal_source);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+typedef struct pipeline {
+    trawl_options *opt;
+    tr_ctx ctx;
+    decoder dec;
+    tr_engine *engine;
+    tr_source src;
+    uint64_t count;
+} pipeline;
+
+static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen)
+{
+    (void)wirelen;
+    pipeline *pl = arg;
+    tr_packet p;
+    pl->ctx.now_us = ts_us;
+    if (decode_packet(&pl->dec, ts_us, data, caplen, &p) == DECODE_OK)
+        tr_engine_packet(pl->engine, &p);
+    else
+        tr_engine_expire(pl->engine, ts_us);
+    pl->count++;
+}
+
+static double wall_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void progress(pipeline *pl, double start, int final)
+{
+    double el = wall_seconds() - start;
+    long pos = source_position(&pl->src);
+    const tr_engine_stats *st = tr_engine_stats_get(pl->engine);
+    if (pos >= 0 && pl->src.file_size > 0)
+        fprintf(stderr, "\r%5.1f%%  ", 100.0 * (double)pos / (double)pl->src.file_size);
+    else
+        fprintf(stderr, "\r");
+    fprintf(stderr, "%" PRIu64 " packets  %.0f packets/s  %" PRIu64 " sessions   ", pl->count,
+            el > 0 ? (double)pl->count / el : 0.0, st->sessions);
+    if (final)
+        fprintf(stderr, "\r\033[K");
+}
+
+/* Reads until the input ends, -c is reached or a signal arrives. Returns the exit status. */
+static int run_lines(pipeline *pl)
+{
+    trawl_options *o = pl->opt;
+    int show_progress = !pl->src.live && isatty(STDERR_FILENO);
+    double start = wall_seconds(), last = start;
+    char err[PCAP_ERRBUF_SIZE + 64];
+    int status = 0;
+    while (!stop_requested) {
+        int budget = 256;
+        if (o->count && o->count - pl->count < (uint64_t)budget)
+            budget = (int)(o->count - pl->count);
+        int r = source_dispatch(&pl->src, budget, on_packet, pl, err, sizeof err);
+        if (r == -1)
+            break;
+        if (r == -2) {
+            fprintf(stderr, "trawl: %s: %s\n", pl->src.name, err);
+            status = 1;
+            break;
+        }
+        if (o->count && pl->count >= o->count)
+            break;
+        if (show_progress) {
+            double now = wall_seconds();
+            if (now - last > 0.5) {
+                progress(pl, start, 0);
+                last = now;
+            }
+        }
+    }
+    if (show_progress)
+        progress(pl, start, 1);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static pipeline pl;
+    trawl_options opt;
+    int r = options_parse(&opt, argc, argv);
+    if (r == 1)
+        return 0;
+    if (r == 2)
+        return 2;
+    char err[PCAP_ERRBUF_SIZE + 256];
+    if (opt.list_ifaces) {
+        if (source_list_interfaces(err, sizeof err) < 0) {
+            fprintf(stderr, "trawl: cannot list interfaces: %s\n", err);
+            return 1;
+        }
+        return 0;
+    }
+    pl.opt = &opt;
+    const char *input = opt.read_file ? opt.read_file : opt.iface;
+    if (opt.read_file ? source_open_file(&pl.src, opt.read_file, err, sizeof err)
+                      : source_open_live(&pl.src, opt.iface, opt.promisc, err, sizeof err)) {
+        fprintf(stderr, "trawl: %s: %s\n", input, err);
+        return 1;
+    }
+    if (!decoder_supports(pl.src.linktype)) {
+        const char *name = pcap_datalink_val_to_name(pl.src.linktype);
+        fprintf(stderr, "trawl: %s: unsupported link type %d (%s)\n", input, pl.src.linktype, name ? name : "unknown");
+        source_close(&pl.src);
+        return 1;
+    }
+    if (opt.filter && source_set_filter(&pl.src, opt.filter, err, sizeof err) < 0) {
+        fprintf(stderr, "trawl: %s\n", err);
+        source_close(&pl.src);
+        return 2;
+    }
+    if (opt.write_file && source_dump_open(&pl.src, opt.write_file, err, sizeof err) < 0) {
+        fprintf(stderr, "trawl: %s: %s\n", opt.write_file, err);
+        source_close(&pl.src);
+        return 1;
+    }
+    if (opt.user && privdrop_to(opt.user, err, sizeof err) < 0) {
+        fprintf(stderr, "trawl: %s\n", err);
+        source_close(&pl.src);
+        return 1;
+    }
+
+    tr_ctx_init(&pl.ctx);
+    decoder_init(&pl.dec, pl.src.linktype, &pl.ctx);
+    static sink_lines lines;
+    sink_lines_init(&lines, stdout, opt.json ? SINK_LINES_JSON : SINK_LINES_TEXT, 0);
+    tr_sink ls = sink_lines_sink(&lines);
+    tr_ctx_add_sink(&pl.ctx, &ls);
+    pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
+    if (!pl.engine) {
+        fprintf(stderr, "trawl: out of memory\n");
+        return 1;
+    }
+    signal_source = &pl.src;
+    install_signals();
+    if (pl.src.live)
+        setvbuf(stdout, NULL, _IOLBF, 0); /* sessions appear as traffic flows */
+
+    int status = run_lines(&pl);
+
+    tr_engine_finish(pl.engine);
+    fflush(stdout);
+    if (pl.src.cut_off)
+        fprintf(stderr, "trawl: %s: warning: capture cut off inside a record (%s); decoded everything before it\n",
+                input, pl.src.cut_off_msg);
+    if (pl.src.live) {
+        uint64_t rx, drop, ifdrop;
+        if (source_kernel_stats(&pl.src, &rx, &drop, &ifdrop) == 0)
+            fprintf(stderr, "trawl: %" PRIu64 " packets received by filter, %" PRIu64 " dropped by kernel, %" PRIu64
+                            " dropped by interface\n",
+                    rx, drop, ifdrop);
+    }
+    if (opt.stats)
+        summary_print(stderr, &pl.ctx, tr_engine_stats_get(pl.engine), &pl.dec);
+    tr_engine_free(pl.engine);
+    decoder_free(&pl.dec);
+    signal_source = NULL;
+    source_close(&pl.src);
+    sink_lines_free(&lines);
+    if (ferror(stdout)) {
+        fprintf(stderr, "trawl: writing output: %s\n", strerror(errno));
+        return 1;
+    }
+    return status;
+}

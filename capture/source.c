@@ -1,0 +1,204 @@
+#include "source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define LIVE_BUFFER_BYTES (32 << 20)
+#define LIVE_TIMEOUT_MS 100
+
+int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->name = path;
+    s->file_size = -1;
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    struct stat st;
+    if (strcmp(path, "-") != 0) {
+        if (stat(path, &st) != 0) {
+            snprintf(err, errlen, "%s", strerror(errno));
+            return -1;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "is a directory");
+            return -1;
+        }
+        s->file_size = (long)st.st_size;
+    }
+    s->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, pe);
+    if (!s->pcap) {
+        if (strstr(pe, "unknown file format") || strstr(pe, "bad dump file format"))
+            snprintf(err, errlen, "not a pcap or pcapng capture (%s)", pe);
+        else if (strstr(pe, "truncated"))
+            snprintf(err, errlen, "capture file header cut short (%s)", pe);
+        else
+            snprintf(err, errlen, "%s", pe[0] ? pe : "cannot open");
+        return -1;
+    }
+    s->linktype = pcap_datalink(s->pcap);
+    return 0;
+}
+
+int source_open_live(tr_source *s, const char *iface, int promisc, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->name = iface;
+    s->live = 1;
+    s->file_size = -1;
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    s->pcap = pcap_create(iface, pe);
+    if (!s->pcap) {
+        snprintf(err, errlen, "%s", pe);
+        return -1;
+    }
+    pcap_set_snaplen(s->pcap, 262144);
+    pcap_set_promisc(s->pcap, promisc);
+    pcap_set_immediate_mode(s->pcap, 1);
+    pcap_set_buffer_size(s->pcap, LIVE_BUFFER_BYTES);
+    pcap_set_timeout(s->pcap, LIVE_TIMEOUT_MS);
+    pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_MICRO);
+    int r = pcap_activate(s->pcap);
+    if (r < 0) {
+        const char *why = pcap_geterr(s->pcap);
+        if (r == PCAP_ERROR_NO_SUCH_DEVICE)
+            snprintf(err, errlen, "no such interface (%s)", why);
+        else if (r == PCAP_ERROR_PERM_DENIED)
+            snprintf(err, errlen, "permission denied: capturing needs root or CAP_NET_RAW (%s)", why);
+        else
+            snprintf(err, errlen, "%s", why && why[0] ? why : pcap_statustostr(r));
+        pcap_close(s->pcap);
+        s->pcap = NULL;
+        return -1;
+    }
+    s->linktype = pcap_datalink(s->pcap);
+    return 0;
+}
+
+int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen)
+{
+    struct bpf_program prog;
+    if (pcap_compile(s->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+        snprintf(err, errlen, "bad filter '%s': %s", bpf, pcap_geterr(s->pcap));
+        return -1;
+    }
+    int r = pcap_setfilter(s->pcap, &prog);
+    pcap_freecode(&prog);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot set filter: %s", pcap_geterr(s->pcap));
+        return -1;
+    }
+    return 0;
+}
+
+int source_dump_open(tr_source *s, const char *path, char *err, size_t errlen)
+{
+    s->dump = pcap_dump_open(s->pcap, path);
+    if (!s->dump) {
+        snprintf(err, errlen, "%s", pcap_geterr(s->pcap));
+        return -1;
+    }
+    return 0;
+}
+
+int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen)
+{
+    int done = 0;
+    for (;;) {
+        if (budget > 0 && done >= budget)
+            return done;
+        struct pcap_pkthdr *hdr;
+        const u_char *data;
+        int r = pcap_next_ex(s->pcap, &hdr, &data);
+        if (r == 1) {
+            s->packets++;
+            if (s->dump) {
+                pcap_dump((u_char *)s->dump, hdr, data);
+                if (s->live)
+                    pcap_dump_flush(s->dump); /* readable while trawl runs */
+            }
+            int64_t ts = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
+            h(arg, ts, data, hdr->caplen, hdr->len);
+            done++;
+            continue;
+        }
+        if (r == 0)
+            return done; /* live: timeout with nothing */
+        if (r == PCAP_ERROR_BREAK)
+            return done ? done : -1;
+        /* a read error; offline it is almost always a file cut off inside a record */
+        const char *why = pcap_geterr(s->pcap);
+        if (!s->live) {
+            s->cut_off = 1;
+            snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", why);
+            return done ? done : -1;
+        }
+        snprintf(err, errlen, "%s", why);
+        return -2;
+    }
+}
+
+long source_position(const tr_source *s)
+{
+    if (s->live || s->file_size < 0)
+        return -1;
+    FILE *f = pcap_file(s->pcap);
+    return f ? ftell(f) : -1;
+}
+
+int source_kernel_stats(tr_source *s, uint64_t *received, uint64_t *dropped, uint64_t *if_dropped)
+{
+    struct pcap_stat st;
+    if (!s->live || pcap_stats(s->pcap, &st) < 0)
+        return -1;
+    *received = st.ps_recv;
+    *dropped = st.ps_drop;
+    *if_dropped = st.ps_ifdrop;
+    return 0;
+}
+
+int source_selectable_fd(const tr_source *s) { return s->live ? pcap_get_selectable_fd(s->pcap) : -1; }
+
+void source_break(tr_source *s)
+{
+    if (s->pcap)
+        pcap_breakloop(s->pcap);
+}
+
+void source_close(tr_source *s)
+{
+    if (s->dump) {
+        pcap_dump_flush(s->dump);
+        pcap_dump_close(s->dump);
+        s->dump = NULL;
+    }
+    if (s->pcap) {
+        pcap_close(s->pcap);
+        s->pcap = NULL;
+    }
+}
+
+int source_list_interfaces(char *err, size_t errlen)
+{
+    pcap_if_t *all;
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    if (pcap_findalldevs(&all, pe) < 0) {
+        snprintf(err, errlen, "%s", pe);
+        return -1;
+    }
+    int i = 1;
+    for (pcap_if_t *d = all; d; d = d->next, i++) {
+        printf("%d.%s", i, d->name);
+        if (d->description)
+            printf(" (%s)", d->description);
+        if (d->flags & PCAP_IF_LOOPBACK)
+            printf(" [Loopback]");
+        if (d->flags & PCAP_IF_UP)
+            printf(" [Up]");
+        if (d->flags & PCAP_IF_RUNNING)
+            printf(" [Running]");
+        printf("\n");
+    }
+    pcap_freealldevs(all);
+    return 0;
+}

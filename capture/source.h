@@ -1,0 +1,41 @@
+/* source: the libpcap front end — a capture file (pcap/pcapng, "-" for stdin) or a live interface,
+ * an optional BPF filter, an optional -w copy of every packet read, and a dispatch loop. */
+#ifndef SOURCE_H
+#define SOURCE_H
+
+#include <pcap/pcap.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct tr_source {
+    pcap_t *pcap;
+    pcap_dumper_t *dump;
+    int linktype;
+    int live;
+    const char *name;     /* file path or interface, for messages */
+    long file_size;       /* for the progress line; -1 when unknown (stdin) */
+    uint64_t packets;
+    int cut_off;          /* the file ended inside a record */
+    char cut_off_msg[PCAP_ERRBUF_SIZE];
+} tr_source;
+
+typedef void (*source_handler)(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen);
+
+int source_open_file(tr_source *s, const char *path, char *err, size_t errlen);
+int source_open_live(tr_source *s, const char *iface, int promisc, char *err, size_t errlen);
+int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen);
+int source_dump_open(tr_source *s, const char *path, char *err, size_t errlen);
+/* Reads up to budget packets (budget <= 0: until a timeout/eof). Returns the number handled,
+ * 0 when nothing is available now (live), -1 at the end of the file, -2 on a read error (err set). */
+int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen);
+/* Bytes of the file read so far (progress), -1 when unknown. */
+long source_position(const tr_source *s);
+/* Kernel counts for live captures; 0 on success. */
+int source_kernel_stats(tr_source *s, uint64_t *received, uint64_t *dropped, uint64_t *if_dropped);
+int source_selectable_fd(const tr_source *s);
+void source_break(tr_source *s);
+void source_close(tr_source *s);
+/* Prints the capture interfaces like tcpdump -D; 0 on success. */
+int source_list_interfaces(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,197 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_TUI = 1000,
+    OPT_EXPORT,
+    OPT_RAW,
+    OPT_DECODE_AS,
+    OPT_STATS,
+    OPT_MAX_FLOWS,
+    OPT_MEMCAP,
+    OPT_TCP_TIMEOUT,
+    OPT_UDP_TIMEOUT,
+    OPT_NO_PROMISC,
+    OPT_VERSION,
+};
+
+void options_usage(FILE *out)
+{
+    fputs("usage: trawl -r FILE [options]     read a pcap or pcapng file (- for stdin)\n"
+          "       trawl -i IFACE [options]    live capture (-i any works)\n"
+          "       trawl -D                    list capture interfaces\n"
+          "options:\n"
+          "  -f 'BPF'              capture filter (libpcap syntax), live and offline\n"
+          "  -T text|json          output on stdout: one line per event (text is the default)\n"
+          "  -w FILE               also write the packets read to a pcap file\n"
+          "  -c N                  stop after N packets\n"
+          "  -Z USER               drop privileges once the capture device is open\n"
+          "  --tui                 the ncurses UI instead of line output\n"
+          "  --export DIR          write transcripts, extracted files and events.jsonl\n"
+          "  --raw                 with --export: also each TCP direction's bytes\n"
+          "  --decode-as [tcp:|udp:]PORT=PROTO   force a dissector on a port\n"
+          "  --stats               a summary table on stderr at the end\n"
+          "  --max-flows N         sessions tracked at once (default 100000; the oldest is evicted)\n"
+          "  --memcap MB           memory for out-of-order and held stream data (default 256)\n"
+          "  --tcp-timeout S       idle TCP session timeout (default 3600)\n"
+          "  --udp-timeout S       idle UDP conversation timeout (default 120)\n"
+          "  --no-promisc          do not put the interface in promiscuous mode\n"
+          "  -h, --help            this help\n",
+          out);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || v > max || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int options_parse(trawl_options *o, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"tui", no_argument, NULL, OPT_TUI},
+        {"export", required_argument, NULL, OPT_EXPORT},
+        {"raw", no_argument, NULL, OPT_RAW},
+        {"decode-as", required_argument, NULL, OPT_DECODE_AS},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+        {"memcap", required_argument, NULL, OPT_MEMCAP},
+        {"tcp-timeout", required_argument, NULL, OPT_TCP_TIMEOUT},
+        {"udp-timeout", required_argument, NULL, OPT_UDP_TIMEOUT},
+        {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->promisc = 1;
+    tr_engine_default_opts(&o->engine);
+    char err[256];
+    uint64_t v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:i:Df:T:w:c:Z:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            o->read_file = optarg;
+            break;
+        case 'i':
+            o->iface = optarg;
+            break;
+        case 'D':
+            o->list_ifaces = 1;
+            break;
+        case 'f':
+            o->filter = optarg;
+            break;
+        case 'T':
+            if (strcmp(optarg, "json") == 0)
+                o->json = 1;
+            else if (strcmp(optarg, "text") == 0)
+                o->json = 0;
+            else {
+                fprintf(stderr, "trawl: -T %s: expected text or json\n", optarg);
+                return 2;
+            }
+            break;
+        case 'w':
+            o->write_file = optarg;
+            break;
+        case 'c':
+            if (parse_u64(optarg, UINT64_MAX, &o->count) < 0 || o->count == 0) {
+                fprintf(stderr, "trawl: -c %s: expected a positive number\n", optarg);
+                return 2;
+            }
+            break;
+        case 'Z':
+            o->user = optarg;
+            break;
+        case OPT_TUI:
+            o->tui = 1;
+            break;
+        case OPT_EXPORT:
+            o->export_dir = optarg;
+            break;
+        case OPT_RAW:
+            o->raw = 1;
+            break;
+        case OPT_DECODE_AS:
+            if (tr_engine_add_decode_as(&o->engine, optarg, err, sizeof err) < 0) {
+                fprintf(stderr, "trawl: %s\n", err);
+                return 2;
+            }
+            break;
+        case OPT_STATS:
+            o->stats = 1;
+            break;
+        case OPT_MAX_FLOWS:
+            if (parse_u64(optarg, 100000000, &v) < 0 || v == 0) {
+                fprintf(stderr, "trawl: --max-flows %s: expected 1..100000000\n", optarg);
+                return 2;
+            }
+            o->engine.max_flows = (size_t)v;
+            break;
+        case OPT_MEMCAP:
+            if (parse_u64(optarg, 1 << 20, &v) < 0 || v == 0) {
+                fprintf(stderr, "trawl: --memcap %s: expected megabytes, 1..1048576\n", optarg);
+                return 2;
+            }
+            o->engine.memcap = (size_t)v << 20;
+            if (o->engine.stream_cap > o->engine.memcap)
+                o->engine.stream_cap = o->engine.memcap;
+            break;
+        case OPT_TCP_TIMEOUT:
+        case OPT_UDP_TIMEOUT:
+            if (parse_u64(optarg, 365u * 86400, &v) < 0 || v == 0) {
+                fprintf(stderr, "trawl: %s %s: expected seconds\n", c == OPT_TCP_TIMEOUT ? "--tcp-timeout" : "--udp-timeout",
+                        optarg);
+                return 2;
+            }
+            if (c == OPT_TCP_TIMEOUT)
+                o->engine.tcp_timeout_us = (int64_t)v * 1000000;
+            else
+                o->engine.udp_timeout_us = (int64_t)v * 1000000;
+            break;
+        case OPT_NO_PROMISC:
+            o->promisc = 0;
+            break;
+        case 'h':
+            options_usage(stdout);
+            return 1;
+        case OPT_VERSION:
+            printf("trawl 0.1\n");
+            return 1;
+        case ':':
+            fprintf(stderr, "trawl: option %s needs a value\n", argv[optind - 1]);
+            return 2;
+        default:
+            fprintf(stderr, "trawl: unknown option %s (see trawl --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "trawl: unexpected argument '%s' (see trawl --help)\n", argv[optind]);
+        return 2;
+    }
+    if (o->list_ifaces)
+        return 0;
+    if (!o->read_file == !o->iface) {
+        fprintf(stderr, "trawl: give exactly one of -r FILE or -i IFACE (see trawl --help)\n");
+        return 2;
+    }
+    if (o->raw && !o->export_dir) {
+        fprintf(stderr, "trawl: --raw needs --export DIR\n");
+        return 2;
+    }
+    return 0;
+}

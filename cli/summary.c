@@ -1,0 +1,26 @@
+#include "summary.h"
+
+#include <inttypes.h>
+
+void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, const decoder *dec)
+{
+    fprintf(out, "\n%-12s %10s %12s %14s\n", "protocol", "sessions", "packets", "bytes");
+    for (int i = 0; i < st->nproto; i++)
+        fprintf(out, "%-12s %10" PRIu64 " %12" PRIu64 " %14" PRIu64 "\n", st->proto[i].name, st->proto[i].sessions,
+                st->proto[i].packets, st->proto[i].bytes);
+    fprintf(out, "\npackets read %" PRIu64 ", not TCP/UDP %" PRIu64 ", undecodable %" PRIu64 ", events %" PRIu64 "\n",
+            dec->packets, dec->skipped, dec->bad, ctx->events);
+    int any = 0;
+    for (int i = 0; i < TR_MAX_ANOMALY_KINDS && ctx->anomaly_names[i]; i++) {
+        if (!any)
+            fprintf(out, "\n%-32s %10s\n", "anomaly", "count");
+        any = 1;
+        fprintf(out, "%-32s %10" PRIu64 "\n", ctx->anomaly_names[i], ctx->anomaly_counts[i]);
+    }
+    fprintf(out, "\ncaps: sessions evicted (--max-flows) %" PRIu64 ", timed out %" PRIu64
+                 ", holes forced by --memcap/stream cap %" PRIu64 ", peak stream memory %.1f MB\n",
+            st->evicted, st->timed_out, st->cap_gaps, st->mem_peak / 1048576.0);
+    fprintf(out, "      IP fragments: reassembled %" PRIu64 ", timed out %" PRIu64 ", dropped (table full) %" PRIu64
+                 ", overlaps %" PRIu64 "\n",
+            dec->frags.reassembled, dec->frags.timed_out, dec->frags.dropped_full, dec->frags.overlaps);
+}
