@@ -214,6 +214,10 @@ static void evict_details(tui_model *m)
 
 static void session_counters(tui_session *t, const tr_session *s)
 {
+    /* The engine may pick the dissector after on_session_open (a held flow claimed later). */
+    const char *proto = tr_session_proto(s);
+    if (strcmp(t->proto, proto) != 0)
+        snprintf(t->proto, sizeof t->proto, "%s", proto);
     t->packets = s->packets[0] + s->packets[1];
     t->dir_bytes[0] = s->bytes[0];
     t->dir_bytes[1] = s->bytes[1];
