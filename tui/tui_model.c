@@ -1,0 +1,753 @@
+/* tui_model: the bounded session store behind the UI, and its sorted, filtered rows.
+ * Eviction rule (shown in the header): when max_sessions is reached, the oldest 1% of sessions leave the
+ * table, closed ones before open ones; when events+transcripts pass max_details, the oldest sessions'
+ * details are freed (closed first) down to 90% of it, and the session row stays, marked. */
+#include "tui_store.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../output/tr_format.h"
+
+#define TUI_FILTER_MAX 256
+#define TUI_FILTER_WORDS 16
+#define TUI_EVENT_FIELDS_MAX 4096
+#define TUI_EVENT_BRIEF_MAX 256
+
+enum filter_kind { FILTER_TEXT, FILTER_PROTO, FILTER_HOST, FILTER_PORT };
+
+typedef struct filter_word {
+    int kind;
+    unsigned port;
+    char text[TUI_FILTER_MAX];
+} filter_word;
+
+struct tui_model {
+    tui_limits lim;
+    tui_session **ss; /* kept sessions, ascending id */
+    size_t n, cap;
+    uint64_t max_id;
+    size_t last_hit; /* lookup cache: index of the last session found */
+    tui_stats st;
+    uint64_t gen;
+    /* rows */
+    tui_session **rows;
+    size_t nrows, rows_cap;
+    uint64_t rows_gen; /* generation the rows were built from; 0: never */
+    int sort_col, sort_reverse;
+    char filter[TUI_FILTER_MAX];
+    filter_word words[TUI_FILTER_WORDS];
+    int nwords;
+    tr_strbuf scratch; /* event rendering, reused */
+};
+
+void tui_limits_default(tui_limits *lim)
+{
+    lim->max_sessions = 100000;
+    lim->max_events = 1000;
+    lim->max_transcript = 256u * 1024u;
+    lim->max_details = 256u * 1024u * 1024u;
+}
+
+const char *tui_state_name(int state)
+{
+    static const char *const names[] = {"open", "closed", "reset", "timed out", "evicted", "eof"};
+    return state >= 0 && state <= TUI_EOF ? names[state] : "?";
+}
+
+const char *tui_col_name(int col)
+{
+    static const char *const names[] = {"id",      "start", "proto", "client", "server",
+                                        "packets", "bytes", "state", "summary"};
+    return col >= 0 && col < TUI_NCOLS ? names[col] : "?";
+}
+
+tui_model *tui_model_new(const tui_limits *lim)
+{
+    tui_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    if (lim)
+        m->lim = *lim;
+    else
+        tui_limits_default(&m->lim);
+    if (m->lim.max_sessions < 1)
+        m->lim.max_sessions = 1;
+    tr_sb_init(&m->scratch, TUI_EVENT_FIELDS_MAX);
+    m->gen = 1;
+    return m;
+}
+
+static void detail_free(tui_model *m, tui_session *s)
+{
+    tui_detail *d = s->detail;
+    if (!d)
+        return;
+    m->st.detail_bytes -= d->mem;
+    free(d->ev);
+    free(d->evtext);
+    free(d->ch);
+    free(d->bytes);
+    free(d);
+    s->detail = NULL;
+}
+
+void tui_model_free(tui_model *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        detail_free(m, m->ss[i]);
+        free(m->ss[i]);
+    }
+    free(m->ss);
+    free(m->rows);
+    tr_sb_free(&m->scratch);
+    free(m);
+}
+
+const tui_limits *tui_model_limits(const tui_model *m) { return &m->lim; }
+void tui_model_stats(const tui_model *m, tui_stats *out)
+{
+    *out = m->st;
+    out->sessions_kept = m->n;
+}
+uint64_t tui_model_generation(const tui_model *m) { return m->gen; }
+
+void tui_model_store_line(const tui_model *m, char *out, size_t cap)
+{
+    char used[32], max[32];
+    tui_format_size(m->st.detail_bytes, used, sizeof used);
+    tui_format_size(m->lim.max_details, max, sizeof max);
+    /* What was evicted comes first: on a narrow screen the line is cut from the right. */
+    snprintf(out, cap,
+             "evicted %" PRIu64 " sessions, %" PRIu64 " details (oldest, closed first); kept %zu/%zu sessions, "
+             "details %s/%s",
+             m->st.sessions_evicted, m->st.details_evicted, m->n, m->lim.max_sessions, used, max);
+}
+
+/* ---- lookup ---- */
+
+static long find_index(const tui_model *m, uint64_t id)
+{
+    if (m->last_hit < m->n && m->ss[m->last_hit]->id == id)
+        return (long)m->last_hit;
+    size_t lo = 0, hi = m->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->ss[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->n && m->ss[lo]->id == id ? (long)lo : -1;
+}
+
+static tui_session *lookup(tui_model *m, uint64_t id)
+{
+    long i = find_index(m, id);
+    if (i < 0)
+        return NULL;
+    m->last_hit = (size_t)i;
+    return m->ss[i];
+}
+
+const tui_session *tui_model_find(const tui_model *m, uint64_t id)
+{
+    long i = find_index(m, id);
+    return i < 0 ? NULL : m->ss[i];
+}
+
+/* ---- eviction ---- */
+
+/* Removes `want` sessions: the lowest ids among closed ones, then the lowest among open ones. */
+static void evict_sessions(tui_model *m, size_t want)
+{
+    uint8_t *doomed = calloc(m->n ? m->n : 1, 1);
+    if (!doomed)
+        return;
+    size_t got = 0;
+    for (int pass = 0; pass < 2 && got < want; pass++)
+        for (size_t i = 0; i < m->n && got < want; i++)
+            if (!doomed[i] && (pass == 1 || m->ss[i]->state != TUI_OPEN)) {
+                doomed[i] = 1;
+                got++;
+            }
+    size_t j = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (doomed[i]) {
+            detail_free(m, m->ss[i]);
+            free(m->ss[i]);
+        } else {
+            m->ss[j++] = m->ss[i];
+        }
+    }
+    free(doomed);
+    m->st.sessions_evicted += m->n - j;
+    m->n = j;
+    m->last_hit = 0;
+    m->rows_gen = 0; /* rows pointed at freed sessions: none until the next refresh */
+    m->nrows = 0;
+    m->gen++;
+}
+
+static void evict_details(tui_model *m)
+{
+    size_t target = m->lim.max_details / 10 * 9;
+    for (int pass = 0; pass < 2 && m->st.detail_bytes > target; pass++)
+        for (size_t i = 0; i < m->n && m->st.detail_bytes > target; i++) {
+            tui_session *s = m->ss[i];
+            if (s->detail && (pass == 1 || s->state != TUI_OPEN)) {
+                detail_free(m, s);
+                s->details_evicted = 1;
+                m->st.details_evicted++;
+            }
+        }
+    m->gen++;
+}
+
+/* ---- sessions ---- */
+
+static void session_counters(tui_session *t, const tr_session *s)
+{
+    /* The engine may pick the dissector after on_session_open (a held flow claimed later). */
+    const char *proto = tr_session_proto(s);
+    if (strcmp(t->proto, proto) != 0)
+        snprintf(t->proto, sizeof t->proto, "%s", proto);
+    t->packets = s->packets[0] + s->packets[1];
+    t->dir_bytes[0] = s->bytes[0];
+    t->dir_bytes[1] = s->bytes[1];
+    t->bytes = s->bytes[0] + s->bytes[1];
+    if (s->last_us > t->last_us)
+        t->last_us = s->last_us;
+}
+
+static void endpoint_str(const tr_endpoint *ep, char *out, size_t cap)
+{
+    char ip[TR_IP_STRLEN];
+    tr_ip_format(&ep->ip, ip);
+    snprintf(out, cap, ep->ip.v == 6 ? "[%s]:%u" : "%s:%u", ip, ep->port);
+}
+
+static int state_of_end(int end)
+{
+    switch (end) {
+    case TR_END_NONE: return TUI_OPEN;
+    case TR_END_FIN: return TUI_CLOSED;
+    case TR_END_RST: return TUI_RESET;
+    case TR_END_TIMEOUT: return TUI_TIMED_OUT;
+    case TR_END_EVICTED: return TUI_EVICTED;
+    default: return TUI_EOF;
+    }
+}
+
+/* The session for s: kept, newly created (ids only grow, so an unknown id above the highest seen is new),
+ * or NULL when it was evicted. */
+static tui_session *session_for(tui_model *m, const tr_session *s)
+{
+    tui_session *t = lookup(m, s->id);
+    if (t || s->id <= m->max_id)
+        return t;
+    if (m->n >= m->lim.max_sessions) {
+        size_t batch = m->lim.max_sessions / 100;
+        evict_sessions(m, batch ? batch : 1);
+    }
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        tui_session **ns = realloc(m->ss, cap * sizeof *ns);
+        if (!ns)
+            return NULL;
+        m->ss = ns;
+        m->cap = cap;
+    }
+    t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->id = s->id;
+    t->start_us = t->last_us = s->start_us;
+    t->l4 = s->l4;
+    t->state = (uint8_t)state_of_end(s->end);
+    snprintf(t->proto, sizeof t->proto, "%s", tr_session_proto(s));
+    t->client = s->client;
+    t->server = s->server;
+    endpoint_str(&s->client, t->client_str, sizeof t->client_str);
+    endpoint_str(&s->server, t->server_str, sizeof t->server_str);
+    session_counters(t, s);
+    m->ss[m->n] = t;
+    m->last_hit = m->n++;
+    m->max_id = s->id;
+    m->st.sessions_seen++;
+    m->gen++;
+    return t;
+}
+
+/* ---- details ---- */
+
+static tui_detail *detail_of(tui_model *m, tui_session *t)
+{
+    if (t->detail || t->details_evicted)
+        return t->detail;
+    t->detail = calloc(1, sizeof *t->detail);
+    if (t->detail) {
+        t->detail->mem = sizeof *t->detail;
+        m->st.detail_bytes += t->detail->mem;
+    }
+    return t->detail;
+}
+
+/* Grows *arr (elem bytes each, *cap of them) to hold want elements, at most max; 0 on failure. */
+static int grow(tui_model *m, tui_detail *d, void **arr, size_t *cap, size_t elem, size_t want, size_t max)
+{
+    if (want <= *cap)
+        return 1;
+    if (want > max)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    while (nc < want)
+        nc *= 2;
+    if (nc > max)
+        nc = max;
+    void *p = realloc(*arr, nc * elem);
+    if (!p)
+        return 0;
+    d->mem += (nc - *cap) * elem;
+    m->st.detail_bytes += (nc - *cap) * elem;
+    *arr = p;
+    *cap = nc;
+    return 1;
+}
+
+static size_t chunk_max(const tui_model *m) { return m->lim.max_transcript / 8 + 64; }
+static size_t bytes_max(const tui_model *m) { return m->lim.max_transcript + 64 * 1024; } /* data + markers */
+
+static int add_chunk(tui_model *m, tui_detail *d, int64_t ts, int dir, int kind, const void *p, uint64_t n)
+{
+    size_t stored = kind == TUI_CHUNK_GAP ? 0 : (size_t)n;
+    if (!grow(m, d, (void **)&d->ch, &d->chcap, sizeof *d->ch, d->nch + 1, chunk_max(m)) ||
+        !grow(m, d, (void **)&d->bytes, &d->bytes_cap, 1, d->nbytes + stored, bytes_max(m)))
+        return -1;
+    if (stored)
+        memcpy(d->bytes + d->nbytes, p, stored);
+    tui_chunk *c = &d->ch[d->nch++];
+    c->ts_us = ts;
+    c->n = n;
+    c->off = d->nbytes;
+    c->dir = (uint8_t)dir;
+    c->kind = (uint8_t)kind;
+    d->nbytes += stored;
+    return 0;
+}
+
+static void add_marker(tui_model *m, tui_session *t, int64_t ts, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_marker(tui_model *m, tui_session *t, int64_t ts, const char *fmt, ...)
+{
+    tui_detail *d = detail_of(m, t);
+    if (!d)
+        return;
+    char raw[256], text[256] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    tui_utf8_append(text, sizeof text, raw, strlen(raw));
+    add_chunk(m, d, ts, TR_C2S, TUI_CHUNK_MARKER, text, strlen(text));
+}
+
+static void transcript_capped(tui_model *m, tui_session *t, tui_detail *d, int64_t ts, uint64_t lost)
+{
+    m->st.transcript_dropped += lost;
+    if (d->tx_capped)
+        return;
+    d->tx_capped = 1;
+    char cap[32];
+    tui_format_size(m->lim.max_transcript, cap, sizeof cap);
+    add_marker(m, t, ts, "[transcript cap %s reached: later bytes not kept]", cap);
+}
+
+static void store_stream(tui_model *m, tui_session *t, int64_t ts, int dir, const uint8_t *p, size_t n)
+{
+    tui_detail *d = detail_of(m, t);
+    if (!d || !n)
+        return;
+    size_t room = d->data_bytes < m->lim.max_transcript ? m->lim.max_transcript - d->data_bytes : 0;
+    size_t take = n < room ? n : room;
+    if (take) {
+        tui_chunk *last = d->nch ? &d->ch[d->nch - 1] : NULL;
+        /* Consecutive bytes of one direction are one chunk: TCP segment boundaries mean nothing here. */
+        if (last && last->kind == TUI_CHUNK_DATA && last->dir == dir && last->off + last->n == d->nbytes &&
+            t->l4 == TR_TCP) {
+            if (grow(m, d, (void **)&d->bytes, &d->bytes_cap, 1, d->nbytes + take, bytes_max(m))) {
+                memcpy(d->bytes + d->nbytes, p, take);
+                d->nbytes += take;
+                last->n += take;
+                d->data_bytes += take;
+            } else {
+                take = 0;
+            }
+        } else if (add_chunk(m, d, ts, dir, TUI_CHUNK_DATA, p, take) == 0) {
+            d->data_bytes += take;
+        } else {
+            take = 0;
+        }
+    }
+    if (take < n)
+        transcript_capped(m, t, d, ts, n - take);
+}
+
+static size_t evtext_add(tui_model *m, tui_detail *d, const char *s, size_t n)
+{
+    size_t off = d->evtext_len;
+    if (!grow(m, d, (void **)&d->evtext, &d->evtext_cap, 1, d->evtext_len + n + 1, (size_t)-1))
+        return (size_t)-1;
+    memcpy(d->evtext + off, s, n);
+    d->evtext[off + n] = '\0';
+    d->evtext_len += n + 1;
+    return off;
+}
+
+static void store_event(tui_model *m, tui_session *t, const tr_event *e)
+{
+    tui_detail *d = detail_of(m, t);
+    if (!d) {
+        m->st.events_dropped++;
+        return;
+    }
+    if (d->nev >= m->lim.max_events ||
+        !grow(m, d, (void **)&d->ev, &d->evcap, sizeof *d->ev, d->nev + 1, m->lim.max_events)) {
+        m->st.events_dropped++;
+        return;
+    }
+    tui_evrec r = {.ts_us = e->ts_us, .dir = (int8_t)e->dir};
+    r.proto = evtext_add(m, d, e->proto, strlen(e->proto));
+    r.type = evtext_add(m, d, e->type, strlen(e->type));
+    tr_sb_reset(&m->scratch);
+    m->scratch.max = TUI_EVENT_BRIEF_MAX;
+    tui_event_brief(e, &m->scratch);
+    r.brief = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
+    tr_sb_reset(&m->scratch);
+    m->scratch.max = TUI_EVENT_FIELDS_MAX;
+    tui_event_fields(e, &m->scratch);
+    r.fields = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
+    if (r.proto == (size_t)-1 || r.type == (size_t)-1 || r.brief == (size_t)-1 || r.fields == (size_t)-1) {
+        m->st.events_dropped++;
+        return;
+    }
+    d->ev[d->nev++] = r;
+    m->st.events++;
+}
+
+static const char *field_str(const tr_event *e, const char *key, char *out, size_t cap)
+{
+    for (int i = 0; i < e->nf; i++)
+        if (e->f[i].key && e->f[i].type == TR_F_STR && strcmp(e->f[i].key, key) == 0) {
+            size_t n = e->f[i].n < cap - 1 ? e->f[i].n : cap - 1;
+            memcpy(out, e->f[i].s, n);
+            out[n] = '\0';
+            return out;
+        }
+    return NULL;
+}
+
+/* Protocol events that mark a point in the conversation. */
+static void event_marker(tui_model *m, tui_session *t, const tr_event *e)
+{
+    char a[128], b[128];
+    if (strcmp(e->type, "anomaly") == 0)
+        add_marker(m, t, e->ts_us, "[anomaly %s: %s]", field_str(e, "anomaly", a, sizeof a) ? a : "?",
+                   field_str(e, "detail", b, sizeof b) ? b : "");
+    else if (strcmp(e->type, "decode_end") == 0)
+        add_marker(m, t, e->ts_us, "[decode end: %s]", field_str(e, "reason", a, sizeof a) ? a : "?");
+    else if (strcmp(e->type, "session_end") == 0)
+        add_marker(m, t, e->ts_us, "[session end: %s]", field_str(e, "end", a, sizeof a) ? a : "?");
+    else if (strcmp(e->type, "transfer") == 0) {
+        int64_t data = 0;
+        for (int i = 0; i < e->nf; i++)
+            if (e->f[i].key && e->f[i].type == TR_F_INT && strcmp(e->f[i].key, "data_session") == 0)
+                data = e->f[i].i;
+        add_marker(m, t, e->ts_us, "[data on session %" PRId64 ": %s %s]", data,
+                   field_str(e, "command", a, sizeof a) ? a : "?", field_str(e, "name", b, sizeof b) ? b : "");
+    }
+}
+
+/* ---- the sink ---- */
+
+static void sink_open(void *self, tr_session *s)
+{
+    tui_model *m = self;
+    if (session_for(m, s))
+        m->gen++;
+}
+
+static void sink_event(void *self, const tr_event *e)
+{
+    tui_model *m = self;
+    if (strcmp(e->type, "anomaly") == 0)
+        m->st.anomalies++;
+    if (!e->session)
+        return;
+    tui_session *t = session_for(m, e->session);
+    if (!t) {
+        m->st.events_dropped++;
+        return;
+    }
+    session_counters(t, e->session);
+    if (strcmp(e->type, "session_end") == 0)
+        t->state = (uint8_t)state_of_end(e->session->end ? e->session->end : TR_END_EOF);
+    store_event(m, t, e);
+    event_marker(m, t, e);
+    tui_summary_add(t, e);
+    if (m->st.detail_bytes > m->lim.max_details)
+        evict_details(m);
+    m->gen++;
+}
+
+static void sink_stream(void *self, tr_session *s, int dir, const uint8_t *p, size_t n)
+{
+    tui_model *m = self;
+    tui_session *t = session_for(m, s);
+    if (!t)
+        return;
+    session_counters(t, s);
+    store_stream(m, t, s->ctx ? s->ctx->now_us : s->last_us, dir, p, n);
+    if (m->st.detail_bytes > m->lim.max_details)
+        evict_details(m);
+    m->gen++;
+}
+
+static void sink_gap(void *self, tr_session *s, int dir, uint64_t n)
+{
+    tui_model *m = self;
+    tui_session *t = session_for(m, s);
+    tui_detail *d = t ? detail_of(m, t) : NULL;
+    if (!d)
+        return;
+    add_chunk(m, d, s->ctx ? s->ctx->now_us : s->last_us, dir, TUI_CHUNK_GAP, NULL, n);
+    m->gen++;
+}
+
+static void sink_close(void *self, tr_session *s)
+{
+    tui_model *m = self;
+    tui_session *t = lookup(m, s->id);
+    if (!t)
+        return;
+    session_counters(t, s);
+    t->state = (uint8_t)state_of_end(s->end ? s->end : TR_END_EOF);
+    if (!t->summary[0] && (t->dir_bytes[0] || t->dir_bytes[1])) {
+        char a[32], b[32];
+        tui_format_size(t->dir_bytes[0], a, sizeof a);
+        tui_format_size(t->dir_bytes[1], b, sizeof b);
+        snprintf(t->summary, sizeof t->summary, "%s sent, %s received", a, b);
+    }
+    m->gen++;
+}
+
+tr_sink tui_model_sink(tui_model *m)
+{
+    tr_sink k;
+    memset(&k, 0, sizeof k);
+    k.self = m;
+    k.on_event = sink_event;
+    k.on_session_open = sink_open;
+    k.on_stream = sink_stream;
+    k.on_stream_gap = sink_gap;
+    k.on_session_close = sink_close;
+    return k;
+}
+
+/* ---- events of a session ---- */
+
+size_t tui_session_nevents(const tui_session *s) { return s->detail ? s->detail->nev : 0; }
+
+int tui_session_event(const tui_session *s, size_t i, tui_event_view *out)
+{
+    const tui_detail *d = s->detail;
+    if (!d || i >= d->nev)
+        return -1;
+    const tui_evrec *r = &d->ev[i];
+    out->ts_us = r->ts_us;
+    out->dir = r->dir;
+    out->proto = d->evtext + r->proto;
+    out->type = d->evtext + r->type;
+    out->brief = d->evtext + r->brief;
+    out->fields = d->evtext + r->fields;
+    return 0;
+}
+
+/* ---- rows: filter and sort ---- */
+
+void tui_model_set_sort(tui_model *m, int col, int reverse)
+{
+    if (col < 0 || col >= TUI_NCOLS)
+        col = TUI_COL_ID;
+    if (col != m->sort_col || !reverse != !m->sort_reverse)
+        m->rows_gen = 0;
+    m->sort_col = col;
+    m->sort_reverse = reverse != 0;
+}
+
+void tui_model_get_sort(const tui_model *m, int *col, int *reverse)
+{
+    *col = m->sort_col;
+    *reverse = m->sort_reverse;
+}
+
+const char *tui_model_filter(const tui_model *m) { return m->filter; }
+
+void tui_model_set_filter(tui_model *m, const char *filter)
+{
+    snprintf(m->filter, sizeof m->filter, "%s", filter ? filter : "");
+    m->nwords = 0;
+    m->rows_gen = 0;
+    const char *p = m->filter;
+    while (*p && m->nwords < TUI_FILTER_WORDS) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (!n)
+            break;
+        filter_word *w = &m->words[m->nwords];
+        static const struct {
+            const char *prefix;
+            int kind;
+        } kinds[] = {{"proto:", FILTER_PROTO}, {"host:", FILTER_HOST}, {"port:", FILTER_PORT}};
+        w->kind = FILTER_TEXT;
+        size_t skip = 0;
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            size_t pl = strlen(kinds[k].prefix);
+            if (n > pl && strncasecmp(p, kinds[k].prefix, pl) == 0) {
+                w->kind = kinds[k].kind;
+                skip = pl;
+            }
+        }
+        snprintf(w->text, sizeof w->text, "%.*s", (int)(n - skip), p + skip);
+        if (w->kind == FILTER_PORT) {
+            char *end;
+            unsigned long v = strtoul(w->text, &end, 10);
+            if (*end || v > 65535 || !w->text[0]) { /* not a number: the whole word is plain text */
+                w->kind = FILTER_TEXT;
+                snprintf(w->text, sizeof w->text, "%.*s", (int)n, p);
+            } else
+                w->port = (unsigned)v;
+        }
+        m->nwords++;
+        p += n;
+    }
+}
+
+static int word_matches(const filter_word *w, const tui_session *s)
+{
+    switch (w->kind) {
+    case FILTER_PROTO: return strcasecmp(s->proto, w->text) == 0;
+    case FILTER_HOST: return strcasestr(s->client_str, w->text) || strcasestr(s->server_str, w->text);
+    case FILTER_PORT: return s->client.port == w->port || s->server.port == w->port;
+    default:
+        return strcasestr(s->proto, w->text) || strcasestr(s->client_str, w->text) ||
+               strcasestr(s->server_str, w->text) || strcasestr(s->summary, w->text) ||
+               strcasestr(tui_state_name(s->state), w->text);
+    }
+}
+
+static int session_matches(const tui_model *m, const tui_session *s)
+{
+    for (int i = 0; i < m->nwords; i++)
+        if (!word_matches(&m->words[i], s))
+            return 0;
+    return 1;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b) { return a < b ? -1 : a > b; }
+static int cmp_i64(int64_t a, int64_t b) { return a < b ? -1 : a > b; }
+
+#define SESS(p) (*(const tui_session *const *)(p))
+#define TIE(c, x, y) ((c) ? (c) : cmp_u64(SESS(x)->id, SESS(y)->id))
+static int by_start(const void *x, const void *y)
+{
+    return TIE(cmp_i64(SESS(x)->start_us, SESS(y)->start_us), x, y);
+}
+static int by_proto(const void *x, const void *y) { return TIE(strcmp(SESS(x)->proto, SESS(y)->proto), x, y); }
+static int by_client(const void *x, const void *y)
+{
+    return TIE(tr_endpoint_cmp(&SESS(x)->client, &SESS(y)->client), x, y);
+}
+static int by_server(const void *x, const void *y)
+{
+    return TIE(tr_endpoint_cmp(&SESS(x)->server, &SESS(y)->server), x, y);
+}
+static int by_packets(const void *x, const void *y)
+{
+    return TIE(cmp_u64(SESS(x)->packets, SESS(y)->packets), x, y);
+}
+static int by_bytes(const void *x, const void *y) { return TIE(cmp_u64(SESS(x)->bytes, SESS(y)->bytes), x, y); }
+static int by_state(const void *x, const void *y)
+{
+    return TIE(strcmp(tui_state_name(SESS(x)->state), tui_state_name(SESS(y)->state)), x, y);
+}
+static int by_summary(const void *x, const void *y)
+{
+    return TIE(strcmp(SESS(x)->summary, SESS(y)->summary), x, y);
+}
+
+size_t tui_model_refresh(tui_model *m)
+{
+    if (m->rows_gen == m->gen)
+        return m->nrows;
+    if (m->rows_cap < m->n) {
+        tui_session **r = realloc(m->rows, m->cap * sizeof *r);
+        if (!r)
+            return m->nrows = 0;
+        m->rows = r;
+        m->rows_cap = m->cap;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (session_matches(m, m->ss[i]))
+            m->rows[n++] = m->ss[i];
+    static int (*const cmp[TUI_NCOLS])(const void *, const void *) = {
+        [TUI_COL_START] = by_start,     [TUI_COL_PROTO] = by_proto, [TUI_COL_CLIENT] = by_client,
+        [TUI_COL_SERVER] = by_server,   [TUI_COL_PACKETS] = by_packets, [TUI_COL_BYTES] = by_bytes,
+        [TUI_COL_STATE] = by_state,     [TUI_COL_SUMMARY] = by_summary,
+    };
+    /* The store is in id order already: sorting by id is free. */
+    if (cmp[m->sort_col] && n > 1)
+        qsort(m->rows, n, sizeof *m->rows, cmp[m->sort_col]);
+    if (m->sort_reverse)
+        for (size_t i = 0; i < n / 2; i++) {
+            tui_session *tmp = m->rows[i];
+            m->rows[i] = m->rows[n - 1 - i];
+            m->rows[n - 1 - i] = tmp;
+        }
+    m->nrows = n;
+    m->rows_gen = m->gen;
+    return n;
+}
+
+size_t tui_model_nrows(const tui_model *m) { return m->nrows; }
+
+const tui_session *tui_model_row(const tui_model *m, size_t i) { return i < m->nrows ? m->rows[i] : NULL; }
+
+long tui_model_row_of(const tui_model *m, uint64_t id)
+{
+    for (size_t i = 0; i < m->nrows; i++)
+        if (m->rows[i]->id == id)
+            return (long)i;
+    return -1;
+}
+
+void tui_format_size(uint64_t n, char *out, size_t cap)
+{
+    if (n < 1024)
+        snprintf(out, cap, "%" PRIu64 " B", n);
+    else if (n < 1024u * 1024u)
+        snprintf(out, cap, "%" PRIu64 " KB", (n + 512) / 1024);
+    else if (n < 1024ull * 1024u * 1024u)
+        snprintf(out, cap, "%.1f MB", (double)n / (1024.0 * 1024.0));
+    else
+        snprintf(out, cap, "%.1f GB", (double)n / (1024.0 * 1024.0 * 1024.0));
+}
