@@ -10,7 +10,9 @@
 
 #include "../capture/decode.h"
 #include "../capture/source.h"
+#include "../output/sink_export.h"
 #include "../output/sink_lines.h"
+#include "../tui/tui.h"
 #include "../reassembly/engine.h"
 #include "options.h"
 #include "privdrop.h"
@@ -47,6 +49,9 @@ typedef struct pipeline {
     tr_engine *engine;
     tr_source src;
     uint64_t count;
+    int finished;   /* the engine has ended every session */
+    int read_error; /* a live read failed; message in read_err */
+    char read_err[PCAP_ERRBUF_SIZE + 64];
 } pipeline;
 
 static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen)
@@ -133,6 +138,62 @@ static int run_lines(pipeline *pl)
     return status;
 }
 
+/* ---- the UI's view of the pipeline ---- */
+
+static void finish_once(pipeline *pl)
+{
+    if (!pl->finished) {
+        pl->finished = 1;
+        tr_engine_finish(pl->engine);
+    }
+}
+
+static int tui_pump(void *arg, int budget)
+{
+    pipeline *pl = arg;
+    if (pl->finished)
+        return -1;
+    if (stop_requested) {
+        finish_once(pl);
+        return -1;
+    }
+    uint64_t before = pl->count;
+    int r = source_dispatch(&pl->src, budget, on_packet, pl, pl->read_err, sizeof pl->read_err);
+    if (r == -2)
+        pl->read_error = 1;
+    if (r < 0 || (pl->opt->count && pl->count >= pl->opt->count)) {
+        finish_once(pl); /* before reporting the end, so the last sessions show as ended */
+        return -1;
+    }
+    if (r == 0 && pl->src.live)
+        idle_tick(pl);
+    return (int)(pl->count - before);
+}
+
+static void tui_counters(void *arg, uint64_t *packets, uint64_t *drops)
+{
+    pipeline *pl = arg;
+    uint64_t rx, ifdrop;
+    *packets = pl->count;
+    *drops = 0;
+    if (pl->src.live)
+        source_kernel_stats(&pl->src, &rx, drops, &ifdrop);
+}
+
+static int run_tui(pipeline *pl, tui_model *model, const char *label)
+{
+    tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters};
+    tui_options topt;
+    memset(&topt, 0, sizeof topt);
+    if (tui_run(&src, model, &topt) < 0)
+        return 1;
+    if (pl->read_error) {
+        fprintf(stderr, "trawl: %s: %s\n", pl->src.name, pl->read_err);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static pipeline pl;
@@ -183,8 +244,26 @@ int main(int argc, char **argv)
     decoder_init(&pl.dec, pl.src.linktype, &pl.ctx);
     static sink_lines lines;
     sink_lines_init(&lines, stdout, opt.json ? SINK_LINES_JSON : SINK_LINES_TEXT, 0);
-    tr_sink ls = sink_lines_sink(&lines);
-    tr_ctx_add_sink(&pl.ctx, &ls);
+    tui_model *model = NULL;
+    if (opt.tui) {
+        model = tui_model_new(NULL);
+        tr_sink ts = tui_model_sink(model);
+        tr_ctx_add_sink(&pl.ctx, &ts);
+    } else {
+        tr_sink ls = sink_lines_sink(&lines);
+        tr_ctx_add_sink(&pl.ctx, &ls);
+    }
+    sink_export *exporter = NULL;
+    if (opt.export_dir) {
+        exporter = sink_export_open(opt.export_dir, opt.raw, err, sizeof err);
+        if (!exporter) {
+            fprintf(stderr, "trawl: %s\n", err);
+            source_close(&pl.src);
+            return 1;
+        }
+        tr_sink es = sink_export_sink(exporter);
+        tr_ctx_add_sink(&pl.ctx, &es);
+    }
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
     if (!pl.engine) {
         fprintf(stderr, "trawl: out of memory\n");
@@ -195,10 +274,19 @@ int main(int argc, char **argv)
     if (pl.src.live)
         setvbuf(stdout, NULL, _IOLBF, 0); /* sessions appear as traffic flows */
 
-    int status = run_lines(&pl);
+    char label[512];
+    if (opt.filter)
+        snprintf(label, sizeof label, "%s (%s)", input, opt.filter);
+    else
+        snprintf(label, sizeof label, "%s", input);
+    int status = opt.tui ? run_tui(&pl, model, label) : run_lines(&pl);
 
-    tr_engine_finish(pl.engine);
+    finish_once(&pl);
     fflush(stdout);
+    if (exporter && sink_export_finish(exporter, err, sizeof err) < 0) {
+        fprintf(stderr, "trawl: %s: %s\n", opt.export_dir, err);
+        status = 1;
+    }
     if (pl.src.cut_off)
         fprintf(stderr, "trawl: %s: warning: capture cut off inside a record (%s); decoded everything before it\n",
                 input, pl.src.cut_off_msg);
@@ -212,6 +300,8 @@ int main(int argc, char **argv)
     if (opt.stats)
         summary_print(stderr, &pl.ctx, tr_engine_stats_get(pl.engine), &pl.dec);
     tr_engine_free(pl.engine);
+    if (model)
+        tui_model_free(model);
     decoder_free(&pl.dec);
     signal_source = NULL;
     source_close(&pl.src);
