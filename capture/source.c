@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define LIVE_BUFFER_BYTES (32 << 20)
+#define LIVE_BUFFER_BYTES (16 << 20) /* kernel ring: large enough for bursts, mapped into our RSS */
 #define LIVE_TIMEOUT_MS 100
 
 int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)

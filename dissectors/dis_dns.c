@@ -118,8 +118,9 @@ static void out_reset(dns_out *o)
 
 static void out_add(dns_out *o, const char *s, size_t n)
 {
-    if (o->len + n >= sizeof o->p) {
-        n = sizeof o->p - 1 - o->len;
+    size_t room = o->len < sizeof o->p ? sizeof o->p - 1 - o->len : 0;
+    if (n > room) {
+        n = room;
         o->overflow = 1;
     }
     memcpy(o->p + o->len, s, n);
