@@ -31,9 +31,18 @@ int tr_ip_cmp(const tr_ip *x, const tr_ip *y)
 char *tr_ip_format(const tr_ip *ip, char out[TR_IP_STRLEN])
 {
     out[0] = '\0';
-    if (ip->v == 4)
-        inet_ntop(AF_INET, ip->a, out, TR_IP_STRLEN);
-    else if (ip->v == 6)
+    if (ip->v == 4) { /* by hand: glibc's inet_ntop formats IPv4 with sprintf, once per address per event */
+        char *w = out;
+        for (int i = 0; i < 4; i++) {
+            unsigned b = ip->a[i];
+            if (b >= 100)
+                *w++ = (char)('0' + b / 100);
+            if (b >= 10)
+                *w++ = (char)('0' + b / 10 % 10);
+            *w++ = (char)('0' + b % 10);
+            *w++ = i < 3 ? '.' : '\0';
+        }
+    } else if (ip->v == 6)
         inet_ntop(AF_INET6, ip->a, out, TR_IP_STRLEN);
     return out;
 }

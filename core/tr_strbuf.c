@@ -68,6 +68,26 @@ void tr_sb_addc(tr_strbuf *sb, char c)
 
 void tr_sb_adds(tr_strbuf *sb, const char *s) { tr_sb_add(sb, s, strlen(s)); }
 
+void tr_sb_add_u64(tr_strbuf *sb, uint64_t v)
+{
+    char tmp[20];
+    size_t i = sizeof tmp;
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tr_sb_add(sb, tmp + i, sizeof tmp - i);
+}
+
+void tr_sb_add_i64(tr_strbuf *sb, int64_t v)
+{
+    if (v < 0) {
+        tr_sb_addc(sb, '-');
+        tr_sb_add_u64(sb, (uint64_t)0 - (uint64_t)v);
+    } else
+        tr_sb_add_u64(sb, (uint64_t)v);
+}
+
 void tr_sb_printf(tr_strbuf *sb, const char *fmt, ...)
 {
     char tmp[512];

@@ -18,6 +18,9 @@ void tr_sb_reset(tr_strbuf *sb);
 void tr_sb_add(tr_strbuf *sb, const void *p, size_t n);
 void tr_sb_addc(tr_strbuf *sb, char c);
 void tr_sb_adds(tr_strbuf *sb, const char *s);
+/* Decimal integers without printf (the JSON hot path writes several per event). */
+void tr_sb_add_u64(tr_strbuf *sb, uint64_t v);
+void tr_sb_add_i64(tr_strbuf *sb, int64_t v);
 void tr_sb_printf(tr_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends bytes as the inside of a JSON string: valid UTF-8 kept, other bytes as \u00XX. */
 void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n);

@@ -13,7 +13,22 @@ void tr_format_ts(int64_t ts_us, char out[32])
         usec += 1000000;
         sec--;
     }
-    snprintf(out, 32, "%" PRId64 ".%06" PRId64, sec, usec);
+    /* "%" PRId64 ".%06" PRId64 without snprintf: every event has a timestamp */
+    char tmp[24];
+    size_t i = sizeof tmp, w = 0;
+    uint64_t u = sec < 0 ? (uint64_t)0 - (uint64_t)sec : (uint64_t)sec;
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (sec < 0)
+        out[w++] = '-';
+    memcpy(out + w, tmp + i, sizeof tmp - i);
+    w += sizeof tmp - i;
+    out[w++] = '.';
+    for (int k = 5; k >= 0; k--, usec /= 10)
+        out[w + (size_t)k] = (char)('0' + usec % 10);
+    out[w + 6] = '\0';
 }
 
 static void json_key(tr_strbuf *sb, const char *key, int *first)
@@ -59,7 +74,7 @@ static int json_fields(const tr_event *e, int i, int top, int with_files, tr_str
             break;
         case TR_F_INT:
             json_key(sb, f->key, first);
-            tr_sb_printf(sb, "%" PRId64, f->i);
+            tr_sb_add_i64(sb, f->i);
             i++;
             break;
         case TR_F_TS: {
@@ -107,17 +122,23 @@ void tr_format_json(const tr_event *e, int with_files, tr_strbuf *sb)
     tr_format_ts(e->ts_us, ts);
     tr_sb_add(sb, "{\"ts\":", 6);
     tr_sb_adds(sb, ts);
-    tr_sb_printf(sb, ",\"session\":%" PRIu64 ",\"proto\":\"", s ? s->id : 0);
+    tr_sb_add(sb, ",\"session\":", 11);
+    tr_sb_add_u64(sb, s ? s->id : 0);
+    tr_sb_add(sb, ",\"proto\":\"", 10);
     tr_sb_adds(sb, e->proto);
     tr_sb_add(sb, "\",\"type\":\"", 10);
     tr_sb_adds(sb, e->type);
     tr_sb_addc(sb, '"');
     if (s) {
         tr_sb_adds(sb, s->l4 == TR_UDP ? ",\"transport\":\"udp\"" : ",\"transport\":\"tcp\"");
-        tr_sb_printf(sb, ",\"client_ip\":\"%s\"", tr_ip_format(&s->client.ip, ip));
-        tr_sb_printf(sb, ",\"client_port\":%u", s->client.port);
-        tr_sb_printf(sb, ",\"server_ip\":\"%s\"", tr_ip_format(&s->server.ip, ip));
-        tr_sb_printf(sb, ",\"server_port\":%u", s->server.port);
+        tr_sb_adds(sb, ",\"client_ip\":\"");
+        tr_sb_adds(sb, tr_ip_format(&s->client.ip, ip));
+        tr_sb_adds(sb, "\",\"client_port\":");
+        tr_sb_add_u64(sb, s->client.port);
+        tr_sb_adds(sb, ",\"server_ip\":\"");
+        tr_sb_adds(sb, tr_ip_format(&s->server.ip, ip));
+        tr_sb_adds(sb, "\",\"server_port\":");
+        tr_sb_add_u64(sb, s->server.port);
     }
     if (e->dir == TR_C2S)
         tr_sb_adds(sb, ",\"dir\":\"c2s\"");
@@ -165,7 +186,7 @@ static void text_fields(const tr_event *e, tr_strbuf *sb)
             }
             i++;
         } else if (f->type == TR_F_INT) {
-            tr_sb_printf(sb, "%" PRId64, f->i);
+            tr_sb_add_i64(sb, f->i);
             i++;
         } else if (f->type == TR_F_BOOL) {
             tr_sb_adds(sb, f->i ? "true" : "false");
@@ -190,7 +211,12 @@ void tr_format_text(const tr_event *e, tr_strbuf *sb)
     const tr_session *s = e->session;
     tr_format_ts(e->ts_us, ts);
     tr_sb_adds(sb, ts);
-    tr_sb_printf(sb, " #%" PRIu64 " %s %s", s ? s->id : 0, e->proto, e->type);
+    tr_sb_add(sb, " #", 2);
+    tr_sb_add_u64(sb, s ? s->id : 0);
+    tr_sb_addc(sb, ' ');
+    tr_sb_adds(sb, e->proto);
+    tr_sb_addc(sb, ' ');
+    tr_sb_adds(sb, e->type);
     if (s) {
         const tr_endpoint *from = &s->client, *to = &s->server;
         if (e->dir == TR_S2C) {
@@ -198,8 +224,15 @@ void tr_format_text(const tr_event *e, tr_strbuf *sb)
             to = &s->client;
         }
         int v6 = s->client.ip.v == 6;
-        tr_sb_printf(sb, v6 ? " [%s]:%u %s [%s]:%u" : " %s:%u %s %s:%u", tr_ip_format(&from->ip, a), from->port,
-                     e->dir == TR_NODIR ? "<->" : "->", tr_ip_format(&to->ip, b), to->port);
+        tr_sb_adds(sb, v6 ? " [" : " ");
+        tr_sb_adds(sb, tr_ip_format(&from->ip, a));
+        tr_sb_adds(sb, v6 ? "]:" : ":");
+        tr_sb_add_u64(sb, from->port);
+        tr_sb_adds(sb, e->dir == TR_NODIR ? " <-> " : " -> ");
+        tr_sb_adds(sb, v6 ? "[" : "");
+        tr_sb_adds(sb, tr_ip_format(&to->ip, b));
+        tr_sb_adds(sb, v6 ? "]:" : ":");
+        tr_sb_add_u64(sb, to->port);
     }
     text_fields(e, sb);
     tr_sb_addc(sb, '\n');

@@ -82,6 +82,10 @@ static int is_plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'
 /* Length of a UTF-8 character worth showing at p (not a C1 control), or 0. */
 static size_t shown_utf8(const uint8_t *p, size_t n)
 {
+    /* most bytes of binary data fail here, without the full decode: a lead byte outside C2..F4 or
+     * no continuation byte after it is never valid UTF-8 (RFC 3629) */
+    if (p[0] < 0xC2 || p[0] > 0xF4 || n < 2 || (p[1] & 0xC0) != 0x80)
+        return 0;
     size_t k = tr_utf8_seq(p, n);
     if (k == 2 && p[0] == 0xC2 && p[1] < 0xA0)
         return 0;
@@ -160,42 +164,42 @@ static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_str
         for (int s = digits - 1; s >= 0; s--)
             line[w++] = hex_digits[(off >> (4 * s)) & 15];
         line[w++] = ' ';
-        for (size_t j = 0; j < 16; j++) {
-            if (j == 8)
-                line[w++] = ' ';
-            line[w++] = ' ';
-            line[w++] = j < k ? hex_digits[p[i + j] >> 4] : ' ';
-            line[w++] = j < k ? hex_digits[p[i + j] & 15] : ' ';
+        char *hexcol = line + w, *ascii = hexcol + 16 * 3 + 4;
+        memset(hexcol, ' ', 16 * 3 + 3);
+        for (size_t j = 0; j < k; j++) {
+            uint8_t c = p[i + j];
+            char *h = hexcol + 3 * j + (j >= 8) + 1;
+            h[0] = hex_digits[c >> 4];
+            h[1] = hex_digits[c & 15];
+            ascii[j] = c >= 0x20 && c < 0x7f ? (char)c : '.';
         }
-        line[w++] = ' ';
-        line[w++] = ' ';
-        line[w++] = '|';
-        for (size_t j = 0; j < k; j++)
-            line[w++] = p[i + j] >= 0x20 && p[i + j] < 0x7f ? (char)p[i + j] : '.';
+        hexcol[16 * 3 + 3] = '|';
+        w += 16 * 3 + 4 + k;
         line[w++] = '|';
         line[w++] = '\n';
         tr_sb_add(sb, line, w);
     }
 }
 
-/* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB). */
+/* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB).
+ * Stops as soon as more than a quarter are not: binary data is told after a few dozen bytes. */
 static int mostly_text(const uint8_t *p, size_t n)
 {
-    size_t good = 0;
+    size_t bad = 0, bad_max = n / 4; /* good * 4 >= n * 3  <=>  bad <= n / 4 */
     for (size_t i = 0; i < n;) {
         uint8_t c = p[i];
         size_t k;
         if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t') {
-            good++;
             i++;
         } else if (c >= 0x80 && (k = shown_utf8(p + i, n - i)) > 0) {
-            good += k;
             i += k;
         } else {
             i++;
+            if (++bad > bad_max)
+                return 0;
         }
     }
-    return good * 4 >= n * 3;
+    return 1;
 }
 
 /* Short runs between Telnet commands are keystrokes: text even when they are control bytes. */
