@@ -232,7 +232,10 @@ static void undecided_data(tr_engine *e, flow *f, int dir, const uint8_t *p, siz
         deliver_data(e, f, dir, p, n);
         return;
     }
-    if (e->o.hold_us <= 0) {
+    int over_memcap = !f->hold && e->st.mem + e->queued + FLOW_HOLD_MAX > e->o.memcap;
+    if (over_memcap)
+        e->st.hold_refused++;
+    if (e->o.hold_us <= 0 || over_memcap) {
         decide(e, f, NULL);
         deliver_data(e, f, dir, p, n);
         return;
