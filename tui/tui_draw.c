@@ -303,7 +303,7 @@ int tui_transcript_rows(void)
     return r < 1 ? 1 : r;
 }
 
-size_t tui_transcript_width(void) { return COLS > 10 ? (size_t)COLS - 2 : 8; }
+size_t tui_transcript_width(void) { return COLS > 16 ? (size_t)COLS : 16; }
 
 static void draw_session(const tui_ui *ui)
 {
@@ -384,11 +384,7 @@ static void draw_session(const tui_ui *ui)
         if ((long)i == ui->search_hit && ui->search[0])
             a |= A_REVERSE;
         attrset(a);
-        const char *mark = l->kind == TUI_LINE_C2S   ? sym(ui, "\xe2\x86\x92 ", "> ")
-                           : l->kind == TUI_LINE_S2C ? sym(ui, "\xe2\x86\x90 ", "< ")
-                                                     : "  ";
-        int used = puts_at(ui, y, 0, 2, mark);
-        put(ui, y, used, COLS - used, ui->lines.text.p + l->off, l->len);
+        put(ui, y, 0, COLS, ui->lines.text.p + l->off, l->len);
         attrset(A_NORMAL);
     }
 }
