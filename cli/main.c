@@ -126,6 +126,8 @@ static int run_lines(pipeline *pl)
             idle_tick(pl);
         if (o->count && pl->count >= o->count)
             break;
+        if (ferror(stdout))
+            break; /* the reader went away (head, a closed pipe): nothing more to say */
         if (show_progress) {
             double now = wall_seconds();
             if (now - last > 0.5) {
@@ -312,7 +314,7 @@ int main(int argc, char **argv)
     signal_source = NULL;
     source_close(&pl.src);
     sink_lines_free(&lines);
-    if (ferror(stdout)) {
+    if (ferror(stdout) && errno != EPIPE) { /* a closed pipe is the reader's choice, as for tcpdump */
         fprintf(stderr, "trawl: writing output: %s\n", strerror(errno));
         return 1;
     }
