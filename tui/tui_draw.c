@@ -137,9 +137,10 @@ static void header(const tui_ui *ui)
     if (ui->src->fd >= 0 && !ui->done)
         snprintf(rate, sizeof rate, " %s %.0f pkt/s", sym(ui, "\xe2\x94\x82", "|"), ui->rate);
     const char *sep = sym(ui, "\xe2\x94\x82", "|");
-    snprintf(line, sizeof line, " trawl %s %s %s %s packets %s %s sessions %s %" PRIu64 " drops%s%s%s", sep,
-             ui->src->label ? ui->src->label : "?", sep, pk, sep, sess, sep, ui->drops, rate,
-             ui->done ? " " : "", ui->done ? sym(ui, "\xe2\x94\x82 done", "| done") : "");
+    /* The counts first: a long input name is what a narrow screen cuts. */
+    snprintf(line, sizeof line, " trawl %s %s packets %s %s sessions %s %" PRIu64 " drops%s%s%s %s %s", sep, pk, sep,
+             sess, sep, ui->drops, rate, ui->done ? " " : "", ui->done ? sym(ui, "\xe2\x94\x82 done", "| done") : "",
+             sep, ui->src->label ? ui->src->label : "?");
     bar(ui, 0, line);
 }
 
@@ -348,7 +349,7 @@ static void draw_session(const tui_ui *ui)
     }
     if (!nev)
         puts_at(ui, y0, 0, evw - 1, s->details_evicted ? "(events evicted)" : "(no events)");
-    mvvline(y0, evw - 1, ACS_VLINE, evh);
+    mvvline(y0, evw - 1, ui->utf8 ? ACS_VLINE : (chtype)'|', evh); /* ASCII outside UTF-8: not every terminal draws ACS */
     if (nev && tui_session_event(s, ui->ev_sel, &ev) == 0) {
         snprintf(line, sizeof line, "%s %s", ev.proto, ev.type);
         attron(A_BOLD);
@@ -365,7 +366,7 @@ static void draw_session(const tui_ui *ui)
     /* transcript */
     int sep = y0 + evh, th = tui_transcript_rows();
     attrset(A_DIM);
-    mvhline(sep, 0, ACS_HLINE, COLS);
+    mvhline(sep, 0, ui->utf8 ? ACS_HLINE : (chtype)'-', COLS);
     attrset(A_NORMAL);
     snprintf(line, sizeof line, " transcript (%s) %zu lines%s%s%s ", ui->hex ? "hex" : "text", ui->lines.n,
              ui->search[0] ? ", search: " : "", ui->search, ui->search[0] && ui->search_hit < 0 ? " (not found)" : "");
