@@ -404,6 +404,8 @@ static void draw_help(const tui_ui *ui)
         "  PgUp/PgDn g/G page, first/last            x    hex on/off",
         "  /  search in transcript   n/N  next/previous match   e  export",
         "  Esc or q      back to the list",
+        "  e: the transcript as --export writes it: with --export DIR it names the file",
+        "     there; without, it writes ./trawl-export/sessions/<id>-<proto>.txt",
         "",
         "Anywhere: ?  this help, q  quit (backs out of a view first)",
         "",
