@@ -2,7 +2,7 @@
 """Checks trawl's events against the facts of what real clients sent and got (pcaps/*.facts, written by
 pcaps/make-captures from the clients' own output: curl's saved bodies, dig's answers, ftplib's files,
 the telnet script). usage: facts.py TRAWL PCAPS_DIR"""
-import collections, json, os, subprocess, sys
+import collections, hashlib, json, os, shutil, subprocess, sys, tempfile
 
 failures = []
 
@@ -35,6 +35,38 @@ def events_of(trawl, pcap):
     if r.returncode != 0:
         raise RuntimeError("trawl exited %d: %s" % (r.returncode, r.stderr.decode(errors="replace")))
     return [json.loads(l) for l in r.stdout.decode().splitlines()]
+
+def check_exported_files(capture, trawl, pcap, facts):
+    """--export: every object the clients saved must be in DIR/files with the sha256 they saw."""
+    want = set()
+    for f in numbered(facts, "http").values():
+        if f.get("body_sha256") and f.get("body_len") not in (None, "", "0"):
+            want.add(f["body_sha256"])
+    for f in numbered(facts, "ftp.transfer").values():
+        if f.get("sha256") and f.get("bytes") not in (None, "", "0"):
+            want.add(f["sha256"])
+    if not want:
+        return 0
+    out = tempfile.mkdtemp(prefix="trawl-facts-")
+    try:
+        r = subprocess.run([trawl, "-r", pcap, "--export", out], capture_output=True, timeout=120)
+        if r.returncode != 0:
+            fail(capture, "--export exited %d" % r.returncode)
+            return 1
+        have = {}
+        for ev in map(json.loads, open(os.path.join(out, "events.jsonl"))):
+            rel = (ev.get(ev["proto"]) or {}).get("file")
+            if rel:
+                path = os.path.normpath(os.path.join(out, rel))
+                if not path.startswith(out + os.sep) or not os.path.isfile(path):
+                    fail(capture, "file field %r does not name a file inside the export folder" % rel)
+                    continue
+                have[hashlib.sha256(open(path, "rb").read()).hexdigest()] = rel
+        for sha in sorted(want - set(have)):
+            fail(capture, "no exported file has sha256 %s (exported: %s)" % (sha, sorted(have.values())))
+    finally:
+        shutil.rmtree(out)
+    return len(want)
 
 def of(events, proto, typ):
     return [e for e in events if e["proto"] == proto and e["type"] == typ]
@@ -173,6 +205,7 @@ def main():
             fail(capture, str(exc))
             continue
         n = sum(check(capture, facts, events) for check in (check_http, check_dns, check_ftp, check_telnet))
+        n += check_exported_files(capture, trawl, os.path.join(pcaps, capture), facts)
         if n == 0:
             fail(capture, "no facts were checked")
         checked += n
