@@ -483,9 +483,30 @@ int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap
 
 static int make_dir_at(int dirfd, const char *name) { return mkdirat(dirfd, name, 0755) == 0 || errno == EEXIST ? 0 : -1; }
 
+/* mkdir -p: the export folder may be several levels deep, like tcpflow's -o. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (path[i] != '/')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        path[i] = '/';
+    }
+    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap)
 {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    if (make_dirs(dir) != 0) {
         snprintf(err, errcap, "%s: %s", dir, strerror(errno));
         return NULL;
     }
