@@ -5,7 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define LIVE_BUFFER_BYTES (16 << 20) /* kernel ring: large enough for bursts, mapped into our RSS */
+/* The kernel ring. Immediate mode uses fixed-size frames as large as the biggest packet (64 KB where the
+ * interface offloads), so 32 MB holds only ~512 packets: a burst beyond that is dropped and counted. */
+#define LIVE_BUFFER_BYTES (32 << 20)
 #define LIVE_TIMEOUT_MS 100
 
 int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)

@@ -20,6 +20,9 @@ void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, cons
     fprintf(out, "\ncaps: sessions evicted (--max-flows) %" PRIu64 ", timed out %" PRIu64
                  ", holes forced by --memcap/stream cap %" PRIu64 ", peak stream memory %.1f MB\n",
             st->evicted, st->timed_out, st->cap_gaps, st->mem_peak / 1048576.0);
+    fprintf(out, "      unclaimed flows held %" PRIu64 " (claimed later by an expectation %" PRIu64
+                 ", not held for --memcap %" PRIu64 ")\n",
+            st->held, st->hold_claimed, st->hold_refused);
     fprintf(out, "      IP fragments: reassembled %" PRIu64 ", timed out %" PRIu64 ", dropped (table full) %" PRIu64
                  ", overlaps %" PRIu64 "\n",
             dec->frags.reassembled, dec->frags.timed_out, dec->frags.dropped_full, dec->frags.overlaps);

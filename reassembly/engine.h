@@ -41,6 +41,7 @@ typedef struct tr_engine_stats {
     uint64_t cap_gaps;        /* holes forced by the per-stream or global memory cap */
     uint64_t unit_overflows;
     uint64_t held, hold_claimed;
+    uint64_t hold_refused;    /* flows not held because --memcap was reached */
     size_t mem, mem_peak;
     tr_proto_stats proto[ENGINE_PROTO_STATS];
     int nproto;
