@@ -128,9 +128,9 @@ int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char 
             return done; /* live: timeout with nothing */
         if (r == PCAP_ERROR_BREAK)
             return done ? done : -1;
-        /* a read error; offline it is almost always a file cut off inside a record */
+        /* a read error; offline it is usually a file cut off inside a record */
         const char *why = pcap_geterr(s->pcap);
-        if (!s->live) {
+        if (!s->live && strstr(why, "truncated")) {
             s->cut_off = 1;
             snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", why);
             return done ? done : -1;
