@@ -32,7 +32,7 @@
 #define DNS_HEADER_LEN 12
 #define DNS_QUESTIONS_MAX 16         /* questions read per message; real messages carry one */
 #define DNS_SECTION_RECORDS_MAX 256  /* records listed per section; the rest are parsed and counted */
-#define DNS_OUTSTANDING_MAX 64       /* queries waiting for an answer, per session */
+#define DNS_OUTSTANDING_MAX 16       /* queries waiting for an answer, per session: 4 KB of state */
 #define DNS_DATA_MAX 4096            /* presentation form of one RDATA */
 #define DNS_EDNS_OPTIONS_MAX 32      /* EDNS options listed per message */
 #define DNS_TCP_RESYNC_MAX 4096      /* bytes skipped looking for a message start after a gap */
