@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 /* The kernel ring. Immediate mode uses fixed-size frames as large as the biggest packet (64 KB where the
@@ -73,8 +74,25 @@ int source_open_live(tr_source *s, const char *iface, int promisc, char *err, si
         s->pcap = NULL;
         return -1;
     }
+    /* Non-blocking: with TPACKET_V3 a blocking read can wait forever on a quiet interface, so the caller
+     * polls the selectable fd with its own timeout and stays responsive (idle timeouts, keys, signals). */
+    if (pcap_setnonblock(s->pcap, 1, pe) < 0) {
+        snprintf(err, errlen, "%s", pe);
+        pcap_close(s->pcap);
+        s->pcap = NULL;
+        return -1;
+    }
     s->linktype = pcap_datalink(s->pcap);
     return 0;
+}
+
+/* Live: waits up to ms for packets (or a signal); returns at once for files. */
+void source_wait(const tr_source *s, int ms)
+{
+    if (!s->live)
+        return;
+    struct pollfd p = {.fd = pcap_get_selectable_fd(s->pcap), .events = POLLIN};
+    poll(&p, 1, ms);
 }
 
 int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen)

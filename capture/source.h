@@ -28,6 +28,8 @@ int source_dump_open(tr_source *s, const char *path, char *err, size_t errlen);
 /* Reads up to budget packets (budget <= 0: until a timeout/eof). Returns the number handled,
  * 0 when nothing is available now (live), -1 at the end of the file, -2 on a read error (err set). */
 int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen);
+/* Live: waits up to ms for packets (or a signal); returns at once for files. */
+void source_wait(const tr_source *s, int ms);
 /* Bytes of the file read so far (progress), -1 when unknown. */
 long source_position(const tr_source *s);
 /* Kernel counts for live captures; 0 on success. */

@@ -122,8 +122,10 @@ static int run_lines(pipeline *pl)
             status = 1;
             break;
         }
-        if (r == 0 && pl->src.live)
+        if (r == 0 && pl->src.live) {
+            source_wait(&pl->src, 100);
             idle_tick(pl);
+        }
         if (o->count && pl->count >= o->count)
             break;
         if (ferror(stdout))
