@@ -8,6 +8,9 @@
  *             1: data, next 2 bytes (big-endian) + 1 bytes follow
  *             2: gap of (next byte + 1) bytes, times 4096 when bit 3 is set
  *             3: datagram (UDP) or data (TCP), the rest of the operation as in 0
+ *   bit 3     on data: the bytes are delivered repeated 64 times (long lines, big bodies, caps)
+ * Every input runs twice, the second time with each TCP data operation cut in two; the events must be the
+ * same (dissectors must not depend on how bytes were segmented). Every event must be valid JSON.
  * For ftp-data the setup byte is followed by the expectation context: the command id, the mode, a name
  * length (at most 63) and the name. */
 #include <stdint.h>
@@ -19,26 +22,32 @@
 #include "core/tr_strbuf.h"
 #include "output/tr_format.h"
 #include "reassembly/deliver.h"
+#include "tests/fuzz/fuzz_check.h"
 #ifdef FUZZ_FTP_DATA
 #include "dissectors/ftp_shared.h"
 #endif
 
-static tr_strbuf out;
+static tr_strbuf line, all[2];
+static int run_no;
 
 static void on_event(void *self, const tr_event *e)
 {
     (void)self;
-    tr_sb_reset(&out);
-    tr_format_json(e, 0, &out);
+    tr_sb_reset(&line);
+    tr_format_json(e, 0, &line);
+    check_json_line(&line);
+    tr_sb_add(&all[run_no], line.p, line.len);
 }
 
-static void feed(tr_session *s, tr_deliver *d, int udp, int dir, const uint8_t *p, size_t n)
+#define REPEAT 64
+
+static void feed(tr_session *s, tr_deliver *d, int udp, int dir, const uint8_t *p, size_t n, int repeat)
 {
-    /* a copy of exactly n bytes, so ASan sees reads past the end of what was delivered */
-    uint8_t *copy = malloc(n ? n : 1);
-    memcpy(copy, p, n);
-    s->packets[dir]++;
-    s->bytes[dir] += n;
+    /* a copy of exactly what is delivered, so ASan sees reads past its end */
+    uint8_t *copy = malloc(n * (size_t)repeat + 1);
+    for (int r = 0; r < repeat; r++)
+        memcpy(copy + (size_t)r * n, p, n);
+    n *= (size_t)repeat;
     if (udp)
         tr_deliver_datagram(s, d, dir, copy, n);
     else
@@ -46,17 +55,8 @@ static void feed(tr_session *s, tr_deliver *d, int udp, int dir, const uint8_t *
     free(copy);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void run(const tr_dissector *dis, const uint8_t *data, size_t size, int split)
 {
-    static const tr_dissector *dis;
-    if (!dis) {
-        dis = tr_dissector_find(FUZZ_PROTO);
-        if (!dis)
-            abort();
-        tr_sb_init(&out, 1u << 20);
-    }
-    if (size < 1)
-        return 0;
     tr_ctx ctx;
     tr_ctx_init(&ctx);
     tr_sink k = {0};
@@ -131,9 +131,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (n > size - i)
             n = size - i;
-        feed(&s, &d, udp, dir, data + i, n);
+        int repeat = op & 8 ? REPEAT : 1;
+        s.packets[dir]++;
+        s.bytes[dir] += n * (size_t)repeat;
+        if (split && !udp && n > 1 && repeat == 1) {
+            size_t cut = 1 + (i * 7919) % (n - 1);
+            feed(&s, &d, udp, dir, data + i, cut, 1);
+            feed(&s, &d, udp, dir, data + i + cut, n - cut, 1);
+        } else if (split && !udp && repeat > 1) {
+            for (int r = 0; r < repeat; r++) /* one delivery per copy */
+                feed(&s, &d, udp, dir, data + i, n, 1);
+        } else {
+            feed(&s, &d, udp, dir, data + i, n, repeat);
+        }
         i += n;
     }
     tr_deliver_close(&s, &d, reason);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const tr_dissector *dis;
+    if (!dis) {
+        dis = tr_dissector_find(FUZZ_PROTO);
+        if (!dis)
+            abort();
+        tr_sb_init(&line, 1u << 20);
+        tr_sb_init(&all[0], 16u << 20);
+        tr_sb_init(&all[1], 16u << 20);
+    }
+    if (size < 1)
+        return 0;
+    for (run_no = 0; run_no < 2; run_no++) {
+        tr_sb_reset(&all[run_no]);
+        run(dis, data, size, run_no);
+    }
+    if (!all[0].overflow && !all[1].overflow &&
+        (all[0].len != all[1].len || (all[0].len && memcmp(all[0].p, all[1].p, all[0].len) != 0))) {
+        fprintf(stderr, "events differ when the data is cut differently:\n--- whole\n%.*s--- cut\n%.*s",
+                (int)all[0].len, all[0].p, (int)all[1].len, all[1].p);
+        abort();
+    }
     return 0;
 }

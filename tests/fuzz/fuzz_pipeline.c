@@ -20,6 +20,7 @@
 #include "output/sink_export.h"
 #include "output/tr_format.h"
 #include "reassembly/engine.h"
+#include "tests/fuzz/fuzz_check.h"
 
 static const int linktypes[] = {DLT_EN10MB, DLT_RAW, DLT_LINUX_SLL, DLT_NULL, 276 /* LINKTYPE_SLL2 */};
 
@@ -30,8 +31,10 @@ static void on_event(void *self, const tr_event *e)
     (void)self;
     tr_sb_reset(&out);
     tr_format_json(e, 1, &out);
+    check_json_line(&out);
     tr_sb_reset(&out);
     tr_format_text(e, &out);
+    check_text_line(&out);
 }
 
 #ifdef FUZZ_EXPORT
