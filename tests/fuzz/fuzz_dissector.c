@@ -8,7 +8,7 @@
  *             1: data, next 2 bytes (big-endian) + 1 bytes follow
  *             2: gap of (next byte + 1) bytes, times 4096 when bit 3 is set
  *             3: datagram (UDP) or data (TCP), the rest of the operation as in 0
- *   bit 3     on data: the bytes are delivered repeated 64 times (long lines, big bodies, caps)
+ *   bit 3     on data: the bytes are delivered repeated 16 times (long lines, big bodies, caps)
  * Every input runs twice, the second time with each TCP data operation cut in two; the events must be the
  * same (dissectors must not depend on how bytes were segmented). Every event must be valid JSON.
  * For ftp-data the setup byte is followed by the expectation context: the command id, the mode, a name
@@ -39,7 +39,7 @@ static void on_event(void *self, const tr_event *e)
     tr_sb_add(&all[run_no], line.p, line.len);
 }
 
-#define REPEAT 64
+#define REPEAT 16
 
 static void feed(tr_session *s, tr_deliver *d, int udp, int dir, const uint8_t *p, size_t n, int repeat)
 {

@@ -3,7 +3,9 @@
  * temporary folder, raw streams included).
  *
  * Input framing (all big-endian):
- *   byte 0          link type: 0 Ethernet, 1 raw IP, 2 Linux SLL, 3 NULL/loopback, 4 SLL2 (modulo 5)
+ *   byte 0          bits 0-2: link type: 0 Ethernet, 1 raw IP, 2 Linux SLL, 3 NULL/loopback, 4 SLL2 (modulo 5)
+ *                   bit 3: tight limits (4 flows, small memory caps, no holding), so eviction and caps run
+ *                   Port 9999 is decoded as HTTP, UDP 9953 as DNS, TCP 2323 as Telnet (--decode-as).
  *   then records    [len:2][dt:1][len bytes of packet]
  *                   dt < 200: the clock moves dt * 10 ms; dt >= 200: (dt - 199) minutes (timeouts, holds)
  * A short last record takes what is left. */
@@ -79,13 +81,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tr_ctx_add_sink(&ctx, &es);
 #endif
     decoder dec;
-    if (decoder_init(&dec, linktypes[data[0] % 5], &ctx) != 0)
+    if (decoder_init(&dec, linktypes[(data[0] & 7) % 5], &ctx) != 0)
         abort();
     tr_engine_opts o;
     tr_engine_default_opts(&o);
-    o.max_flows = 64;
-    o.memcap = 4u << 20;
-    o.stream_cap = 256u << 10;
+    char err2[256];
+    static const char *const decode_as[] = {"9999=http", "udp:9953=dns", "tcp:2323=telnet"};
+    for (int k = 0; k < 3; k++)
+        if (tr_engine_add_decode_as(&o, decode_as[k], err2, sizeof err2) != 0)
+            abort();
+    if (data[0] & 8) {
+        o.max_flows = 4;
+        o.memcap = 64u << 10;
+        o.stream_cap = 16u << 10;
+        o.hold_us = 0;
+    } else {
+        o.max_flows = 64;
+        o.memcap = 4u << 20;
+        o.stream_cap = 256u << 10;
+    }
     tr_engine *eng = tr_engine_new(&ctx, &o);
     if (!eng)
         abort();
