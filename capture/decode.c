@@ -108,6 +108,24 @@ static int decode_l4(decoder *d, int64_t ts, uint8_t proto, const uint8_t *p, si
     return DECODE_SKIP;
 }
 
+/* One fragment (IPv4 or IPv6, addresses already in out): held until its datagram is whole, then decoded. */
+static int decode_fragment(decoder *d, int64_t ts, uint32_t id, uint8_t proto, uint32_t offset, int more,
+                           const uint8_t *p, size_t n, tr_packet *out, int depth)
+{
+    const uint8_t *dg;
+    size_t dlen;
+    int r = ipfrag_add(&d->frags, ts, &out->src, &out->dst, id, proto, offset, more, p, n, &dg, &dlen);
+    if (r < 0) {
+        d->bad++;
+        return DECODE_BAD;
+    }
+    if (r == 0) {
+        d->skipped++;
+        return DECODE_SKIP;
+    }
+    return decode_l4(d, ts, proto, dg, dlen, out, depth);
+}
+
 static int decode_ipv4(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth)
 {
     size_t start = b->off;
@@ -142,20 +160,8 @@ static int decode_ipv4(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int de
     const uint8_t *payload = tr_bytes(&whole, avail);
     uint32_t offset = (uint32_t)(frag & 0x1FFF) * 8;
     int more = (frag & 0x2000) != 0;
-    if (offset || more) {
-        const uint8_t *dg;
-        size_t dlen;
-        int r = ipfrag_add(&d->frags, ts, &out->src, &out->dst, id, proto, offset, more, payload, avail, &dg, &dlen);
-        if (r < 0) {
-            d->bad++;
-            return DECODE_BAD;
-        }
-        if (r == 0) {
-            d->skipped++;
-            return DECODE_SKIP;
-        }
-        return decode_l4(d, ts, proto, dg, dlen, out, depth);
-    }
+    if (offset || more)
+        return decode_fragment(d, ts, id, proto, offset, more, payload, avail, out, depth);
     return decode_l4(d, ts, proto, payload, avail, out, depth);
 }
 
@@ -201,20 +207,8 @@ static int decode_ipv6(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int de
     }
     size_t n;
     const uint8_t *p = tr_rest(&pl, &n);
-    if (frag && (offset || more)) {
-        const uint8_t *dg;
-        size_t dlen;
-        int r = ipfrag_add(&d->frags, ts, &out->src, &out->dst, id, next, offset, more, p, n, &dg, &dlen);
-        if (r < 0) {
-            d->bad++;
-            return DECODE_BAD;
-        }
-        if (r == 0) {
-            d->skipped++;
-            return DECODE_SKIP;
-        }
-        return decode_l4(d, ts, next, dg, dlen, out, depth);
-    }
+    if (frag && (offset || more))
+        return decode_fragment(d, ts, id, next, offset, more, p, n, out, depth);
     return decode_l4(d, ts, next, p, n, out, depth);
 }
 

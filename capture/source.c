@@ -5,7 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define LIVE_BUFFER_BYTES (16 << 20) /* kernel ring: large enough for bursts, mapped into our RSS */
+/* The kernel ring. Immediate mode uses fixed-size frames as large as the biggest packet (64 KB where the
+ * interface offloads), so 32 MB holds only ~512 packets: a burst beyond that is dropped and counted. */
+#define LIVE_BUFFER_BYTES (32 << 20)
 #define LIVE_TIMEOUT_MS 100
 
 int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)
@@ -126,9 +128,9 @@ int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char 
             return done; /* live: timeout with nothing */
         if (r == PCAP_ERROR_BREAK)
             return done ? done : -1;
-        /* a read error; offline it is almost always a file cut off inside a record */
+        /* a read error; offline it is usually a file cut off inside a record */
         const char *why = pcap_geterr(s->pcap);
-        if (!s->live) {
+        if (!s->live && strstr(why, "truncated")) {
             s->cut_off = 1;
             snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", why);
             return done ? done : -1;

@@ -10,6 +10,7 @@
 
 #include "../capture/decode.h"
 #include "../capture/source.h"
+#include "../output/export_one.h"
 #include "../output/sink_export.h"
 #include "../output/sink_lines.h"
 #include "../tui/tui.h"
@@ -182,11 +183,16 @@ static void tui_counters(void *arg, uint64_t *packets, uint64_t *drops)
         source_kernel_stats(&pl->src, &rx, drops, &ifdrop);
 }
 
-static int run_tui(pipeline *pl, tui_model *model, const char *label)
+static int run_tui(pipeline *pl, tui_model *model, const char *label, sink_export *exporter)
 {
     tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters};
+    /* `e`: the session's transcript through the exporter's code (output/export_one.h) */
+    export_one ex = {.dir = pl->opt->export_dir, .exporter = exporter, .lookup = tui_model_transcript_lookup,
+                     .lookup_arg = model};
     tui_options topt;
     memset(&topt, 0, sizeof topt);
+    topt.export_session = export_one_session;
+    topt.export_arg = &ex;
     if (tui_run(&src, model, &topt) < 0)
         return 1;
     if (pl->read_error) {
@@ -281,7 +287,7 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "%s (%s)", input, opt.filter);
     else
         snprintf(label, sizeof label, "%s", input);
-    int status = opt.tui ? run_tui(&pl, model, label) : run_lines(&pl);
+    int status = opt.tui ? run_tui(&pl, model, label, exporter) : run_lines(&pl);
 
     finish_once(&pl);
     fflush(stdout);

@@ -24,6 +24,9 @@ typedef struct tr_dissector {
     void (*on_gap)(tr_session *s, int dir, uint64_t n);
     void (*on_datagram)(tr_session *s, int dir, const uint8_t *p, size_t n); /* UDP */
     void (*on_close)(tr_session *s, int reason); /* before session_end; release resources here */
+    /* Optional: one direction's stream is over (its FIN reached in order, or the connection was reset);
+     * no more bytes will come that way. Lets a dissector report without waiting for the session to end. */
+    void (*on_end)(tr_session *s, int dir);
 } tr_dissector;
 
 /* The registry: all dissectors, NULL-terminated, in dissectors.def order. */

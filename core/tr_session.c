@@ -56,7 +56,12 @@ int tr_file_open(tr_session *s, const char *name, char *relpath, size_t cap)
     if (!ctx || ctx->file_sink < 0)
         return -1;
     tr_sink *k = &ctx->sinks[ctx->file_sink];
-    return k->file_open(k->self, s, name, relpath, cap);
+    int h = k->file_open(k->self, s, name, relpath, cap);
+    if (h >= 0 && cap && relpath[0])
+        for (int i = 0; i < ctx->nsinks; i++)
+            if (ctx->sinks[i].on_file_open)
+                ctx->sinks[i].on_file_open(ctx->sinks[i].self, s, relpath);
+    return h;
 }
 
 void tr_file_write(tr_session *s, int handle, const uint8_t *p, size_t n)

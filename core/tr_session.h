@@ -67,6 +67,9 @@ typedef struct tr_sink {
     int (*file_open)(void *self, tr_session *s, const char *name, char *relpath, size_t cap);
     void (*file_write)(void *self, int handle, const uint8_t *p, size_t n);
     void (*file_close)(void *self, int handle, int complete);
+    /* Told to every sink once the file sink has opened a file of s (relpath as the events carry it),
+     * so transcripts can say where the session's bytes went. */
+    void (*on_file_open)(void *self, tr_session *s, const char *relpath);
 } tr_sink;
 
 #define TR_MAX_SINKS 4

@@ -129,6 +129,14 @@ void ftp_data_finish(tr_session *s)
     ftp_transfer_data_done(s, st->data_dir, st->bytes, have_hash ? hex : NULL, st->gap, st->relpath);
 }
 
+/* The sending side closed: the transfer is over even though the connection lingers for late packets. */
+static void ftp_data_on_end(tr_session *s, int dir)
+{
+    ftp_data_state *st = s->state;
+    if (st && (dir == st->data_dir || (st->data_dir < 0 && st->bytes == 0)))
+        ftp_data_finish(s);
+}
+
 static void ftp_data_on_close(tr_session *s, int reason)
 {
     (void)reason;
@@ -145,4 +153,5 @@ const tr_dissector dis_ftp_data = {
     .on_data = ftp_data_on_data,
     .on_gap = ftp_data_on_gap,
     .on_close = ftp_data_on_close,
+    .on_end = ftp_data_on_end,
 };

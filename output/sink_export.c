@@ -248,9 +248,7 @@ static xsession *session_start(sink_export *x, const tr_session *s)
     xs->started = 1;
     const char *proto = tr_session_proto(s);
     tr_transcript_init(&xs->tx, tr_transcript_mode(proto, s->l4));
-    char safe_proto[32];
-    tr_safe_name(proto, strlen(proto), safe_proto, sizeof safe_proto);
-    snprintf(xs->text_rel, sizeof xs->text_rel, "sessions/%" PRIu64 "-%s.txt", s->id, safe_proto);
+    sink_export_transcript_rel(s->id, proto, xs->text_rel, sizeof xs->text_rel);
     xs->text.rel = xs->text_rel;
     xs->raw_tcp = x->raw && s->l4 == TR_TCP;
     for (int d = 0; d < 2; d++) {
@@ -420,15 +418,19 @@ static int export_file_open(void *self, tr_session *s, const char *name, char *r
     }
     x->slot[h] = xe;
     snprintf(relpath, cap, "%s", xe->rel);
-    xsession *xs = session_start(x, s);
-    if (xs && (xs->tx.mode & ~TR_TX_UDP) == TR_TX_FTP_DATA) {
-        tr_sb_reset(&x->note);
-        tr_sb_printf(&x->note, "[data -> %s]", xe->rel);
-        tr_tx_chunk c = {.kind = TR_TX_TO_FILE, .dir = TR_NODIR, .ts_us = now_of(s),
-                         .p = (const uint8_t *)x->note.p, .n = x->note.len};
-        session_chunk(x, xs, &c);
-    }
     return h;
+}
+
+/* Every sink hears of the file (tr_file_open), the exporter too: its transcript notes where the bytes went. */
+static void export_on_file_open(void *self, tr_session *s, const char *relpath)
+{
+    sink_export *x = self;
+    xsession *xs = session_start(x, s);
+    if (!xs || tr_transcript_file_note(xs->tx.mode, relpath, &x->note) < 0)
+        return;
+    tr_tx_chunk c = {.kind = TR_TX_TO_FILE, .dir = TR_NODIR, .ts_us = now_of(s), .p = (const uint8_t *)x->note.p,
+                     .n = x->note.len};
+    session_chunk(x, xs, &c);
 }
 
 static xfile *slot_get(sink_export *x, int h) { return h >= 0 && h < x->nslot && x->slot[h] ? &x->slot[h]->f : NULL; }
@@ -455,13 +457,56 @@ static void export_file_close(void *self, int h, int complete)
     x->st.files++;
 }
 
+/* ---- what the UI asks ---- */
+
+void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_t cap)
+{
+    char safe_proto[32];
+    tr_safe_name(proto, strlen(proto), safe_proto, sizeof safe_proto);
+    snprintf(out, cap, "sessions/%" PRIu64 "-%s.txt", id, safe_proto);
+}
+
+int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap)
+{
+    xsession *xs = session_find(x, id);
+    if (!xs)
+        return 0;
+    if (!xs->started)
+        return -1;
+    snprintf(rel, cap, "%s", xs->text_rel);
+    if (xs->text.f && fflush(xs->text.f) != 0)
+        fail(x, "%s: %s", xs->text.rel, strerror(errno));
+    return 1;
+}
+
 /* ---- setup and teardown ---- */
 
 static int make_dir_at(int dirfd, const char *name) { return mkdirat(dirfd, name, 0755) == 0 || errno == EEXIST ? 0 : -1; }
 
+/* mkdir -p: the export folder may be several levels deep, like tcpflow's -o. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i < n; i++) {
+        if (path[i] != '/')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -1;
+        path[i] = '/';
+    }
+    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
 sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap)
 {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    if (make_dirs(dir) != 0) {
         snprintf(err, errcap, "%s: %s", dir, strerror(errno));
         return NULL;
     }
@@ -515,6 +560,7 @@ tr_sink sink_export_sink(sink_export *x)
     k.file_open = export_file_open;
     k.file_write = export_file_write;
     k.file_close = export_file_close;
+    k.on_file_open = export_on_file_open;
     return k;
 }
 

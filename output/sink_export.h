@@ -44,6 +44,13 @@ typedef struct sink_export_stats {
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x);
 
+/* A session's transcript path under DIR: "sessions/<id>-<proto>.txt" (proto made safe). */
+void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_t cap);
+/* For the UI's export key: makes what the transcript of session id holds so far readable (flushed).
+ * 1: being written now, its path under DIR in rel; -1: the session is open but has shown nothing yet (no
+ * transcript file); 0: not open here (ended and finished, so its transcript is complete, or never seen). */
+int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap);
+
 /* Ends transcripts of sessions still open (footer: trawl stopped), flushes and closes everything, and
  * frees x. Returns 0, or -1 when anything failed to be written (first reason in err). Not async-signal-safe:
  * call it from the main loop after a signal stopped the capture. */

@@ -371,11 +371,13 @@ static void note(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf 
 static void data(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
 {
     int d = c->dir == TR_S2C ? 1 : 0;
-    int mode = t->mode & ~TR_TX_UDP;
+    int mode = t->mode & ~(TR_TX_UDP | TR_TX_HEX);
     if (mode == TR_TX_DATAGRAMS && t->decoded[d]) {
         t->decoded[d]--;
-        t->off[d] += c->n;
-        return;
+        if (!(t->mode & TR_TX_HEX)) { /* the hex view dumps decoded datagrams too */
+            t->off[d] += c->n;
+            return;
+        }
     }
     if (t->to_file) {
         t->file_bytes[d] += c->n;
@@ -385,7 +387,10 @@ static void data(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
     turn(t, d, c->ts_us, sb);
     if (t->mode & TR_TX_UDP)
         line_end(t, sb);
-    if (mode == TR_TX_TELNET)
+    if (t->mode & TR_TX_HEX) {
+        hex_dump(t, d, c->p, c->n, sb);
+        t->off[d] += c->n;
+    } else if (mode == TR_TX_TELNET)
         telnet_data(t, d, c->p, c->n, sb);
     else
         show_bytes(t, d, c->p, c->n, 0, sb);
@@ -443,6 +448,8 @@ void tr_transcript_end(tr_transcript *t, tr_strbuf *sb)
             tr_sb_printf(sb, "[%" PRIu64 " bytes of data, in the file]\n", t->file_bytes[d]);
         }
 }
+
+void tr_transcript_flush(tr_transcript *t, tr_strbuf *sb) { line_end(t, sb); }
 
 void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *sb)
 {
@@ -564,6 +571,15 @@ static int dns_note(const tr_event *e, tr_strbuf *text)
     return -1;
 }
 
+int tr_transcript_file_note(int mode, const char *relpath, tr_strbuf *text)
+{
+    tr_sb_reset(text);
+    if ((mode & ~(TR_TX_UDP | TR_TX_HEX)) != TR_TX_FTP_DATA || !relpath || !relpath[0])
+        return -1;
+    tr_sb_printf(text, "[data -> %s]", relpath);
+    return TR_TX_TO_FILE;
+}
+
 int tr_transcript_event_note(const tr_event *e, tr_strbuf *text)
 {
     tr_sb_reset(text);
@@ -629,41 +645,76 @@ static void add_endpoint(const tr_endpoint *ep, tr_strbuf *sb)
 
 static const char rule[] = "========================================================================\n";
 
-void tr_transcript_header(const tr_session *s, tr_strbuf *sb)
+void tr_tx_info_of(const tr_session *s, const char *end, tr_tx_info *out)
 {
-    const char *proto = tr_session_proto(s), *transport = s->l4 == TR_UDP ? "udp" : "tcp";
-    tr_sb_printf(sb, "trawl transcript of session %" PRIu64 ": %s", s->id, proto);
-    if (strcmp(proto, transport) != 0)
+    memset(out, 0, sizeof *out);
+    out->id = s->id;
+    out->parent = s->parent;
+    out->proto = tr_session_proto(s);
+    out->l4 = s->l4;
+    out->midstream = s->midstream;
+    out->client = s->client;
+    out->server = s->server;
+    out->start_us = s->start_us;
+    out->last_us = s->last_us;
+    for (int d = 0; d < 2; d++) {
+        out->packets[d] = s->packets[d];
+        out->bytes[d] = s->bytes[d];
+        out->gap_bytes[d] = s->gap_bytes[d];
+    }
+    out->end = end ? end : tr_end_name(s->end);
+}
+
+void tr_transcript_header_info(const tr_tx_info *in, tr_strbuf *sb)
+{
+    const char *transport = in->l4 == TR_UDP ? "udp" : "tcp";
+    tr_sb_printf(sb, "trawl transcript of session %" PRIu64 ": %s", in->id, in->proto);
+    if (strcmp(in->proto, transport) != 0)
         tr_sb_printf(sb, " over %s", transport);
     tr_sb_addc(sb, '\n');
     tr_sb_adds(sb, "client   ");
-    add_endpoint(&s->client, sb);
+    add_endpoint(&in->client, sb);
     tr_sb_adds(sb, "\nserver   ");
-    add_endpoint(&s->server, sb);
+    add_endpoint(&in->server, sb);
     tr_sb_adds(sb, "\nstart    ");
-    add_time(s->start_us, sb);
+    add_time(in->start_us, sb);
     tr_sb_addc(sb, '\n');
-    if (s->parent)
-        tr_sb_printf(sb, "parent   session %" PRIu64 "\n", s->parent);
+    if (in->parent)
+        tr_sb_printf(sb, "parent   session %" PRIu64 "\n", in->parent);
     tr_sb_adds(sb, "lines    \">> \" client to server, \"<< \" server to client, \"== \" the session; "
                    "[...] markers; end, counts below\n");
     tr_sb_adds(sb, rule);
 }
 
-void tr_transcript_footer(const tr_session *s, const char *end, tr_strbuf *sb)
+void tr_transcript_footer_info(const tr_tx_info *in, tr_strbuf *sb)
 {
     tr_sb_adds(sb, rule);
+    tr_sb_printf(sb, "end      %s\n", in->end ? in->end : "open");
+    tr_sb_adds(sb, "last     ");
+    add_time(in->last_us, sb);
+    tr_sb_addc(sb, '\n');
+    if (in->midstream)
+        tr_sb_adds(sb, "midstream: the start of the connection was not seen\n");
+    tr_sb_printf(sb, "packets  c2s %" PRIu64 "  s2c %" PRIu64 "\n", in->packets[0], in->packets[1]);
+    tr_sb_printf(sb, "bytes    c2s %" PRIu64 "  s2c %" PRIu64 "\n", in->bytes[0], in->bytes[1]);
+    tr_sb_printf(sb, "gaps     c2s %" PRIu64 "  s2c %" PRIu64 " bytes\n", in->gap_bytes[0], in->gap_bytes[1]);
+}
+
+void tr_transcript_header(const tr_session *s, tr_strbuf *sb)
+{
+    tr_tx_info in;
+    tr_tx_info_of(s, NULL, &in);
+    tr_transcript_header_info(&in, sb);
+}
+
+void tr_transcript_footer(const tr_session *s, const char *end, tr_strbuf *sb)
+{
     if (!s) {
+        tr_sb_adds(sb, rule);
         tr_sb_adds(sb, "end      none: trawl stopped before the session ended\n");
         return;
     }
-    tr_sb_printf(sb, "end      %s\n", end ? end : tr_end_name(s->end));
-    tr_sb_adds(sb, "last     ");
-    add_time(s->last_us, sb);
-    tr_sb_addc(sb, '\n');
-    if (s->midstream)
-        tr_sb_adds(sb, "midstream: the start of the connection was not seen\n");
-    tr_sb_printf(sb, "packets  c2s %" PRIu64 "  s2c %" PRIu64 "\n", s->packets[0], s->packets[1]);
-    tr_sb_printf(sb, "bytes    c2s %" PRIu64 "  s2c %" PRIu64 "\n", s->bytes[0], s->bytes[1]);
-    tr_sb_printf(sb, "gaps     c2s %" PRIu64 "  s2c %" PRIu64 " bytes\n", s->gap_bytes[0], s->gap_bytes[1]);
+    tr_tx_info in;
+    tr_tx_info_of(s, end, &in);
+    tr_transcript_footer_info(&in, sb);
 }

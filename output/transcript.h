@@ -49,6 +49,8 @@ enum tr_tx_mode {
     TR_TX_FTP_DATA,  /* bytes that went to an extracted file are counted, not shown */
 };
 #define TR_TX_UDP 0x100 /* or'ed into a mode: each chunk is a datagram and starts its own line */
+#define TR_TX_HEX 0x200 /* or'ed into a mode (the UI's hex view): every data chunk as a hex dump of its bytes
+                         * as they came (Telnet commands not parsed, decoded datagrams dumped too) */
 
 #define TR_TX_SB_SHOW 64 /* subnegotiation bytes shown in a marker; the rest are counted */
 
@@ -82,6 +84,8 @@ void tr_transcript_init(tr_transcript *t, int mode);
 void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb);
 /* Ends what is unfinished (an open line, a Telnet command cut short, the count of bytes in a file). */
 void tr_transcript_end(tr_transcript *t, tr_strbuf *sb);
+/* Ends an unfinished line only, as where an open session's transcript is cut for reading (the UI, `e`). */
+void tr_transcript_flush(tr_transcript *t, tr_strbuf *sb);
 /* A whole conversation from memory: init, every chunk, end. */
 void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *sb);
 
@@ -90,8 +94,41 @@ void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *s
  * TR_TX_DECODED), or -1 when the event adds nothing. Call it while the event is alive. */
 int tr_transcript_event_note(const tr_event *e, tr_strbuf *text);
 
-/* The header (session, endpoints, start) and footer (end, counts) around a transcript.
- * end: how it ended ("fin", ...), NULL for the session's own end field. */
+/* The note a file extraction adds to a session in `mode`: "[data -> files/12-x]" when the session's
+ * bytes go to that file (FTP data), after which they are counted, not shown. Writes `text` (reset first)
+ * and returns TR_TX_TO_FILE, or -1 when the session's transcript shows its bytes anyway. */
+int tr_transcript_file_note(int mode, const char *relpath, tr_strbuf *text);
+
+/* What the header and footer say about a session: from the live session, or from a copy (the UI's). */
+typedef struct tr_tx_info {
+    uint64_t id, parent;
+    const char *proto; /* tr_session_proto */
+    uint8_t l4;
+    uint8_t midstream;
+    tr_endpoint client, server;
+    int64_t start_us, last_us;
+    uint64_t packets[2], bytes[2], gap_bytes[2];
+    const char *end; /* "fin", "rst", ...; "open" for a session not ended yet */
+} tr_tx_info;
+
+/* end: how it ended ("fin", ...), NULL for the session's own end field. */
+void tr_tx_info_of(const tr_session *s, const char *end, tr_tx_info *out);
+
+/* A transcript kept in memory (the UI's store): the session and its chunks through an accessor. */
+typedef struct tr_tx_memory {
+    tr_tx_info info;
+    int mode;
+    int ended;       /* the session has ended: tr_transcript_end applies after the last chunk */
+    int evicted;     /* the chunks were freed by a memory cap (nchunks is then 0) */
+    size_t nchunks;
+    const void *store;
+    void (*chunk_at)(const void *store, size_t i, tr_tx_chunk *out); /* out->p valid until the store changes */
+} tr_tx_memory;
+
+/* The header (session, endpoints, start) and footer (end, counts) around a transcript. */
+void tr_transcript_header_info(const tr_tx_info *in, tr_strbuf *sb);
+void tr_transcript_footer_info(const tr_tx_info *in, tr_strbuf *sb);
+/* The same from a live session; a footer without one (s NULL) says trawl stopped before the end. */
 void tr_transcript_header(const tr_session *s, tr_strbuf *sb);
 void tr_transcript_footer(const tr_session *s, const char *end, tr_strbuf *sb);
 

@@ -151,6 +151,16 @@ void tr_deliver_datagram(tr_session *s, tr_deliver *d, int dir, const uint8_t *p
     sinks_stream(s, dir, p, n);
 }
 
+void tr_deliver_end(tr_session *s, tr_deliver *d, int dir)
+{
+    if (d->ended[dir])
+        return;
+    d->ended[dir] = 1;
+    tr_deliver_open(s, d);
+    if (dissector_active(s) && s->dis->on_end)
+        s->dis->on_end(s, dir);
+}
+
 void tr_deliver_close(tr_session *s, tr_deliver *d, int reason)
 {
     tr_deliver_open(s, d);

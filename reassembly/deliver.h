@@ -19,6 +19,7 @@ typedef struct tr_pending {
 typedef struct tr_deliver {
     tr_pending dir[2];
     uint8_t opened; /* on_open has run */
+    uint8_t ended[2]; /* on_end has run for the direction */
 } tr_deliver;
 
 /* Runs the dissector's on_open once (also done lazily by the calls below). */
@@ -29,6 +30,8 @@ void tr_deliver_data(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, si
 void tr_deliver_gap(tr_session *s, tr_deliver *d, int dir, uint64_t n);
 /* One UDP datagram. */
 void tr_deliver_datagram(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, size_t n);
+/* One direction is over (FIN reached in order, or reset): the dissector's on_end, once per direction. */
+void tr_deliver_end(tr_session *s, tr_deliver *d, int dir);
 /* Dissector's on_close, then frees the pending buffers and the dissector state. */
 void tr_deliver_close(tr_session *s, tr_deliver *d, int reason);
 /* Bytes held for the dissector, both directions (for memory accounting). */

@@ -527,6 +527,9 @@ static void tcp_packet(tr_engine *e, flow *f, int dir, const tr_packet *p)
         tcp_half_fin(&f->half[dir], &o, dir, seq + (uint32_t)p->payload_len);
     if (p->tcp_flags & TCP_ACK)
         tcp_half_acked(&f->half[!dir], &o, !dir, p->ack);
+    for (int d = 0; d < 2; d++)
+        if (f->half[d].fin_done && f->decided)
+            tr_deliver_end(&f->s, &f->d, d);
     if (f->close_reason)
         return;
     if (p->tcp_flags & TCP_RST)
@@ -537,6 +540,10 @@ static void tcp_packet(tr_engine *e, flow *f, int dir, const tr_packet *p)
         /* deliver what is queued now, so events do not wait for the linger */
         tcp_half_flush(&f->half[0], &o, 0);
         tcp_half_flush(&f->half[1], &o, 1);
+        if (!f->decided)
+            decide(e, f, NULL);
+        tr_deliver_end(&f->s, &f->d, 0);
+        tr_deliver_end(&f->s, &f->d, 1);
         flow_table_touch(&e->ft, f, FLOW_LIST_CLOSING);
     }
 }

@@ -137,9 +137,10 @@ static void header(const tui_ui *ui)
     if (ui->src->fd >= 0 && !ui->done)
         snprintf(rate, sizeof rate, " %s %.0f pkt/s", sym(ui, "\xe2\x94\x82", "|"), ui->rate);
     const char *sep = sym(ui, "\xe2\x94\x82", "|");
-    snprintf(line, sizeof line, " trawl %s %s %s %s packets %s %s sessions %s %" PRIu64 " drops%s%s%s", sep,
-             ui->src->label ? ui->src->label : "?", sep, pk, sep, sess, sep, ui->drops, rate,
-             ui->done ? " " : "", ui->done ? sym(ui, "\xe2\x94\x82 done", "| done") : "");
+    /* The counts first: a long input name is what a narrow screen cuts. */
+    snprintf(line, sizeof line, " trawl %s %s packets %s %s sessions %s %" PRIu64 " drops%s%s%s %s %s", sep, pk, sep,
+             sess, sep, ui->drops, rate, ui->done ? " " : "", ui->done ? sym(ui, "\xe2\x94\x82 done", "| done") : "",
+             sep, ui->src->label ? ui->src->label : "?");
     bar(ui, 0, line);
 }
 
@@ -303,7 +304,7 @@ int tui_transcript_rows(void)
     return r < 1 ? 1 : r;
 }
 
-size_t tui_transcript_width(void) { return COLS > 10 ? (size_t)COLS - 2 : 8; }
+size_t tui_transcript_width(void) { return COLS > 16 ? (size_t)COLS : 16; }
 
 static void draw_session(const tui_ui *ui)
 {
@@ -348,7 +349,7 @@ static void draw_session(const tui_ui *ui)
     }
     if (!nev)
         puts_at(ui, y0, 0, evw - 1, s->details_evicted ? "(events evicted)" : "(no events)");
-    mvvline(y0, evw - 1, ACS_VLINE, evh);
+    mvvline(y0, evw - 1, ui->utf8 ? ACS_VLINE : (chtype)'|', evh); /* ASCII outside UTF-8: not every terminal draws ACS */
     if (nev && tui_session_event(s, ui->ev_sel, &ev) == 0) {
         snprintf(line, sizeof line, "%s %s", ev.proto, ev.type);
         attron(A_BOLD);
@@ -365,7 +366,7 @@ static void draw_session(const tui_ui *ui)
     /* transcript */
     int sep = y0 + evh, th = tui_transcript_rows();
     attrset(A_DIM);
-    mvhline(sep, 0, ACS_HLINE, COLS);
+    mvhline(sep, 0, ui->utf8 ? ACS_HLINE : (chtype)'-', COLS);
     attrset(A_NORMAL);
     snprintf(line, sizeof line, " transcript (%s) %zu lines%s%s%s ", ui->hex ? "hex" : "text", ui->lines.n,
              ui->search[0] ? ", search: " : "", ui->search, ui->search[0] && ui->search_hit < 0 ? " (not found)" : "");
@@ -384,11 +385,7 @@ static void draw_session(const tui_ui *ui)
         if ((long)i == ui->search_hit && ui->search[0])
             a |= A_REVERSE;
         attrset(a);
-        const char *mark = l->kind == TUI_LINE_C2S   ? sym(ui, "\xe2\x86\x92 ", "> ")
-                           : l->kind == TUI_LINE_S2C ? sym(ui, "\xe2\x86\x90 ", "< ")
-                                                     : "  ";
-        int used = puts_at(ui, y, 0, 2, mark);
-        put(ui, y, used, COLS - used, ui->lines.text.p + l->off, l->len);
+        put(ui, y, 0, COLS, ui->lines.text.p + l->off, l->len);
         attrset(A_NORMAL);
     }
 }
@@ -407,6 +404,8 @@ static void draw_help(const tui_ui *ui)
         "  PgUp/PgDn g/G page, first/last            x    hex on/off",
         "  /  search in transcript   n/N  next/previous match   e  export",
         "  Esc or q      back to the list",
+        "  e: the transcript as --export writes it: with --export DIR it names the file",
+        "     there; without, it writes ./trawl-export/sessions/<id>-<proto>.txt",
         "",
         "Anywhere: ?  this help, q  quit (backs out of a view first)",
         "",

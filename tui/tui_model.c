@@ -5,7 +5,6 @@
 #include "tui_store.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #define TUI_FILTER_WORDS 16
 #define TUI_EVENT_FIELDS_MAX 4096
 #define TUI_EVENT_BRIEF_MAX 256
+#define TUI_NOTE_MAX (64u * 1024u) /* one transcript note (a DNS answer's records); longer ones are cut */
 
 enum filter_kind { FILTER_TEXT, FILTER_PROTO, FILTER_HOST, FILTER_PORT };
 
@@ -43,6 +43,7 @@ struct tui_model {
     filter_word words[TUI_FILTER_WORDS];
     int nwords;
     tr_strbuf scratch; /* event rendering, reused */
+    tr_strbuf note;    /* transcript notes (output/transcript.h), reused */
 };
 
 void tui_limits_default(tui_limits *lim)
@@ -78,6 +79,7 @@ tui_model *tui_model_new(const tui_limits *lim)
     if (m->lim.max_sessions < 1)
         m->lim.max_sessions = 1;
     tr_sb_init(&m->scratch, TUI_EVENT_FIELDS_MAX);
+    tr_sb_init(&m->note, TUI_NOTE_MAX);
     m->gen = 1;
     return m;
 }
@@ -107,6 +109,7 @@ void tui_model_free(tui_model *m)
     free(m->ss);
     free(m->rows);
     tr_sb_free(&m->scratch);
+    tr_sb_free(&m->note);
     free(m);
 }
 
@@ -222,6 +225,12 @@ static void session_counters(tui_session *t, const tr_session *s)
     t->dir_bytes[0] = s->bytes[0];
     t->dir_bytes[1] = s->bytes[1];
     t->bytes = s->bytes[0] + s->bytes[1];
+    for (int d = 0; d < 2; d++) {
+        t->dir_packets[d] = s->packets[d];
+        t->gap_bytes[d] = s->gap_bytes[d];
+    }
+    t->parent = s->parent;
+    t->midstream = s->midstream;
     if (s->last_us > t->last_us)
         t->last_us = s->last_us;
 }
@@ -321,14 +330,16 @@ static int grow(tui_model *m, tui_detail *d, void **arr, size_t *cap, size_t ele
     return 1;
 }
 
+/* max_transcript bounds the data and notes kept; the chunk count is bounded with it (tiny Telnet segments).
+ * The one "transcript cap" note has room beyond both. */
 static size_t chunk_max(const tui_model *m) { return m->lim.max_transcript / 8 + 64; }
-static size_t bytes_max(const tui_model *m) { return m->lim.max_transcript + 64 * 1024; } /* data + markers */
+#define CAP_NOTE_ROOM 256
 
 static int add_chunk(tui_model *m, tui_detail *d, int64_t ts, int dir, int kind, const void *p, uint64_t n)
 {
-    size_t stored = kind == TUI_CHUNK_GAP ? 0 : (size_t)n;
-    if (!grow(m, d, (void **)&d->ch, &d->chcap, sizeof *d->ch, d->nch + 1, chunk_max(m)) ||
-        !grow(m, d, (void **)&d->bytes, &d->bytes_cap, 1, d->nbytes + stored, bytes_max(m)))
+    size_t stored = kind == TR_TX_GAP ? 0 : (size_t)n;
+    if (!grow(m, d, (void **)&d->ch, &d->chcap, sizeof *d->ch, d->nch + 1, chunk_max(m) + 1) ||
+        !grow(m, d, (void **)&d->bytes, &d->bytes_cap, 1, d->nbytes + stored, m->lim.max_transcript + CAP_NOTE_ROOM))
         return -1;
     if (stored)
         memcpy(d->bytes + d->nbytes, p, stored);
@@ -336,68 +347,42 @@ static int add_chunk(tui_model *m, tui_detail *d, int64_t ts, int dir, int kind,
     c->ts_us = ts;
     c->n = n;
     c->off = d->nbytes;
-    c->dir = (uint8_t)dir;
+    c->dir = (int8_t)dir;
     c->kind = (uint8_t)kind;
     d->nbytes += stored;
     return 0;
 }
 
-static void add_marker(tui_model *m, tui_session *t, int64_t ts, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add_marker(tui_model *m, tui_session *t, int64_t ts, const char *fmt, ...)
-{
-    tui_detail *d = detail_of(m, t);
-    if (!d)
-        return;
-    char raw[256], text[256] = "";
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
-    va_end(ap);
-    tui_utf8_append(text, sizeof text, raw, strlen(raw));
-    add_chunk(m, d, ts, TR_C2S, TUI_CHUNK_MARKER, text, strlen(text));
-}
-
-static void transcript_capped(tui_model *m, tui_session *t, tui_detail *d, int64_t ts, uint64_t lost)
+static void transcript_capped(tui_model *m, tui_detail *d, int64_t ts, uint64_t lost)
 {
     m->st.transcript_dropped += lost;
     if (d->tx_capped)
         return;
     d->tx_capped = 1;
-    char cap[32];
+    char cap[32], text[128];
     tui_format_size(m->lim.max_transcript, cap, sizeof cap);
-    add_marker(m, t, ts, "[transcript cap %s reached: later bytes not kept]", cap);
+    int n = snprintf(text, sizeof text, "[transcript cap %s reached: later bytes not kept]", cap);
+    add_chunk(m, d, ts, TR_NODIR, TR_TX_NOTE, text, (uint64_t)n);
 }
 
-static void store_stream(tui_model *m, tui_session *t, int64_t ts, int dir, const uint8_t *p, size_t n)
+/* Adds a piece of the transcript while the cap leaves room for it: data and notes count alike. */
+static void store_chunk(tui_model *m, tui_session *t, int64_t ts, int dir, int kind, const void *p, size_t n)
 {
     tui_detail *d = detail_of(m, t);
     if (!d || !n)
         return;
-    size_t room = d->data_bytes < m->lim.max_transcript ? m->lim.max_transcript - d->data_bytes : 0;
-    size_t take = n < room ? n : room;
-    if (take) {
-        tui_chunk *last = d->nch ? &d->ch[d->nch - 1] : NULL;
-        /* Consecutive bytes of one direction are one chunk: TCP segment boundaries mean nothing here. */
-        if (last && last->kind == TUI_CHUNK_DATA && last->dir == dir && last->off + last->n == d->nbytes &&
-            t->l4 == TR_TCP) {
-            if (grow(m, d, (void **)&d->bytes, &d->bytes_cap, 1, d->nbytes + take, bytes_max(m))) {
-                memcpy(d->bytes + d->nbytes, p, take);
-                d->nbytes += take;
-                last->n += take;
-                d->data_bytes += take;
-            } else {
-                take = 0;
-            }
-        } else if (add_chunk(m, d, ts, dir, TUI_CHUNK_DATA, p, take) == 0) {
-            d->data_bytes += take;
-        } else {
-            take = 0;
-        }
-    }
+    size_t room = d->nbytes < m->lim.max_transcript ? m->lim.max_transcript - d->nbytes : 0;
+    size_t take = kind == TR_TX_DATA && n > room ? room : n; /* data up to the cap; a note whole or not */
+    if (!take || d->tx_capped || take > room || d->nch >= chunk_max(m) || add_chunk(m, d, ts, dir, kind, p, take) != 0)
+        take = 0;
     if (take < n)
-        transcript_capped(m, t, d, ts, n - take);
+        transcript_capped(m, d, ts, n - take);
+}
+
+/* A note (TR_TX_NOTE, _DECODED, _TO_FILE) in m->note. */
+static void store_note(tui_model *m, tui_session *t, int64_t ts, int dir, int kind)
+{
+    store_chunk(m, t, ts, dir, kind, m->note.p, m->note.len);
 }
 
 static size_t evtext_add(tui_model *m, tui_detail *d, const char *s, size_t n)
@@ -442,39 +427,6 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
     m->st.events++;
 }
 
-static const char *field_str(const tr_event *e, const char *key, char *out, size_t cap)
-{
-    for (int i = 0; i < e->nf; i++)
-        if (e->f[i].key && e->f[i].type == TR_F_STR && strcmp(e->f[i].key, key) == 0) {
-            size_t n = e->f[i].n < cap - 1 ? e->f[i].n : cap - 1;
-            memcpy(out, e->f[i].s, n);
-            out[n] = '\0';
-            return out;
-        }
-    return NULL;
-}
-
-/* Protocol events that mark a point in the conversation. */
-static void event_marker(tui_model *m, tui_session *t, const tr_event *e)
-{
-    char a[128], b[128];
-    if (strcmp(e->type, "anomaly") == 0)
-        add_marker(m, t, e->ts_us, "[anomaly %s: %s]", field_str(e, "anomaly", a, sizeof a) ? a : "?",
-                   field_str(e, "detail", b, sizeof b) ? b : "");
-    else if (strcmp(e->type, "decode_end") == 0)
-        add_marker(m, t, e->ts_us, "[decode end: %s]", field_str(e, "reason", a, sizeof a) ? a : "?");
-    else if (strcmp(e->type, "session_end") == 0)
-        add_marker(m, t, e->ts_us, "[session end: %s]", field_str(e, "end", a, sizeof a) ? a : "?");
-    else if (strcmp(e->type, "transfer") == 0) {
-        int64_t data = 0;
-        for (int i = 0; i < e->nf; i++)
-            if (e->f[i].key && e->f[i].type == TR_F_INT && strcmp(e->f[i].key, "data_session") == 0)
-                data = e->f[i].i;
-        add_marker(m, t, e->ts_us, "[data on session %" PRId64 ": %s %s]", data,
-                   field_str(e, "command", a, sizeof a) ? a : "?", field_str(e, "name", b, sizeof b) ? b : "");
-    }
-}
-
 /* ---- the sink ---- */
 
 static void sink_open(void *self, tr_session *s)
@@ -500,7 +452,9 @@ static void sink_event(void *self, const tr_event *e)
     if (strcmp(e->type, "session_end") == 0)
         t->state = (uint8_t)state_of_end(e->session->end ? e->session->end : TR_END_EOF);
     store_event(m, t, e);
-    event_marker(m, t, e);
+    int kind = tr_transcript_event_note(e, &m->note); /* what the exporter's transcript adds for it */
+    if (kind >= 0)
+        store_note(m, t, e->ts_us, e->dir, kind);
     tui_summary_add(t, e);
     if (m->st.detail_bytes > m->lim.max_details)
         evict_details(m);
@@ -514,7 +468,7 @@ static void sink_stream(void *self, tr_session *s, int dir, const uint8_t *p, si
     if (!t)
         return;
     session_counters(t, s);
-    store_stream(m, t, s->ctx ? s->ctx->now_us : s->last_us, dir, p, n);
+    store_chunk(m, t, s->ctx ? s->ctx->now_us : s->last_us, dir, TR_TX_DATA, p, n); /* as it came, not joined */
     if (m->st.detail_bytes > m->lim.max_details)
         evict_details(m);
     m->gen++;
@@ -527,7 +481,18 @@ static void sink_gap(void *self, tr_session *s, int dir, uint64_t n)
     tui_detail *d = t ? detail_of(m, t) : NULL;
     if (!d)
         return;
-    add_chunk(m, d, s->ctx ? s->ctx->now_us : s->last_us, dir, TUI_CHUNK_GAP, NULL, n);
+    add_chunk(m, d, s->ctx ? s->ctx->now_us : s->last_us, dir, TR_TX_GAP, NULL, n);
+    m->gen++;
+}
+
+/* A file the exporter extracts: FTP data then goes to it, and the transcript says so as the exporter's does. */
+static void sink_file_open(void *self, tr_session *s, const char *relpath)
+{
+    tui_model *m = self;
+    tui_session *t = lookup(m, s->id);
+    if (!t || tr_transcript_file_note(tr_transcript_mode(t->proto, t->l4), relpath, &m->note) < 0)
+        return;
+    store_note(m, t, s->ctx ? s->ctx->now_us : s->last_us, TR_NODIR, TR_TX_TO_FILE);
     m->gen++;
 }
 
@@ -558,6 +523,7 @@ tr_sink tui_model_sink(tui_model *m)
     k.on_stream = sink_stream;
     k.on_stream_gap = sink_gap;
     k.on_session_close = sink_close;
+    k.on_file_open = sink_file_open;
     return k;
 }
 
@@ -579,6 +545,64 @@ int tui_session_event(const tui_session *s, size_t i, tui_event_view *out)
     out->fields = d->evtext + r->fields;
     return 0;
 }
+
+/* ---- the transcript for writing out ---- */
+
+void tui_chunk_get(const tui_detail *d, size_t i, tr_tx_chunk *out)
+{
+    const tui_chunk *c = &d->ch[i];
+    memset(out, 0, sizeof *out);
+    out->kind = c->kind;
+    out->dir = c->dir;
+    out->ts_us = c->ts_us;
+    if (c->kind == TR_TX_GAP) {
+        out->gap = c->n;
+    } else {
+        out->p = d->bytes + c->off;
+        out->n = (size_t)c->n;
+    }
+}
+
+static void chunk_at(const void *store, size_t i, tr_tx_chunk *out) { tui_chunk_get(store, i, out); }
+
+static const char *end_name_of_state(int state)
+{
+    static const char *const names[] = {"open", "fin", "rst", "timeout", "evicted", "eof"};
+    return state >= 0 && state <= TUI_EOF ? names[state] : "eof";
+}
+
+int tui_model_transcript(const tui_model *m, uint64_t id, tr_tx_memory *out)
+{
+    const tui_session *t = tui_model_find(m, id);
+    memset(out, 0, sizeof *out);
+    if (!t)
+        return -1;
+    tr_tx_info *in = &out->info;
+    in->id = t->id;
+    in->parent = t->parent;
+    in->proto = t->proto;
+    in->l4 = t->l4;
+    in->midstream = t->midstream;
+    in->client = t->client;
+    in->server = t->server;
+    in->start_us = t->start_us;
+    in->last_us = t->last_us;
+    for (int d = 0; d < 2; d++) {
+        in->packets[d] = t->dir_packets[d];
+        in->bytes[d] = t->dir_bytes[d];
+        in->gap_bytes[d] = t->gap_bytes[d];
+    }
+    in->end = end_name_of_state(t->state);
+    out->mode = tr_transcript_mode(t->proto, t->l4);
+    out->ended = t->state != TUI_OPEN;
+    out->evicted = t->details_evicted;
+    out->nchunks = t->detail ? t->detail->nch : 0;
+    out->store = t->detail;
+    out->chunk_at = chunk_at;
+    return 0;
+}
+
+int tui_model_transcript_lookup(void *arg, uint64_t id, tr_tx_memory *out) { return tui_model_transcript(arg, id, out); }
 
 /* ---- rows: filter and sort ---- */
 

@@ -8,6 +8,7 @@
 
 #include "../core/tr_session.h"
 #include "../core/tr_strbuf.h"
+#include "../output/transcript.h"
 
 /* The caps that keep a long live capture in bounded memory. */
 typedef struct tui_limits {
@@ -44,6 +45,8 @@ typedef struct tui_session {
     tr_endpoint client, server;
     char client_str[TUI_EP_STRLEN], server_str[TUI_EP_STRLEN]; /* "10.0.0.1:40000", "[::1]:80" */
     uint64_t packets, bytes, dir_bytes[2];
+    uint64_t dir_packets[2], gap_bytes[2], parent;
+    uint8_t midstream;
     char summary[TUI_SUMMARY_MAX];
     struct tui_detail *detail; /* NULL once evicted */
 } tui_session;
@@ -102,7 +105,14 @@ typedef struct tui_event_view {
 size_t tui_session_nevents(const tui_session *s);
 int tui_session_event(const tui_session *s, size_t i, tui_event_view *out); /* 0, or -1 out of range */
 
-/* Transcript lines of one session, built on demand for the session in view. */
+/* What the UI keeps of a session's transcript, for writing it out (output/export_one.h): 0, or -1 when
+ * the session is not kept. Valid until the next sink call. */
+int tui_model_transcript(const tui_model *m, uint64_t id, tr_tx_memory *out);
+/* The same as an export_one lookup (arg: the model). */
+int tui_model_transcript_lookup(void *arg, uint64_t id, tr_tx_memory *out);
+
+/* Transcript lines of one session, built on demand for the session in view by the renderer the exporter
+ * uses (output/transcript.h): ">> " lines are C2S, "<< " S2C, "== " and the "--- " time lines MARKER. */
 enum tui_line_kind { TUI_LINE_C2S, TUI_LINE_S2C, TUI_LINE_MARKER };
 
 typedef struct tui_line {
@@ -115,12 +125,14 @@ typedef struct tui_lines {
     tui_line *v;
     size_t n, cap;
     tr_strbuf text;
+    tr_strbuf render; /* the renderer's output not split into lines yet */
 } tui_lines;
 
 void tui_lines_init(tui_lines *l);
 void tui_lines_free(tui_lines *l);
-/* Both directions in time order; text as text (control bytes as \xNN), binary (or everything with hex)
- * as a hex dump; gaps, caps and protocol events as [markers]. Lines longer than width are wrapped. */
+/* The session's transcript body as the exporter writes it (hex: TR_TX_HEX), one tui_line a line; a text
+ * line longer than width columns goes on in lines indented by 3 (hex dump lines are left whole, for the
+ * screen to cut). Tabs become spaces. */
 void tui_transcript_lines(const tui_session *s, int hex, size_t width, tui_lines *out);
 /* Next line (forward) or previous line (backward) after/before `from` containing needle
  * (case-insensitive), wrapping around; -1 when none. */

@@ -5,15 +5,13 @@
 
 #include "tui_model.h"
 
-enum tui_chunk_kind { TUI_CHUNK_DATA, TUI_CHUNK_GAP, TUI_CHUNK_MARKER };
-
-/* One piece of the transcript: bytes of one direction, a gap of n bytes, or a marker text. */
+/* One piece of the transcript: a tr_tx_chunk (output/transcript.h) whose bytes are at off in detail->bytes. */
 typedef struct tui_chunk {
     int64_t ts_us;
-    uint64_t n;   /* DATA/MARKER: bytes at off; GAP: bytes missing */
-    size_t off;   /* in detail->bytes */
-    uint8_t dir;  /* TR_C2S / TR_S2C; markers: TR_C2S */
-    uint8_t kind;
+    uint64_t n;  /* DATA and notes: bytes at off; GAP: bytes missing */
+    size_t off;  /* in detail->bytes */
+    int8_t dir;  /* enum tr_dir; TR_NODIR for a note about the whole session */
+    uint8_t kind; /* enum tr_tx_kind */
 } tui_chunk;
 
 /* One stored event: its strings live in detail->evtext, NUL-terminated, at these offsets. */
@@ -30,12 +28,14 @@ typedef struct tui_detail {
     size_t evtext_len, evtext_cap;
     tui_chunk *ch;
     size_t nch, chcap;
-    uint8_t *bytes; /* transcript data and marker texts */
+    uint8_t *bytes; /* transcript data and note texts */
     size_t nbytes, bytes_cap;
-    size_t data_bytes;   /* stream bytes counted against max_transcript */
-    uint8_t tx_capped;   /* the "transcript cap" marker has been written */
+    uint8_t tx_capped;   /* the "transcript cap" note has been written */
     size_t mem;          /* bytes allocated for all of the above */
 } tui_detail;
+
+/* Chunk i as the renderer takes it (its bytes point into d). */
+void tui_chunk_get(const tui_detail *d, size_t i, tr_tx_chunk *out);
 
 /* Summary: folds one event into the session's one-line summary. */
 void tui_summary_add(tui_session *s, const tr_event *e);

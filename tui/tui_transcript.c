@@ -1,7 +1,6 @@
-/* tui_transcript: a session's stored chunks turned into the lines the session view shows — both
- * directions in time order, text as text, binary as a hex dump, gaps and protocol events as [markers]. */
-#include <stdarg.h>
-#include <inttypes.h>
+/* tui_transcript: a session's stored chunks rendered by the exporter's renderer (output/transcript.h) and
+ * split into the lines the session view shows, each with the time of the chunk it starts in. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,17 +9,22 @@
 #include "tui_store.h"
 
 #define TUI_LINES_TEXT_MAX (64u * 1024u * 1024u)
+#define TUI_RENDER_MAX (8u * 1024u * 1024u) /* one chunk's rendering: a hex dump of the largest chunk fits */
+#define TUI_TAB 4
+#define TUI_WRAP_INDENT "   "
 
 void tui_lines_init(tui_lines *l)
 {
     memset(l, 0, sizeof *l);
     tr_sb_init(&l->text, TUI_LINES_TEXT_MAX);
+    tr_sb_init(&l->render, TUI_RENDER_MAX);
 }
 
 void tui_lines_free(tui_lines *l)
 {
     free(l->v);
     tr_sb_free(&l->text);
+    tr_sb_free(&l->render);
     memset(l, 0, sizeof *l);
 }
 
@@ -41,15 +45,28 @@ static void line_push(tui_lines *l, int kind, int64_t ts, size_t off)
     ln->kind = (uint8_t)kind;
 }
 
-/* Adds already-escaped text as one or more lines of at most width characters (UTF-8 sequences kept whole). */
+/* Adds one rendered line as lines of at most width characters (UTF-8 sequences kept whole, tabs as spaces);
+ * the lines it goes on in are indented so the direction prefix stands alone. */
 static void add_line(tui_lines *l, int kind, int64_t ts, const char *s, size_t n, size_t width)
 {
-    if (width < 8)
-        width = 8;
+    if (width < 16)
+        width = 16;
     size_t i = 0;
+    int first = 1;
     do {
         size_t start = l->text.len, cols = 0;
+        if (!first) {
+            tr_sb_adds(&l->text, TUI_WRAP_INDENT);
+            cols = sizeof TUI_WRAP_INDENT - 1;
+        }
         while (i < n && cols < width) {
+            if (s[i] == '\t') {
+                do
+                    tr_sb_addc(&l->text, ' ');
+                while (++cols % TUI_TAB && cols < width);
+                i++;
+                continue;
+            }
             size_t k = 1;
             while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
                 k++;
@@ -58,138 +75,89 @@ static void add_line(tui_lines *l, int kind, int64_t ts, const char *s, size_t n
             cols++;
         }
         line_push(l, kind, ts, start);
+        first = 0;
     } while (i < n);
 }
 
-static void add_marker_line(tui_lines *l, int64_t ts, size_t width, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add_marker_line(tui_lines *l, int64_t ts, size_t width, const char *fmt, ...)
+/* A hex dump line of the renderer: prefix, an offset of 8+ hex digits, two spaces, a byte. */
+static int is_hex_line(const char *s, size_t n)
 {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    add_line(l, TUI_LINE_MARKER, ts, buf, strlen(buf), width);
-}
-
-/* Binary when it holds a NUL or more than 1 in 10 bytes that are neither text nor UTF-8. */
-static int looks_binary(const uint8_t *p, size_t n)
-{
-    size_t odd = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c == 0)
-            return 1;
-        if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t' && c != 0x1b) || c == 0x7f)
-            odd++;
-        else if (c >= 0x80) {
-            char tmp[8] = "";
-            size_t k = 1;
-            while (k < 4 && i + k < n && (p[i + k] & 0xc0) == 0x80)
-                k++;
-            if (tui_utf8_append(tmp, sizeof tmp, (const char *)p + i, k) != 0 || strchr(tmp, '?'))
-                odd++;
-            else
-                i += k - 1;
-        }
+    size_t i = 3, digits = 0;
+    while (i < n && isxdigit((unsigned char)s[i]) && digits < 17) {
+        i++;
+        digits++;
     }
-    return odd * 10 > n;
+    return digits >= 8 && i + 4 <= n && s[i] == ' ' && s[i + 1] == ' ' && isxdigit((unsigned char)s[i + 2]);
 }
 
-static void hexdump(tui_lines *l, int kind, int64_t ts, const uint8_t *p, size_t n, size_t width)
+static int kind_of(const char *s, size_t n)
 {
-    size_t per = width >= 76 ? 16 : 8;
-    char line[128];
-    for (size_t off = 0; off < n; off += per) {
-        size_t k = n - off < per ? n - off : per, pos = 0;
-        pos += (size_t)snprintf(line + pos, sizeof line - pos, "%04zx ", off & 0xffff);
-        for (size_t i = 0; i < per; i++)
-            pos += (size_t)snprintf(line + pos, sizeof line - pos, i < k ? " %02x" : "   ", p[off + (i < k ? i : 0)]);
-        pos += (size_t)snprintf(line + pos, sizeof line - pos, "  ");
-        for (size_t i = 0; i < k && pos + 1 < sizeof line; i++)
-            line[pos++] = p[off + i] >= 0x20 && p[off + i] < 0x7f ? (char)p[off + i] : '.';
-        add_line(l, kind, ts, line, pos, width);
+    if (n >= 3 && memcmp(s, ">> ", 3) == 0)
+        return TUI_LINE_C2S;
+    if (n >= 3 && memcmp(s, "<< ", 3) == 0)
+        return TUI_LINE_S2C;
+    return TUI_LINE_MARKER;
+}
+
+/* Moves the finished lines of l->render into l; an unfinished one stays. *ts is the time of the line at the
+ * start of render; lines begun later begin in the chunk of time now. */
+static void take_lines(tui_lines *l, int64_t *ts, int64_t now, size_t width)
+{
+    tr_strbuf *r = &l->render;
+    size_t start = 0;
+    for (size_t i = 0; i < r->len; i++) {
+        if (r->p[i] != '\n')
+            continue;
+        const char *p = r->p + start;
+        size_t n = i - start;
+        /* A hex line (81 columns with its prefix) is cut at the edge, not wrapped: at 80 columns only its
+         * closing | is off screen. */
+        add_line(l, kind_of(p, n), *ts, p, n, is_hex_line(p, n) ? n : width);
+        start = i + 1;
+        *ts = now;
+    }
+    if (start) {
+        memmove(r->p, r->p + start, r->len - start);
+        r->len -= start;
     }
 }
 
-/* Text split at \n (a trailing \r dropped), control bytes and bytes that are not UTF-8 shown as \xNN. */
-static void text_lines(tui_lines *l, int kind, int64_t ts, const uint8_t *p, size_t n, size_t width)
+static void note_line(tui_lines *l, int64_t ts, const char *text, size_t width)
 {
-    tr_strbuf esc;
-    tr_sb_init(&esc, 1u << 20);
-    size_t i = 0;
-    while (i < n) {
-        size_t end = i;
-        while (end < n && p[end] != '\n')
-            end++;
-        size_t stop = end;
-        if (stop > i && p[stop - 1] == '\r')
-            stop--;
-        tr_sb_reset(&esc);
-        for (size_t j = i; j < stop;) {
-            uint8_t c = p[j];
-            if (c == '\t') {
-                tr_sb_adds(&esc, "    ");
-                j++;
-                continue;
-            }
-            size_t k = 1;
-            if (c >= 0x80)
-                while (k < 4 && j + k < stop && (p[j + k] & 0xc0) == 0x80)
-                    k++;
-            char tmp[8] = "";
-            if (c >= 0x20 && c != 0x7f && tui_utf8_append(tmp, sizeof tmp, (const char *)p + j, k) == 0 &&
-                !strchr(tmp, '?'))
-                tr_sb_add(&esc, p + j, k);
-            else if (c == '?')
-                tr_sb_addc(&esc, '?');
-            else {
-                k = 1;
-                tr_sb_printf(&esc, "\\x%02x", c);
-            }
-            j += k;
-        }
-        add_line(l, kind, ts, esc.p ? esc.p : "", esc.len, width);
-        i = end + 1;
-    }
-    tr_sb_free(&esc);
+    add_line(l, TUI_LINE_MARKER, ts, text, strlen(text), width);
 }
 
 void tui_transcript_lines(const tui_session *s, int hex, size_t width, tui_lines *out)
 {
     out->n = 0;
     tr_sb_reset(&out->text);
-    const tui_detail *d = s->detail;
-    if (!d) {
-        add_marker_line(out, s->start_us, width, "%s",
-                        s->details_evicted ? "[events and transcript evicted by the memory cap]" : "[no data yet]");
+    tr_sb_reset(&out->render);
+    if (!s->detail || !s->detail->nch) {
+        note_line(out, s->start_us,
+                  s->details_evicted ? "== [events and transcript evicted by the memory cap]" : "== [no data yet]",
+                  width);
         return;
     }
+    const tui_detail *d = s->detail;
+    tr_transcript t;
+    tr_transcript_init(&t, tr_transcript_mode(s->proto, s->l4) | (hex ? TR_TX_HEX : 0));
+    int64_t ts = d->ch[0].ts_us;
     for (size_t i = 0; i < d->nch; i++) {
-        const tui_chunk *c = &d->ch[i];
-        int kind = c->dir == TR_S2C ? TUI_LINE_S2C : TUI_LINE_C2S;
-        switch (c->kind) {
-        case TUI_CHUNK_DATA:
-            if (hex || looks_binary(d->bytes + c->off, (size_t)c->n))
-                hexdump(out, kind, c->ts_us, d->bytes + c->off, (size_t)c->n, width);
-            else
-                text_lines(out, kind, c->ts_us, d->bytes + c->off, (size_t)c->n, width);
-            break;
-        case TUI_CHUNK_GAP:
-            add_marker_line(out, c->ts_us, width, "[gap %" PRIu64 " bytes %s]", c->n,
-                            c->dir == TR_S2C ? "s2c" : "c2s");
-            break;
-        default:
-            add_line(out, TUI_LINE_MARKER, c->ts_us, (const char *)d->bytes + c->off, (size_t)c->n, width);
-            break;
-        }
+        tr_tx_chunk c;
+        tui_chunk_get(d, i, &c);
+        if (!out->render.len)
+            ts = c.ts_us;
+        tr_transcript_add(&t, &c, &out->render);
+        take_lines(out, &ts, c.ts_us, width);
     }
-    if (!d->nch)
-        add_marker_line(out, s->start_us, width, "[no data yet]");
+    /* An ended session's transcript is ended as the exporter ends it; an open one's last line as it is now. */
+    int64_t last = d->ch[d->nch - 1].ts_us;
+    if (s->state != TUI_OPEN)
+        tr_transcript_end(&t, &out->render);
+    else
+        tr_transcript_flush(&t, &out->render);
+    take_lines(out, &ts, last, width);
+    tr_sb_reset(&out->render);
 }
 
 static int line_has(const tui_lines *l, size_t i, const char *needle, size_t nl)

@@ -2,7 +2,7 @@
 """Checks trawl's events against the facts of what real clients sent and got (pcaps/*.facts, written by
 pcaps/make-captures from the clients' own output: curl's saved bodies, dig's answers, ftplib's files,
 the telnet script). usage: facts.py TRAWL PCAPS_DIR"""
-import collections, json, os, subprocess, sys
+import collections, hashlib, json, os, shutil, subprocess, sys, tempfile
 
 failures = []
 
@@ -36,6 +36,38 @@ def events_of(trawl, pcap):
         raise RuntimeError("trawl exited %d: %s" % (r.returncode, r.stderr.decode(errors="replace")))
     return [json.loads(l) for l in r.stdout.decode().splitlines()]
 
+def check_exported_files(capture, trawl, pcap, facts):
+    """--export: every object the clients saved must be in DIR/files with the sha256 they saw."""
+    want = set()
+    for f in numbered(facts, "http").values():
+        if f.get("body_sha256") and f.get("body_len") not in (None, "", "0") and f.get("expect_complete") != "no":
+            want.add(f["body_sha256"])
+    for f in numbered(facts, "ftp.transfer").values():
+        if f.get("sha256") and f.get("bytes") not in (None, "", "0"):
+            want.add(f["sha256"])
+    if not want:
+        return 0
+    out = tempfile.mkdtemp(prefix="trawl-facts-")
+    try:
+        r = subprocess.run([trawl, "-r", pcap, "--export", out], capture_output=True, timeout=120)
+        if r.returncode != 0:
+            fail(capture, "--export exited %d" % r.returncode)
+            return 1
+        have = {}
+        for ev in map(json.loads, open(os.path.join(out, "events.jsonl"))):
+            rel = (ev.get(ev["proto"]) or {}).get("file")
+            if rel:
+                path = os.path.normpath(os.path.join(out, rel))
+                if not path.startswith(out + os.sep) or not os.path.isfile(path):
+                    fail(capture, "file field %r does not name a file inside the export folder" % rel)
+                    continue
+                have[hashlib.sha256(open(path, "rb").read()).hexdigest()] = rel
+        for sha in sorted(want - set(have)):
+            fail(capture, "no exported file has sha256 %s (exported: %s)" % (sha, sorted(have.values())))
+    finally:
+        shutil.rmtree(out)
+    return len(want)
+
 def of(events, proto, typ):
     return [e for e in events if e["proto"] == proto and e["type"] == typ]
 
@@ -68,7 +100,11 @@ def check_http(capture, facts, events):
                 if key == "content_type":
                     got = got.split(";")[0]
                 expect(capture, "http.%d.%s" % (n, key), got, f[key])
-        if f.get("body_sha256"):
+        if f.get("expect_complete") == "no":
+            # bytes of this body were removed from the capture (http.N.lost_bytes): trawl cannot have it whole
+            expect(capture, "http.%d.complete" % n, rsp.get("complete"), False)
+            expect(capture, "http.%d.body_sha256 (body incomplete)" % n, rsp.get("body_sha256"), None)
+        elif f.get("body_sha256"):
             expect(capture, "http.%d.body_len" % n, rsp.get("body_len"), f["body_len"])
             expect(capture, "http.%d.body_sha256" % n, rsp.get("body_sha256"), f["body_sha256"])
             expect(capture, "http.%d.complete" % n, rsp.get("complete"), True)
@@ -159,6 +195,27 @@ def check_telnet(capture, facts, events):
         fail(capture, "terminal type %s not reported (got %s)" % (facts["terminal_type"], subs))
     return 1 + len(want)
 
+def check_gaps(capture, facts, events):
+    """Bytes never seen inside TCP streams: exactly the lost.* facts of a capture with frames removed
+    (lost.client_port, lost.server_port, lost.gap_bytes_c2s/_s2c); none at all in every other capture,
+    impaired or not, since TCP retransmitted whatever the relay dropped before the capture saw it."""
+    want = {}
+    if facts.get("lost.client_port"):
+        key = (int(facts["lost.client_port"]), int(facts["lost.server_port"]))
+        want[key] = {"c2s": int(facts["lost.gap_bytes_c2s"]), "s2c": int(facts["lost.gap_bytes_s2c"])}
+        if want[key]["c2s"] + want[key]["s2c"] <= 0:
+            fail(capture, "lost.* facts name no lost bytes")
+    ends = [e for e in events if e["type"] == "session_end" and e.get("transport") == "tcp"]
+    seen = set()
+    for e in ends:
+        key = (e.get("client_port"), e.get("server_port"))
+        got = {d: (e.get("gap_bytes") or {}).get(d, 0) for d in ("c2s", "s2c")}
+        expect(capture, "gap_bytes of tcp session %s -> %s" % key, got, want.get(key, {"c2s": 0, "s2c": 0}))
+        seen.add(key)
+    for key in set(want) - seen:
+        fail(capture, "no tcp session %s -> %s, whose bytes the facts say were lost" % key)
+    return len(ends)
+
 def main():
     trawl, pcaps = sys.argv[1], sys.argv[2]
     checked = 0
@@ -173,9 +230,10 @@ def main():
             fail(capture, str(exc))
             continue
         n = sum(check(capture, facts, events) for check in (check_http, check_dns, check_ftp, check_telnet))
+        n += check_exported_files(capture, trawl, os.path.join(pcaps, capture), facts)
         if n == 0:
             fail(capture, "no facts were checked")
-        checked += n
+        checked += n + check_gaps(capture, facts, events)
     for f in failures:
         print("FACT", f)
     print("facts: %d facts groups checked, %d failed" % (checked, len(failures)))

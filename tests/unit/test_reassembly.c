@@ -371,6 +371,76 @@ static void test_unclaimed_flow_falls_back_to_tcp(void **state)
     rec_free(r);
 }
 
+/* Every order of four segments (and of three overlapping ones with equal bytes, and with a duplicate)
+ * gives the same stream: reassembly does not depend on arrival order. */
+static void test_every_permutation(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t off;
+        const char *data;
+    } sets[3][5] = {
+        {{0, "ab"}, {2, "cd"}, {4, "ef"}, {6, "gh"}},
+        {{0, "abcd"}, {2, "cdef"}, {4, "efgh"}, {1, "bcdefg"}},
+        {{0, "abc"}, {3, "defgh"}, {3, "defgh"}, {0, "abc"}}, /* duplicates */
+    };
+    for (int set = 0; set < 3; set++) {
+        int idx[4] = {0, 1, 2, 3};
+        int perms = 0;
+        for (;;) {
+            rec *r = rec_new(NULL);
+            handshake(r, 9999, 1000, 5000);
+            for (int i = 0; i < 4; i++)
+                pkt(r, TR_TCP, 9999, 0, ACK, 1001 + sets[set][idx[i]].off, 5001, sets[set][idx[i]].data, 0);
+            const char *ev = rec_finish(r);
+            assert_string_equal(tr_sb_cstr(&r->stream[0]), "abcdefgh");
+            assert_int_equal(harness_count(ev, "\"bytes\":{\"c2s\":8,", "\"gap_bytes\":{\"c2s\":0,", NULL), 1);
+            assert_int_equal(harness_count(ev, "\"anomaly\"", NULL), 0);
+            rec_free(r);
+            perms++;
+            /* next permutation (lexicographic) */
+            int i = 2;
+            while (i >= 0 && idx[i] > idx[i + 1])
+                i--;
+            if (i < 0)
+                break;
+            int j = 3;
+            while (idx[j] < idx[i])
+                j--;
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+            for (int a = i + 1, b = 3; a < b; a++, b--) {
+                t = idx[a];
+                idx[a] = idx[b];
+                idx[b] = t;
+            }
+        }
+        assert_int_equal(perms, 24);
+    }
+}
+
+/* Every order of segments around a hole: the hole becomes exactly one gap of the right size. */
+static void test_every_permutation_with_hole(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t off;
+        const char *data;
+    } segs[3] = {{0, "ab"}, {4, "ef"}, {6, "gh"}}; /* "cd" never arrives */
+    static const int orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    for (int o = 0; o < 6; o++) {
+        rec *r = rec_new(NULL);
+        handshake(r, 9999, 1000, 5000);
+        for (int i = 0; i < 3; i++)
+            pkt(r, TR_TCP, 9999, 0, ACK, 1001 + segs[orders[o][i]].off, 5001, segs[orders[o][i]].data, 0);
+        const char *ev = rec_finish(r);
+        assert_string_equal(tr_sb_cstr(&r->stream[0]), "ab##efgh");
+        assert_int_equal(harness_count(ev, "\"bytes\":{\"c2s\":6,", "\"gap_bytes\":{\"c2s\":2,", NULL), 1);
+        rec_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +458,8 @@ int main(void)
         cmocka_unit_test(test_udp_conversation_and_timeout),
         cmocka_unit_test(test_expectation_claims_held_flow),
         cmocka_unit_test(test_unclaimed_flow_falls_back_to_tcp),
+        cmocka_unit_test(test_every_permutation),
+        cmocka_unit_test(test_every_permutation_with_hole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

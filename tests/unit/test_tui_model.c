@@ -331,12 +331,26 @@ static int line_is(const tui_lines *l, size_t i, int kind, const char *text)
     return 1;
 }
 
+/* All lines joined with \n, for comparing a whole transcript body. */
+static char *lines_joined(const tui_lines *l)
+{
+    tr_strbuf sb;
+    tr_sb_init(&sb, 1 << 20);
+    for (size_t i = 0; i < l->n; i++) {
+        tr_sb_add(&sb, l->text.p + l->v[i].off, l->v[i].len);
+        tr_sb_addc(&sb, '\n');
+    }
+    char *out = strdup(tr_sb_cstr(&sb));
+    tr_sb_free(&sb);
+    return out;
+}
+
 static void test_transcript(void **state)
 {
     (void)state;
     fixture *f = fixture_new(NULL);
     tr_session *s = open_session(f, &fake_http, TR_TCP, 1, 2, 80);
-    data(f, s, TR_C2S, "GET / HTTP/1.1\r\nHo", 18); /* segments are joined: the line is not split */
+    data(f, s, TR_C2S, "GET / HTTP/1.1\r\nHo", 18); /* a line split between segments is one line */
     data(f, s, TR_C2S, "st: x\r\n\r\n", 9);
     data(f, s, TR_S2C, "HTTP/1.1 200 OK\r\n", 17);
     f->ctx.now_us += 1000;
@@ -349,31 +363,42 @@ static void test_transcript(void **state)
     tui_lines l;
     tui_lines_init(&l);
     tui_transcript_lines(t, 0, 80, &l);
-    assert_true(line_is(&l, 0, TUI_LINE_C2S, "GET / HTTP/1.1"));
-    assert_true(line_is(&l, 1, TUI_LINE_C2S, "Host: x"));
-    assert_true(line_is(&l, 2, TUI_LINE_C2S, ""));
-    assert_true(line_is(&l, 3, TUI_LINE_S2C, "HTTP/1.1 200 OK"));
-    assert_true(line_is(&l, 4, TUI_LINE_MARKER, "[gap 1460 bytes s2c]"));
-    assert_true(line_is(&l, 5, TUI_LINE_S2C, "0000  00 01 02 03 ff                                   ....."));
-    assert_true(line_is(&l, 6, TUI_LINE_C2S, "tab    here \\x01 caf\xc3\xa9"));
-    assert_true(line_is(&l, 7, TUI_LINE_MARKER, "[session end: fin]"));
-    assert_int_equal(l.n, 8);
-    assert_true(l.v[0].ts_us < l.v[3].ts_us && l.v[3].ts_us < l.v[5].ts_us);
+    char *all = lines_joined(&l);
+    assert_string_equal(all, "--- 1700000000.001000 c2s\n"
+                             ">> GET / HTTP/1.1\n"
+                             ">> Host: x\n"
+                             ">> \n"
+                             "--- 1700000000.003000 s2c\n"
+                             "<< HTTP/1.1 200 OK\n"
+                             "<< [gap 1460 bytes]\n"
+                             "<< 000005c5  00 01 02 03 ff                                    |.....|\n"
+                             "--- 1700000000.006000 c2s\n"
+                             ">> tab  here \\x01 caf\xc3\xa9\n"); /* the tab to the next 4th column */
+    free(all);
+    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "--- 1700000000.001000 c2s"));
+    assert_true(line_is(&l, 2, TUI_LINE_C2S, ">> Host: x"));
+    assert_true(line_is(&l, 5, TUI_LINE_S2C, "<< HTTP/1.1 200 OK"));
+    assert_int_equal(l.v[2].ts_us, l.v[1].ts_us); /* the line begun in the first segment has its time */
+    assert_true(l.v[1].ts_us < l.v[5].ts_us && l.v[5].ts_us < l.v[7].ts_us);
 
-    assert_int_equal(tui_lines_find(&l, "host", 0, 1), 1);
-    assert_int_equal(tui_lines_find(&l, "http/1.1", 0, 1), 3);
-    assert_int_equal(tui_lines_find(&l, "http/1.1", 3, 1), 0); /* wraps */
-    assert_int_equal(tui_lines_find(&l, "http/1.1", 0, 0), 3); /* backwards wraps */
+    assert_int_equal(tui_lines_find(&l, "host", 0, 1), 2);
+    assert_int_equal(tui_lines_find(&l, "http/1.1", 0, 1), 1);
+    assert_int_equal(tui_lines_find(&l, "http/1.1", 1, 1), 5);
+    assert_int_equal(tui_lines_find(&l, "http/1.1", 5, 1), 1); /* wraps */
+    assert_int_equal(tui_lines_find(&l, "http/1.1", 1, 0), 5); /* backwards wraps */
     assert_int_equal(tui_lines_find(&l, "absent", 0, 1), -1);
-    assert_int_equal(tui_lines_at_time(&l, l.v[4].ts_us), 4);
+    assert_int_equal(tui_lines_at_time(&l, l.v[6].ts_us), 6);
 
-    /* Hex for everything, and wrapping at a narrow width. */
+    /* Hex for everything (whole lines, 81 columns: the screen cuts them), and text wrapped at a narrow width
+     * (indented so the prefix stands alone). */
     tui_transcript_lines(t, 1, 80, &l);
-    assert_true(line_is(&l, 0, TUI_LINE_C2S, "0000  47 45 54 20 2f 20 48 54 54 50 2f 31 2e 31 0d 0a  GET / HTTP/1.1.."));
-    assert_true(line_is(&l, 1, TUI_LINE_C2S, "0010  48 6f 73 74 3a 20 78 0d 0a 0d 0a                 Host: x...."));
-    tui_transcript_lines(t, 0, 10, &l);
-    assert_true(line_is(&l, 0, TUI_LINE_C2S, "GET / HTTP"));
-    assert_true(line_is(&l, 1, TUI_LINE_C2S, "/1.1"));
+    assert_true(line_is(&l, 1, TUI_LINE_C2S, ">> 00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  |GET / HTTP/1.1..|"));
+    assert_true(line_is(&l, 2, TUI_LINE_C2S, ">> 00000010  48 6f                                             |Ho|"));
+    tui_transcript_lines(t, 0, 16, &l);
+    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "--- 1700000000.0"));
+    assert_true(line_is(&l, 1, TUI_LINE_MARKER, "   01000 c2s"));
+    assert_true(line_is(&l, 2, TUI_LINE_C2S, ">> GET / HTTP/1."));
+    assert_true(line_is(&l, 3, TUI_LINE_C2S, "   1"));
     tui_lines_free(&l);
     fixture_free(f);
 }
@@ -446,9 +471,10 @@ static void test_detail_caps(void **state)
     tui_lines l;
     tui_lines_init(&l);
     tui_transcript_lines(t, 0, 200, &l);
-    assert_int_equal(l.n, 3);
-    assert_int_equal(l.v[1].len, 40);
-    assert_true(line_is(&l, 2, TUI_LINE_MARKER, "[transcript cap 100 B reached: later bytes not kept]"));
+    assert_int_equal(l.n, 6); /* time line, 60 a, time line, 40 a, time line of the session, the cap */
+    assert_int_equal(l.v[1].len, 3 + 60);
+    assert_int_equal(l.v[3].len, 3 + 40);
+    assert_true(line_is(&l, 5, TUI_LINE_MARKER, "== [transcript cap 100 B reached: later bytes not kept]"));
     /* The summary keeps counting past the caps. */
     assert_string_equal(t->summary, "GET /1 " ARROW " 200 text/plain 1 B, GET /2 " ARROW " 200 text/plain 1 B");
 
@@ -466,7 +492,7 @@ static void test_detail_caps(void **state)
     assert_true(t->details_evicted);
     assert_int_equal(tui_session_nevents(t), 0);
     tui_transcript_lines(t, 0, 80, &l);
-    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "[events and transcript evicted by the memory cap]"));
+    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "== [events and transcript evicted by the memory cap]"));
     assert_non_null(tui_model_find(f->m, 41)->detail);
     tui_lines_free(&l);
     fixture_free(f);
