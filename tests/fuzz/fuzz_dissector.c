@@ -9,6 +9,7 @@
  *             2: gap of (next byte + 1) bytes, times 4096 when bit 3 is set
  *             3: datagram (UDP) or data (TCP), the rest of the operation as in 0
  *   bit 3     on data: the bytes are delivered repeated 16 times (long lines, big bodies, caps)
+ *   bit 4     on a gap: instead, the direction ends (tr_deliver_end: FIN in order or reset), no length byte
  * Every input runs twice, the second time with each TCP data operation cut in two; the events must be the
  * same (dissectors must not depend on how bytes were segmented). Every event must be valid JSON.
  * For ftp-data the setup byte is followed by the expectation context: the command id, the mode, a name
@@ -106,6 +107,11 @@ static void run(const tr_dissector *dis, const uint8_t *data, size_t size, int s
         int kind = (op >> 1) & 3;
         ctx.now_us += 1000;
         s.last_us = ctx.now_us;
+        if (kind == 2 && (op & 0x10)) {
+            if (!udp)
+                tr_deliver_end(&s, &d, dir);
+            continue;
+        }
         if (kind == 2) {
             if (i >= size)
                 break;
