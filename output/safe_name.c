@@ -76,7 +76,8 @@ size_t tr_safe_name(const char *name, size_t n, char *out, size_t cap)
     size_t ext_len = len - ext;
     /* the extension first, so a long stem is what gets cut */
     char ext_buf[TR_SAFE_EXT_MAX];
-    size_t ext_out = copy_safe(p + ext, ext_len, ext_buf, sizeof ext_buf);
+    /* no longer than max either: with the smallest cap a whole extension would not leave room for the NUL */
+    size_t ext_out = copy_safe(p + ext, ext_len, ext_buf, max < sizeof ext_buf ? max : sizeof ext_buf);
     size_t w = copy_safe(p, ext, out, max - ext_out);
     if (w == 0 && ext_out <= 1) {
         static const char fallback[] = "unnamed";

@@ -47,7 +47,7 @@ static void drain(tcp_half *h, const tcp_sink *o, int dir)
         h->ooo_bytes -= s->len;
         h->ooo_segs--;
         *o->mem -= s->len;
-        uint32_t skip = (uint32_t)(-d);
+        uint32_t skip = h->next_seq - s->seq; /* unsigned: -d overflows at d == INT32_MIN */
         if (skip < s->len)
             deliver(h, o, dir, s->data + skip, s->len - skip);
         free(s);
@@ -122,7 +122,7 @@ void tcp_half_segment(tcp_half *h, const tcp_sink *o, int dir, uint32_t seq, con
     }
     int32_t d = seq_diff(seq, h->next_seq);
     if (d <= 0) {
-        uint32_t old = (uint32_t)(-d);
+        uint32_t old = h->next_seq - seq; /* unsigned: -d overflows at d == INT32_MIN */
         if (old >= n) {
             /* a pure retransmission (first copy already delivered) */
             return;

@@ -380,6 +380,21 @@ static void test_hostile_names(void **state)
     fixture_free(f);
 }
 
+/* Found by fuzzing: with the smallest output size the header allows (16) and a 16-byte extension, the stem's
+ * room (max - extension) wrapped below zero and the name was written past the end of out. */
+static void test_safe_name_smallest_cap_long_extension(void **state)
+{
+    (void)state;
+    char *out = malloc(16); /* exactly the size given, so ASan sees a write past it */
+    assert_non_null(out);
+    size_t n = tr_safe_name("a.0123456789abcde", 17, out, 16);
+    assert_int_equal(n, 15);
+    assert_string_equal(out, ".0123456789abcd");
+    n = tr_safe_name("report.pdf", 10, out, 16);
+    assert_string_equal(out, "report.pdf");
+    free(out);
+}
+
 static void test_many_sessions_over_the_open_file_cap(void **state)
 {
     (void)state;
@@ -628,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_raw_streams_zero_filled_gap),
         cmocka_unit_test(test_file_extraction_and_events),
         cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_safe_name_smallest_cap_long_extension),
         cmocka_unit_test(test_many_sessions_over_the_open_file_cap),
         cmocka_unit_test(test_telnet_markers),
         cmocka_unit_test(test_dns_decoded_lines),

@@ -210,6 +210,21 @@ static void test_sequence_wraparound(void **state)
     rec_free(r);
 }
 
+/* Found by fuzzing: a segment exactly 2^31 behind the next expected byte made the old-bytes count -d
+ * overflow (d == INT32_MIN, UBSan: negation not representable). It is a retransmission and is dropped. */
+static void test_segment_half_the_sequence_space_behind(void **state)
+{
+    (void)state;
+    rec *r = rec_new(NULL);
+    handshake(r, 9999, 1000, 5000);
+    pkt(r, TR_TCP, 9999, 0, ACK, 1001, 5001, "abc", 0);
+    pkt(r, TR_TCP, 9999, 0, ACK, 1004u - 0x80000000u, 5001, "zz", 0);
+    pkt(r, TR_TCP, 9999, 0, ACK, 1004, 5001, "def", 0);
+    rec_finish(r);
+    assert_string_equal(tr_sb_cstr(&r->stream[0]), "abcdef");
+    rec_free(r);
+}
+
 static void test_midstream_pickup(void **state)
 {
     (void)state;
@@ -435,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_hole_becomes_gap_when_acked),
         cmocka_unit_test(test_hole_at_close_and_unseen_tail),
         cmocka_unit_test(test_sequence_wraparound),
+        cmocka_unit_test(test_segment_half_the_sequence_space_behind),
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_rst_and_port_reuse),
         cmocka_unit_test(test_flow_cap_evicts_oldest),
