@@ -84,6 +84,17 @@ void tr_file_close(tr_session *s, int handle, int complete)
         k->file_close(k->self, handle, complete);
 }
 
+void tr_stream_object(tr_session *s, int dir, uint64_t start, uint64_t end, const char *label, const char *relpath)
+{
+    tr_ctx *ctx = s->ctx;
+    if (!ctx || ctx->file_sink < 0)
+        return;
+    for (int i = 0; i < ctx->nsinks; i++)
+        if (ctx->sinks[i].on_stream_object)
+            ctx->sinks[i].on_stream_object(ctx->sinks[i].self, s, dir, start, end, label ? label : "",
+                                           relpath ? relpath : "");
+}
+
 tr_session *tr_session_find(tr_ctx *ctx, uint64_t id)
 {
     return ctx && ctx->find_session ? ctx->find_session(ctx, id) : NULL;

@@ -51,6 +51,9 @@ typedef struct tr_session {
     void *expect_ctx;      /* the expectation's context copy, owned by the engine */
     size_t expect_ctx_len;
     void *sink_data[4];    /* per-sink per-session slot, indexed by sink number */
+    /* Stream offset (bytes of the direction before it, gaps included) of p[0] in the current on_data
+     * call; between calls, of the first byte the dissector has not consumed. Kept by deliver. */
+    uint64_t stream_off[2];
 } tr_session;
 
 /* Receives what the pipeline produces. Every member may be NULL. */
@@ -70,6 +73,9 @@ typedef struct tr_sink {
     /* Told to every sink once the file sink has opened a file of s (relpath as the events carry it),
      * so transcripts can say where the session's bytes went. */
     void (*on_file_open)(void *self, tr_session *s, const char *relpath);
+    /* A range of dir's stream that is an object being extracted (tr_stream_object). */
+    void (*on_stream_object)(void *self, tr_session *s, int dir, uint64_t start, uint64_t end, const char *label,
+                             const char *relpath);
 } tr_sink;
 
 #define TR_MAX_SINKS 4
@@ -107,5 +113,13 @@ const char *tr_session_proto(const tr_session *s);
 int tr_file_open(tr_session *s, const char *name, char *relpath, size_t cap);
 void tr_file_write(tr_session *s, int handle, const uint8_t *p, size_t n);
 void tr_file_close(tr_session *s, int handle, int complete);
+
+/* Names the stream range [start, end) of dir (offsets as in s->stream_off) as an object that goes to
+ * an extracted file, so transcripts can show a marker instead of its bytes. Call it when the object
+ * starts (before the sinks see its bytes: a dissector sees them first), with end 0 while the end is not
+ * known and relpath NULL while the file is not open; call again with the same start as either becomes
+ * known. label (may be NULL) says how the bytes are coded, e.g. "gzip". Does nothing when no sink
+ * extracts files. */
+void tr_stream_object(tr_session *s, int dir, uint64_t start, uint64_t end, const char *label, const char *relpath);
 
 #endif

@@ -110,12 +110,18 @@ typedef struct http_msg {
     uint32_t present;       /* bit per enum http_text */
     uint16_t used;          /* of http_side.buf */
     struct { uint16_t off, len; } text[T_COUNT];
+    /* the body as a range of the stream (tr_stream_object), for transcripts */
+    uint8_t obj;            /* announced */
+    uint8_t obj_named;      /* announced with the file's path */
+    uint8_t obj_chunked;
+    uint64_t obj_start, obj_end; /* obj_end 0: not known yet */
 } http_msg;
 
 /* One direction's parser. */
 typedef struct http_side {
     uint8_t phase;          /* enum http_phase */
     uint8_t skip_line;      /* the rest of an over-long line is being dropped */
+    uint64_t pos;           /* stream offset of the next byte not consumed */
     http_msg m;
     char buf[HTTP_TEXT_MAX]; /* the kept text of m */
     http_body body;
@@ -441,6 +447,19 @@ static void message_start(http_side *d)
     d->phase = PH_HEADERS;
 }
 
+/* Tells the sinks where the body is in the stream and, once known, its file and end. */
+static void body_object(tr_session *s, http_side *d, int dir, uint64_t end)
+{
+    static const char *const coding_names[] = {"", "gzip", "deflate"};
+    const char *coding = d->body.coding < 3 ? coding_names[d->body.coding] : "";
+    char label[32];
+    snprintf(label, sizeof label, "%s%s%s", d->m.obj_chunked ? "chunked" : "", d->m.obj_chunked && coding[0] ? ", " : "",
+             coding);
+    d->m.obj = 1;
+    d->m.obj_named = d->body.relpath[0] != '\0';
+    tr_stream_object(s, dir, d->m.obj_start, end, label, d->m.obj_named ? d->body.relpath : NULL);
+}
+
 /* The message is over (complete, cut by a gap, or at close): its event, then the next one. */
 static void message_done(tr_session *s, http_state *st, int dir, int transfer_complete)
 {
@@ -449,6 +468,8 @@ static void message_done(tr_session *s, http_state *st, int dir, int transfer_co
     int complete = transfer_complete && !d->m.lost;
     if (d->m.has_body)
         complete = http_body_end(&d->body, s, dir, complete, hex);
+    if (d->m.obj) /* the end is known now (and perhaps the file, opened by the last decoded bytes) */
+        body_object(s, d, dir, d->m.obj_end ? d->m.obj_end : d->pos);
     if (dir == TR_C2S) {
         emit_request(s, d, complete, hex);
     } else {
@@ -553,6 +574,12 @@ static void body_phase(tr_session *s, http_state *st, int dir, int framing, int6
         return;
     }
     body_begin(s, st, dir, dir == TR_C2S ? "request_body" : "index.html");
+    if (framing != FRAME_LENGTH || len > 0) { /* the body starts after the empty line just consumed */
+        d->m.obj_start = d->pos;
+        d->m.obj_end = framing == FRAME_LENGTH ? d->pos + (uint64_t)len : 0;
+        d->m.obj_chunked = framing == FRAME_CHUNKED;
+        body_object(s, d, dir, d->m.obj_end);
+    }
     if (framing == FRAME_CHUNKED) {
         d->phase = PH_CHUNK_SIZE;
     } else if (framing == FRAME_CLOSE) {
@@ -798,6 +825,9 @@ static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p
     case PH_CHUNK_DATA: {
         size_t take = d->m.remaining < n ? (size_t)d->m.remaining : n;
         http_body_feed(&d->body, s, dir, p, take);
+        d->pos += take;
+        if (d->m.obj && !d->m.obj_named && d->body.relpath[0])
+            body_object(s, d, dir, d->m.obj_end);
         d->m.remaining -= take;
         if (!d->m.remaining) {
             if (d->phase == PH_BODY_LEN)
@@ -809,6 +839,9 @@ static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p
     }
     case PH_BODY_CLOSE:
         http_body_feed(&d->body, s, dir, p, n);
+        d->pos += n;
+        if (d->m.obj && !d->m.obj_named && d->body.relpath[0])
+            body_object(s, d, dir, 0);
         return n;
     case PH_WAIT:
         return 0;
@@ -819,6 +852,7 @@ static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p
     int r = textline_next(p, n, HTTP_LINE_MAX, &len, &consumed);
     if (r == TEXTLINE_NEED_MORE)
         return 0;
+    d->pos += consumed; /* where a body that this line begins starts */
     if (d->skip_line) {
         if (r == TEXTLINE_OK)
             d->skip_line = 0;
@@ -872,6 +906,7 @@ static size_t http_data(tr_session *s, int dir, const uint8_t *p, size_t n, size
     size_t done = 0;
     (void)need;
     while (done < n && !s->decode_stopped) {
+        st->side[dir].pos = s->stream_off[dir] + done;
         size_t c = http_step(s, st, dir, p + done, n - done);
         if (!c)
             break;
@@ -885,6 +920,7 @@ static void http_gap(tr_session *s, int dir, uint64_t n)
     http_state *st = s->state;
     http_side *d = &st->side[dir];
     d->skip_line = 0;
+    d->pos = s->stream_off[dir]; /* where the hole begins */
     switch (d->phase) {
     case PH_BODY_LEN:
     case PH_CHUNK_DATA:
@@ -930,6 +966,7 @@ static void http_close(tr_session *s, int reason)
     (void)reason;
     for (int dir = 0; dir < 2; dir++) {
         http_side *d = &st->side[dir];
+        d->pos = s->stream_off[dir];
         if (!s->decode_stopped) {
             if (d->phase == PH_BODY_CLOSE)
                 message_done(s, st, dir, 1); /* the close is this body's end */

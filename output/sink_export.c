@@ -433,6 +433,19 @@ static void export_on_file_open(void *self, tr_session *s, const char *relpath)
     session_chunk(x, xs, &c);
 }
 
+/* An object in the stream (an HTTP body going to a file): a binary one is one marker in the transcript. */
+static void export_on_stream_object(void *self, tr_session *s, int dir, uint64_t start, uint64_t end, const char *label,
+                                    const char *relpath)
+{
+    sink_export *x = self;
+    xsession *xs = session_start(x, s);
+    if (!xs || (dir != TR_C2S && dir != TR_S2C))
+        return;
+    int kind = tr_transcript_object_note(start, end, label, relpath, &x->note);
+    tr_tx_chunk c = {.kind = kind, .dir = dir, .ts_us = now_of(s), .p = (const uint8_t *)x->note.p, .n = x->note.len};
+    session_chunk(x, xs, &c);
+}
+
 static xfile *slot_get(sink_export *x, int h) { return h >= 0 && h < x->nslot && x->slot[h] ? &x->slot[h]->f : NULL; }
 
 static void export_file_write(void *self, int h, const uint8_t *p, size_t n)
@@ -561,6 +574,7 @@ tr_sink sink_export_sink(sink_export *x)
     k.file_write = export_file_write;
     k.file_close = export_file_close;
     k.on_file_open = export_on_file_open;
+    k.on_stream_object = export_on_stream_object;
     return k;
 }
 

@@ -372,6 +372,142 @@ static void note(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf 
     line_end(t, sb);
 }
 
+/* ---- objects: ranges of the stream that went to a file ---- */
+
+enum { OBJ_NONE, OBJ_ANNOUNCED, OBJ_SHOWN, OBJ_HIDDEN };
+#define OBJ_SNIFF 512 /* the first bytes of an object that decide text or binary */
+
+static int objects_apply(const tr_transcript *t) { return t->mode == TR_TX_PLAIN; /* TCP, not the hex view */ }
+
+/* A hidden object's marker, where it ends; a shown one just ends. */
+static void object_finish(tr_transcript *t, int d, const char *so_far, tr_strbuf *sb)
+{
+    tr_tx_object *o = &t->obj[d];
+    if (o->state == OBJ_HIDDEN) {
+        turn(t, d, o->ts_us, sb);
+        line_end(t, sb);
+        line_start(t, d, sb);
+        tr_sb_printf(sb, "[body %" PRIu64 " bytes", o->count);
+        if (o->label[0])
+            tr_sb_printf(sb, " (%s)", o->label);
+        if (so_far)
+            tr_sb_adds(sb, so_far);
+        else if (o->cut || !o->end || t->off[d] < o->end)
+            tr_sb_adds(sb, ", incomplete");
+        tr_sb_adds(sb, o->path[0] ? " -> " : ", binary, not extracted");
+        marker_bytes((const uint8_t *)o->path, strlen(o->path), sb);
+        tr_sb_addc(sb, ']');
+        line_end(t, sb);
+    }
+    if (!so_far)
+        o->state = OBJ_NONE;
+}
+
+/* Reads a decimal number up to `stop`; 0 when there is none. */
+static uint64_t note_number(const uint8_t *p, size_t n, size_t *i, uint8_t stop)
+{
+    uint64_t v = 0;
+    for (int digits = 0; *i < n && p[*i] != stop && digits < 20; (*i)++, digits++)
+        if (p[*i] >= '0' && p[*i] <= '9')
+            v = v * 10 + (uint64_t)(p[*i] - '0');
+    if (*i < n)
+        (*i)++;
+    return v;
+}
+
+static void copy_field(const uint8_t *p, size_t n, size_t *i, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (; *i < n && p[*i] != '\n'; (*i)++)
+        if (k + 1 < cap)
+            out[k++] = (char)p[*i];
+    out[k] = '\0';
+    if (*i < n)
+        (*i)++;
+}
+
+/* "start end\nlabel\npath" (tr_transcript_object_note). */
+static void object_note(tr_transcript *t, int d, const tr_tx_chunk *c, tr_strbuf *sb)
+{
+    size_t i = 0;
+    uint64_t start = note_number(c->p, c->n, &i, ' ');
+    uint64_t end = note_number(c->p, c->n, &i, '\n');
+    tr_tx_object *o = &t->obj[d];
+    if (o->state != OBJ_NONE && o->start != start)
+        object_finish(t, d, NULL, sb); /* the next object before this one's end was heard */
+    if (o->state == OBJ_NONE) {
+        if (start < t->off[d])
+            return; /* named after its bytes went by: they were shown */
+        memset(o, 0, sizeof *o);
+        o->state = OBJ_ANNOUNCED;
+        o->start = start;
+    }
+    if (end)
+        o->end = end;
+    char label[TR_TX_LABEL_MAX], path[TR_TX_PATH_MAX];
+    copy_field(c->p, c->n, &i, label, sizeof label);
+    copy_field(c->p, c->n, &i, path, sizeof path);
+    if (label[0])
+        memcpy(o->label, label, sizeof label);
+    if (path[0])
+        memcpy(o->path, path, sizeof path);
+    if (o->end && t->off[d] >= o->end && o->state != OBJ_ANNOUNCED)
+        object_finish(t, d, NULL, sb);
+    else if (o->end && t->off[d] >= o->end)
+        o->state = OBJ_NONE; /* an object none of whose bytes came */
+}
+
+int tr_transcript_object_note(uint64_t start, uint64_t end, const char *label, const char *relpath, tr_strbuf *text)
+{
+    tr_sb_reset(text);
+    tr_sb_printf(text, "%" PRIu64 " %" PRIu64 "\n%s\n%s", start, end, label ? label : "", relpath ? relpath : "");
+    return TR_TX_OBJECT;
+}
+
+static void plain_piece(tr_transcript *t, int d, int64_t ts_us, const uint8_t *p, size_t n, tr_strbuf *sb)
+{
+    if (!n)
+        return;
+    turn(t, d, ts_us, sb);
+    show_bytes(t, d, p, n, 0, sb);
+}
+
+/* Bytes of d while an object of d is named: before it as usual, in it hidden when it began binary. */
+static void object_data(tr_transcript *t, int d, const tr_tx_chunk *c, tr_strbuf *sb)
+{
+    const uint8_t *p = c->p;
+    size_t n = c->n;
+    while (n) {
+        tr_tx_object *o = &t->obj[d];
+        uint64_t off = t->off[d];
+        if (o->state != OBJ_NONE && o->end && off >= o->end) {
+            object_finish(t, d, NULL, sb);
+            continue;
+        }
+        if (o->state == OBJ_NONE || off < o->start) {
+            size_t k = o->state == OBJ_NONE || o->start - off > n ? n : (size_t)(o->start - off);
+            plain_piece(t, d, c->ts_us, p, k, sb);
+            p += k;
+            n -= k;
+            continue;
+        }
+        size_t k = o->end && o->end - off < n ? (size_t)(o->end - off) : n;
+        if (o->state == OBJ_ANNOUNCED)
+            o->state = mostly_text(p, k < OBJ_SNIFF ? k : OBJ_SNIFF) ? OBJ_SHOWN : OBJ_HIDDEN;
+        if (o->state == OBJ_HIDDEN) {
+            o->count += k;
+            o->ts_us = c->ts_us;
+            t->off[d] += k;
+        } else {
+            plain_piece(t, d, c->ts_us, p, k, sb);
+        }
+        p += k;
+        n -= k;
+        if (o->end && t->off[d] >= o->end)
+            object_finish(t, d, NULL, sb);
+    }
+}
+
 static void data(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
 {
     int d = c->dir == TR_S2C ? 1 : 0;
@@ -386,6 +522,10 @@ static void data(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
     if (t->to_file) {
         t->file_bytes[d] += c->n;
         t->off[d] += c->n;
+        return;
+    }
+    if (objects_apply(t) && (t->obj[d].state != OBJ_NONE)) {
+        object_data(t, d, c, sb);
         return;
     }
     turn(t, d, c->ts_us, sb);
@@ -419,7 +559,15 @@ void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
         line_start(t, d, sb);
         tr_sb_printf(sb, "[gap %" PRIu64 " bytes]", c->gap);
         line_end(t, sb);
+        if (t->obj[d].state != OBJ_NONE && t->off[d] + c->gap > t->obj[d].start)
+            t->obj[d].cut = 1;
         t->off[d] += c->gap;
+        if (t->obj[d].state != OBJ_NONE && t->obj[d].end && t->off[d] >= t->obj[d].end)
+            object_finish(t, d, NULL, sb);
+        break;
+    case TR_TX_OBJECT:
+        if (d < 2 && objects_apply(t))
+            object_note(t, d, c, sb);
         break;
     case TR_TX_DECODED:
     case TR_TX_NOTE:
@@ -445,6 +593,9 @@ void tr_transcript_end(tr_transcript *t, tr_strbuf *sb)
             t->last_dir = d;
             telnet_cut(t, d, sb);
         }
+    for (int d = 0; d < 2; d++)
+        if (t->obj[d].state != OBJ_NONE)
+            object_finish(t, d, NULL, sb);
     line_end(t, sb);
     for (int d = 0; d < 2; d++)
         if (t->file_bytes[d]) {
@@ -453,7 +604,13 @@ void tr_transcript_end(tr_transcript *t, tr_strbuf *sb)
         }
 }
 
-void tr_transcript_flush(tr_transcript *t, tr_strbuf *sb) { line_end(t, sb); }
+void tr_transcript_flush(tr_transcript *t, tr_strbuf *sb)
+{
+    line_end(t, sb);
+    for (int d = 0; d < 2; d++) /* a binary object still coming: how much so far */
+        if (t->obj[d].state == OBJ_HIDDEN)
+            object_finish(t, d, " so far", sb);
+}
 
 void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *sb)
 {

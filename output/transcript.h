@@ -19,6 +19,7 @@
  *   >> [gap 1460 bytes]
  *   << 00000000  89 50 4e 47 ...  |.PNG....|      binary: hex dump at the direction's stream offset
  *   << [IAC DO ECHO]login:             Telnet commands inline, where they are in the stream
+ *   << [body 20480 bytes -> files/3-x.png]   a binary object that went to a file, where it ends
  *
  * A line ends at LF (a CR just before it is not shown); other control bytes, a backslash and bytes
  * that are not UTF-8 are escaped (\r \xHH \\). A line cut off by the other direction is ended
@@ -31,6 +32,8 @@ enum tr_tx_kind {
     TR_TX_NOTE,    /* p,n: text (lines separated by \n) shown with dir's prefix */
     TR_TX_DECODED, /* a NOTE that stands for the next datagram of dir (DNS), which is then not dumped */
     TR_TX_TO_FILE, /* a NOTE after which the session's bytes are counted, not shown (FTP data in a file) */
+    TR_TX_OBJECT,  /* p,n: a range of dir's stream that went to a file (tr_transcript_object_note); when its
+                    * first bytes are binary, they are counted and shown as one marker where the range ends */
 };
 
 typedef struct tr_tx_chunk {
@@ -54,6 +57,20 @@ enum tr_tx_mode {
 
 #define TR_TX_SB_SHOW 64 /* subnegotiation bytes shown in a marker; the rest are counted */
 
+#define TR_TX_LABEL_MAX 32
+#define TR_TX_PATH_MAX 256
+
+/* A stream range that is an extracted object (an HTTP body). */
+typedef struct tr_tx_object {
+    uint8_t state;  /* enum in transcript.c: none, announced, shown as bytes, hidden */
+    uint8_t cut;    /* a gap inside it */
+    uint64_t start, end; /* end 0: not known yet */
+    uint64_t count; /* bytes hidden */
+    int64_t ts_us;  /* of its last bytes */
+    char label[TR_TX_LABEL_MAX];
+    char path[TR_TX_PATH_MAX]; /* "" until the file is open */
+} tr_tx_object;
+
 typedef struct tr_tx_telnet {
     uint8_t state;
     uint8_t cmd, opt;
@@ -73,6 +90,7 @@ typedef struct tr_transcript {
     int to_file;
     uint64_t file_bytes[2];
     tr_tx_telnet tel[2];
+    tr_tx_object obj[2];
 } tr_transcript;
 
 #define TR_TX_NONE 3
@@ -98,6 +116,11 @@ int tr_transcript_event_note(const tr_event *e, tr_strbuf *text);
  * bytes go to that file (FTP data), after which they are counted, not shown. Writes `text` (reset first)
  * and returns TR_TX_TO_FILE, or -1 when the session's transcript shows its bytes anyway. */
 int tr_transcript_file_note(int mode, const char *relpath, tr_strbuf *text);
+
+/* The chunk (TR_TX_OBJECT) that names the range [start, end) of a direction's stream (end 0: open) as
+ * an object extracted to relpath ("" while not open), coded as label says ("gzip", may be ""); a later
+ * chunk with the same start updates it. Writes `text` (reset first) and returns TR_TX_OBJECT. */
+int tr_transcript_object_note(uint64_t start, uint64_t end, const char *label, const char *relpath, tr_strbuf *text);
 
 /* What the header and footer say about a session: from the live session, or from a copy (the UI's). */
 typedef struct tr_tx_info {

@@ -31,13 +31,14 @@ static void sinks_stream(tr_session *s, int dir, const uint8_t *p, size_t n)
             ctx->sinks[i].on_stream(ctx->sinks[i].self, s, dir, p, n);
 }
 
-/* Calls on_data until it stops making progress; returns bytes consumed. */
-static size_t feed(tr_session *s, tr_pending *pd, int dir, const uint8_t *p, size_t n)
+/* Calls on_data until it stops making progress; returns bytes consumed. base: stream offset of p[0]. */
+static size_t feed(tr_session *s, tr_pending *pd, int dir, const uint8_t *p, size_t n, uint64_t base)
 {
     size_t done = 0;
     pd->need = 0;
     while (done < n && dissector_active(s)) {
         size_t need = 0;
+        s->stream_off[dir] = base + done;
         size_t c = s->dis->on_data(s, dir, p + done, n - done, &need);
         if (c > n - done)
             c = n - done; /* a dissector bug must not walk us off the buffer */
@@ -49,6 +50,7 @@ static size_t feed(tr_session *s, tr_pending *pd, int dir, const uint8_t *p, siz
     }
     if (!dissector_active(s))
         done = n;
+    s->stream_off[dir] = base + done;
     return done;
 }
 
@@ -80,7 +82,8 @@ static void pending_overflow(tr_session *s, tr_pending *pd, int dir)
     pd->len = 0;
     pd->need = 0;
     if (dissector_active(s) && s->dis->on_gap)
-        s->dis->on_gap(s, dir, lost);
+        s->dis->on_gap(s, dir, lost); /* stream_off is where the lost bytes began */
+    s->stream_off[dir] += lost;
 }
 
 void tr_deliver_data(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, size_t n)
@@ -94,7 +97,7 @@ void tr_deliver_data(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, si
         size_t left = n;
         while (left && dissector_active(s)) {
             if (pd->len == 0) {
-                size_t c = feed(s, pd, dir, q, left);
+                size_t c = feed(s, pd, dir, q, left, pd->seen + (uint64_t)(q - p));
                 q += c;
                 left -= c;
                 if (!left)
@@ -116,7 +119,7 @@ void tr_deliver_data(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, si
             left -= take;
             if (pd->need && pd->len < pd->need && pd->len < TR_PENDING_MAX)
                 continue;
-            size_t c = feed(s, pd, dir, pd->buf, pd->len);
+            size_t c = feed(s, pd, dir, pd->buf, pd->len, pd->seen + (uint64_t)(q - p) - pd->len);
             memmove(pd->buf, pd->buf + c, pd->len - c);
             pd->len -= c;
             if (pd->len == TR_PENDING_MAX)
@@ -125,6 +128,9 @@ void tr_deliver_data(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, si
         if (!dissector_active(s))
             pd->len = 0;
     }
+    pd->seen += n;
+    if (!pd->len)
+        s->stream_off[dir] = pd->seen;
     sinks_stream(s, dir, p, n);
 }
 
@@ -133,10 +139,13 @@ void tr_deliver_gap(tr_session *s, tr_deliver *d, int dir, uint64_t n)
     tr_deliver_open(s, d);
     tr_pending *pd = &d->dir[dir];
     uint64_t lost = n + pd->len; /* a half-received unit before the hole is lost with it */
+    s->stream_off[dir] = pd->seen - pd->len; /* where the lost bytes begin */
     pd->len = 0;
     pd->need = 0;
     if (dissector_active(s) && s->dis->on_gap)
         s->dis->on_gap(s, dir, lost);
+    pd->seen += n;
+    s->stream_off[dir] = pd->seen;
     tr_ctx *ctx = s->ctx;
     for (int i = 0; ctx && i < ctx->nsinks; i++)
         if (ctx->sinks[i].on_stream_gap)

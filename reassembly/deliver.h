@@ -14,6 +14,7 @@ typedef struct tr_pending {
     uint8_t *buf; /* allocated on first use, freed at close */
     size_t len, cap;
     size_t need;  /* dissector asked for this many bytes before the next call */
+    uint64_t seen; /* bytes of the direction delivered so far, gaps included */
 } tr_pending;
 
 typedef struct tr_deliver {

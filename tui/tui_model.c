@@ -496,6 +496,19 @@ static void sink_file_open(void *self, tr_session *s, const char *relpath)
     m->gen++;
 }
 
+/* An object in the stream (an HTTP body going to a file), kept as the exporter's transcript keeps it. */
+static void sink_stream_object(void *self, tr_session *s, int dir, uint64_t start, uint64_t end, const char *label,
+                               const char *relpath)
+{
+    tui_model *m = self;
+    tui_session *t = session_for(m, s);
+    if (!t || (dir != TR_C2S && dir != TR_S2C))
+        return;
+    int kind = tr_transcript_object_note(start, end, label, relpath, &m->note);
+    store_note(m, t, s->ctx ? s->ctx->now_us : s->last_us, dir, kind);
+    m->gen++;
+}
+
 static void sink_close(void *self, tr_session *s)
 {
     tui_model *m = self;
@@ -524,6 +537,7 @@ tr_sink tui_model_sink(tui_model *m)
     k.on_stream_gap = sink_gap;
     k.on_session_close = sink_close;
     k.on_file_open = sink_file_open;
+    k.on_stream_object = sink_stream_object;
     return k;
 }
 
