@@ -376,6 +376,7 @@ static void note(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf 
 
 enum { OBJ_NONE, OBJ_ANNOUNCED, OBJ_SHOWN, OBJ_HIDDEN };
 #define OBJ_SNIFF 512 /* the first bytes of an object that decide text or binary */
+#define OBJ_DECIDE_MIN 32 /* a shorter text piece (a chunk-size line) is shown and leaves the decision to the next */
 
 static int objects_apply(const tr_transcript *t) { return t->mode == TR_TX_PLAIN; /* TCP, not the hex view */ }
 
@@ -492,10 +493,12 @@ static void object_data(tr_transcript *t, int d, const tr_tx_chunk *c, tr_strbuf
             continue;
         }
         size_t k = o->end && o->end - off < n ? (size_t)(o->end - off) : n;
-        if (o->state == OBJ_ANNOUNCED)
-            o->state = mostly_text(p, k < OBJ_SNIFF ? k : OBJ_SNIFF) ? OBJ_SHOWN : OBJ_HIDDEN;
+        if (o->state == OBJ_ANNOUNCED && !mostly_text(p, k < OBJ_SNIFF ? k : OBJ_SNIFF))
+            o->state = OBJ_HIDDEN;
+        else if (o->state == OBJ_ANNOUNCED && k >= OBJ_DECIDE_MIN)
+            o->state = OBJ_SHOWN;
+        o->count += k;
         if (o->state == OBJ_HIDDEN) {
-            o->count += k;
             o->ts_us = c->ts_us;
             t->off[d] += k;
         } else {

@@ -65,7 +65,7 @@ typedef struct tr_tx_object {
     uint8_t state;  /* enum in transcript.c: none, announced, shown as bytes, hidden */
     uint8_t cut;    /* a gap inside it */
     uint64_t start, end; /* end 0: not known yet */
-    uint64_t count; /* bytes hidden */
+    uint64_t count; /* bytes of it seen */
     int64_t ts_us;  /* of its last bytes */
     char label[TR_TX_LABEL_MAX];
     char path[TR_TX_PATH_MAX]; /* "" until the file is open */

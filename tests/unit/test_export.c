@@ -635,6 +635,54 @@ static void test_open_fails_cleanly(void **state)
     assert_non_null(strstr(err, "/proc/trawl-cannot-be-here/x"));
 }
 
+/* Object ranges in the renderer: a range may begin and end inside a chunk (pipelined messages), its end may
+ * come later (chunked), and a range named after its bytes went by changes nothing. */
+static void test_object_ranges(void **state)
+{
+    (void)state;
+    static uint8_t a[64 + 300 + 6];
+    memcpy(a, "HTTP/1.1 200 OK\r\nContent-Length: 300\r\nX: yyyyyyyyyyyyyyyyyyy\r\n\r\n", 64);
+    for (int i = 0; i < 300; i++)
+        a[64 + i] = (uint8_t)(i * 13 + 1);
+    memcpy(a + 364, "next\r\n", 6);
+    tr_strbuf n1, n2, n3, n4, out;
+    tr_sb_init(&n1, 1024);
+    tr_sb_init(&n2, 1024);
+    tr_sb_init(&n3, 1024);
+    tr_sb_init(&n4, 1024);
+    tr_sb_init(&out, 1 << 20);
+    int k = tr_transcript_object_note(64, 364, "", "files/1-a.bin", &n1);
+    tr_transcript_object_note(370, 0, "gzip", NULL, &n2); /* open-ended, no file yet */
+    tr_transcript_object_note(370, 400, "", "files/1-b.gz", &n3); /* its end and file */
+    tr_transcript_object_note(0, 10, "", "files/1-late.bin", &n4); /* after its bytes: ignored */
+    tr_tx_chunk c[] = {
+        {.kind = k, .dir = TR_S2C, .p = (const uint8_t *)n1.p, .n = n1.len},
+        {.kind = TR_TX_DATA, .dir = TR_S2C, .p = a, .n = sizeof a},
+        {.kind = k, .dir = TR_S2C, .p = (const uint8_t *)n2.p, .n = n2.len},
+        {.kind = TR_TX_DATA, .dir = TR_S2C, .p = a + 64, .n = 20},
+        {.kind = k, .dir = TR_S2C, .p = (const uint8_t *)n3.p, .n = n3.len},
+        {.kind = TR_TX_GAP, .dir = TR_S2C, .gap = 5},
+        {.kind = TR_TX_DATA, .dir = TR_S2C, .p = a + 64, .n = 5},
+        {.kind = TR_TX_DATA, .dir = TR_C2S, .p = (const uint8_t *)"GET / HTTP/1.1\r\n", .n = 16},
+        {.kind = k, .dir = TR_C2S, .p = (const uint8_t *)n4.p, .n = n4.len},
+        {.kind = TR_TX_DATA, .dir = TR_C2S, .p = a + 64, .n = 40},
+    };
+    tr_transcript_render(TR_TX_PLAIN, c, sizeof c / sizeof c[0], &out);
+    const char *t = tr_sb_cstr(&out);
+    assert_contains(t, "<< X: yyyyyyyyyyyyyyyyyyy\n<< \n<< [body 300 bytes -> files/1-a.bin]\n<< next\n"
+                       "<< [gap 5 bytes]\n<< [body 25 bytes (gzip), incomplete -> files/1-b.gz]\n"
+                       "--- 0.000000 c2s\n>> GET / HTTP/1.1\n>> 00000010  01 0e 1b");
+    assert_null(strstr(t, "<< 000000"));
+    tr_sb_reset(&out); /* the hex view shows every byte */
+    tr_transcript_render(TR_TX_PLAIN | TR_TX_HEX, c, 2, &out);
+    assert_contains(tr_sb_cstr(&out), "<< 00000040  01 0e 1b");
+    tr_sb_free(&n1);
+    tr_sb_free(&n2);
+    tr_sb_free(&n3);
+    tr_sb_free(&n4);
+    tr_sb_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_render_from_memory_matches_export),
         cmocka_unit_test(test_finish_ends_open_sessions),
         cmocka_unit_test(test_open_fails_cleanly),
+        cmocka_unit_test(test_object_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

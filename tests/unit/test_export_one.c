@@ -339,6 +339,64 @@ static void test_never_overwrites(void **state)
     fixture_free(f);
 }
 
+/* HTTP through the real dissector: a binary body that went to a file is one marker where it ends (a gap inside
+ * it still shown), a text body stays text; the UI shows the same. */
+static void test_http_binary_body_marker(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new();
+    harness *h = session_new(f, "http", NULL, TR_TCP, 80, 5);
+    static uint8_t blob[3000];
+    for (size_t i = 0; i < sizeof blob; i++)
+        blob[i] = (uint8_t)(i * 7 + (i >> 8));
+    static const char bin_head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 3000\r\n\r\n";
+    uint8_t seg[sizeof bin_head - 1 + 1000];
+    memcpy(seg, bin_head, sizeof bin_head - 1);
+    memcpy(seg + sizeof bin_head - 1, blob, 1000); /* the headers and the body's start in one segment */
+    harness_data(h, TR_C2S, "GET /blob.bin HTTP/1.1\r\nHost: t\r\n\r\n", 35);
+    harness_data(h, TR_S2C, seg, sizeof seg);
+    harness_data(h, TR_S2C, blob + 1000, 2000);
+    harness_data(h, TR_C2S, "GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n", 32);
+    harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nhello world\n", 51);
+    harness_data(h, TR_C2S, "GET /c.bin HTTP/1.1\r\nHost: t\r\n\r\n", 32);
+    harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n", 41);
+    harness_data(h, TR_S2C, blob, 500);
+    harness_gap(h, TR_S2C, 500);
+    harness_data(h, TR_S2C, blob + 1000, 1000);
+    harness_data(h, TR_C2S, "GET /d.bin HTTP/1.1\r\nHost: t\r\n\r\n", 32);
+    harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n", 52);
+    harness_data(h, TR_S2C, blob, 1000);
+    assert_int_equal(harness_count(tr_sb_cstr(&h->out), "\"type\":\"response\"", "\"body_len\":3000", NULL), 1);
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/files/5-blob.bin", f->exp);
+    assert_int_equal(stat(path, &st), 0); /* the marker's path is the extracted file */
+    assert_int_equal(st.st_size, 3000);
+    /* open: a body being hidden says how much came so far; the chunk-size line alone did not decide */
+    char *open = ui_lines(f, 5, 0);
+    assert_contains(open, "<< 3e8\n<< [body 1005 bytes (chunked) so far -> files/5-d.bin]\n");
+    free(open);
+    harness_data(h, TR_S2C, "\r\n0\r\n\r\n", 7);
+    harness_data(h, TR_C2S, "GET /e.bin HTTP/1.1\r\nHost: t\r\n\r\n", 32);
+    harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\n\r\n", 19);
+    harness_data(h, TR_S2C, blob, 700); /* until the close */
+    session_end(h, TR_END_FIN);
+    assert_same_as_export(f, 5, "sessions/5-http.txt",
+                          "<< Content-Length: 3000\n<< \n<< [body 3000 bytes -> files/5-blob.bin]\n"
+                          "--- 1700000000.000000 c2s\n>> GET /a.txt HTTP/1.1\n");
+    char *l = ui_lines(f, 5, 0);
+    assert_contains(l, "<< Content-Length: 12\n<< \n<< hello world\n");
+    assert_contains(l, "<< Content-Length: 2000\n<< \n<< [gap 500 bytes]\n<< [body 1500 bytes, incomplete -> files/5-c.bin]\n");
+    assert_contains(l, "<< Transfer-Encoding: chunked\n<< \n<< 3e8\n<< [body 1012 bytes (chunked) -> files/5-d.bin]\n");
+    assert_contains(l, "<< HTTP/1.1 200 OK\n<< \n<< [body 700 bytes -> files/5-e.bin]\n");
+    assert_null(strstr(l, "<< 0000")); /* no hex dump */
+    free(l);
+    l = ui_lines(f, 5, 1); /* the hex view still dumps every byte */
+    assert_contains(l, "<< 00000000  48 54 54 50");
+    free(l);
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_dns_as_exported),
         cmocka_unit_test(test_ftp_data_pointer_and_export_dir),
         cmocka_unit_test(test_never_overwrites),
+        cmocka_unit_test(test_http_binary_body_marker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
