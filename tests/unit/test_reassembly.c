@@ -441,6 +441,56 @@ static void test_every_permutation_with_hole(void **state)
     }
 }
 
+/* ---- stream offsets seen by a dissector (deliver) ---- */
+
+static uint64_t lines_next[2]; /* where the next on_data call must start: consumed plus lost so far */
+static int lines_calls, lines_wrong;
+
+/* Consumes whole lines only, so deliver keeps the rest and re-offers it. */
+static size_t lines_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
+{
+    (void)need;
+    lines_calls++;
+    if (s->stream_off[dir] != lines_next[dir])
+        lines_wrong++;
+    size_t end = 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n')
+            end = i + 1;
+    lines_next[dir] += end;
+    return end;
+}
+
+static void lines_gap(tr_session *s, int dir, uint64_t n)
+{
+    if (s->stream_off[dir] != lines_next[dir]) /* where the lost bytes begin */
+        lines_wrong++;
+    lines_next[dir] += n;
+}
+
+static const tr_dissector dis_lines = {.name = "lines", .l4 = TR_TCP, .on_data = lines_data, .on_gap = lines_gap};
+
+static void test_stream_offset_of_on_data(void **state)
+{
+    (void)state;
+    memset(lines_next, 0, sizeof lines_next);
+    lines_calls = lines_wrong = 0;
+    harness *h = harness_new(NULL, TR_TCP, 9);
+    h->s.dis = &dis_lines;
+    harness_data(h, TR_C2S, "one\ntw", 6);  /* "tw" waits in deliver's buffer */
+    harness_data(h, TR_C2S, "o\nthr", 5);   /* offered again from the buffer at offset 4 */
+    harness_data(h, TR_S2C, "x\n", 2);
+    harness_gap(h, TR_C2S, 100);            /* "thr" is lost with the hole: 103 bytes from offset 8 */
+    harness_data(h, TR_C2S, "four\n", 5);   /* at 111 */
+    assert_int_equal(lines_next[TR_C2S], 116);
+    assert_int_equal(h->s.stream_off[TR_C2S], 116);
+    assert_int_equal(h->s.stream_off[TR_S2C], 2);
+    assert_true(lines_calls >= 4);
+    assert_int_equal(lines_wrong, 0);
+    harness_close(h, TR_END_FIN);
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_unclaimed_flow_falls_back_to_tcp),
         cmocka_unit_test(test_every_permutation),
         cmocka_unit_test(test_every_permutation_with_hole),
+        cmocka_unit_test(test_stream_offset_of_on_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
