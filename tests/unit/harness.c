@@ -70,6 +70,20 @@ const char *harness_close(harness *h, int reason)
     return tr_sb_cstr(&h->out);
 }
 
+void harness_end(harness *h, int reason)
+{
+    static tr_event e; /* 40 KB: off the stack */
+    harness_close(h, reason);
+    h->s.end = reason;
+    tr_ev_init(&e, &h->s, "session_end", TR_NODIR);
+    e.top_mode = 1;
+    tr_ev_str(&e, "end", tr_end_name(reason));
+    tr_emit(&e);
+    for (int i = 0; i < h->ctx.nsinks; i++)
+        if (h->ctx.sinks[i].on_session_close)
+            h->ctx.sinks[i].on_session_close(h->ctx.sinks[i].self, &h->s);
+}
+
 void harness_free(harness *h)
 {
     if (h->s.state)

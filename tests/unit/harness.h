@@ -25,6 +25,9 @@ void harness_gap(harness *h, int dir, uint64_t n);
 void harness_datagram(harness *h, int dir, const void *p, size_t n);
 /* Closes the session (dissector's on_close) and returns every event's JSON, one per line. */
 const char *harness_close(harness *h, int reason);
+/* What the engine does at a session's end: the dissector's close, a session_end event (with `end`),
+ * then every sink's on_session_close. For tests of sinks that need the whole lifecycle. */
+void harness_end(harness *h, int reason);
 void harness_free(harness *h);
 
 /* One message of a conversation script. */

@@ -70,20 +70,6 @@ static harness *session_new(fixture *f, const tr_dissector *dis, uint8_t l4, uin
     return h;
 }
 
-/* What the engine does at the end: dissector close, session_end, the sinks' close. */
-static void session_end(harness *h, int reason)
-{
-    static tr_event e;
-    harness_close(h, reason);
-    h->s.end = reason;
-    tr_ev_init(&e, &h->s, "session_end", TR_NODIR);
-    e.top_mode = 1;
-    tr_ev_str(&e, "end", tr_end_name(reason));
-    tr_emit(&e);
-    for (int i = 0; i < h->ctx.nsinks; i++)
-        if (h->ctx.sinks[i].on_session_close)
-            h->ctx.sinks[i].on_session_close(h->ctx.sinks[i].self, &h->s);
-}
 
 static char *slurp(const fixture *f, const char *rel, size_t *len)
 {
@@ -138,7 +124,7 @@ static void test_text_conversation(void **state)
     harness_data(h, TR_S2C, "tail\r", 5);
     h->ctx.now_us += 1000;
     harness_data(h, TR_C2S, "bye\n", 4);
-    session_end(h, TR_END_FIN);
+    harness_end(h, TR_END_FIN);
     char *t = slurp(f, "sessions/1-tcp.txt", NULL);
     assert_non_null(t);
     assert_contains(t, "trawl transcript of session 1: tcp\nclient   10.0.0.1:40000\nserver   10.0.0.2:80\n"
@@ -173,7 +159,7 @@ static void test_binary_hex_dump(void **state)
     for (int i = 0; i < 20; i++)
         bin[i] = (uint8_t)(i * 13);
     harness_data(h, TR_C2S, bin, sizeof bin);
-    session_end(h, TR_END_RST);
+    harness_end(h, TR_END_RST);
     char *t = slurp(f, "sessions/7-tcp.txt", NULL);
     assert_non_null(t);
     /* offsets count the direction's stream: the binary chunk starts at byte 3 */
@@ -196,7 +182,7 @@ static void test_raw_streams_zero_filled_gap(void **state)
     harness_data(h, TR_C2S, "def", 3);
     harness_data(h, TR_S2C, "xy", 2);
     harness_gap(h, TR_S2C, 10); /* trailing: nothing after it, so not in the file */
-    session_end(h, TR_END_FIN);
+    harness_end(h, TR_END_FIN);
     size_t n;
     char *c2s = slurp(f, "streams/3-c2s.bin", &n);
     assert_non_null(c2s);
@@ -259,8 +245,8 @@ static void test_file_extraction_and_events(void **state)
     tr_ev_int(&e, "status", 200);
     tr_ev_file(&e, "file", rel);
     tr_emit(&e);
-    session_end(h, TR_END_FIN);
-    session_end(other, TR_END_FIN);
+    harness_end(h, TR_END_FIN);
+    harness_end(other, TR_END_FIN);
 
     size_t n;
     char *got = slurp(f, rel, &n);
@@ -375,7 +361,7 @@ static void test_hostile_names(void **state)
     size_t n = tr_safe_name(utf, sizeof utf, safe, sizeof safe);
     assert_int_equal(n, 128);
     assert_int_equal(tr_utf8_seq((const uint8_t *)safe + 126, 2), 2);
-    session_end(h, TR_END_FIN);
+    harness_end(h, TR_END_FIN);
     harness_free(h);
     fixture_free(f);
 }
@@ -411,7 +397,7 @@ static void test_many_sessions_over_the_open_file_cap(void **state)
             harness_data(h[i], r % 3 == 2 ? TR_S2C : TR_C2S, line, (size_t)n);
         }
     for (int i = 0; i < SESSIONS; i++) {
-        session_end(h[i], TR_END_FIN);
+        harness_end(h[i], TR_END_FIN);
         harness_free(h[i]);
     }
     assert_true(sink_export_stats_get(f->x)->reopens > 0);
@@ -454,7 +440,7 @@ static void test_telnet_markers(void **state)
     harness_data(h, TR_C2S, "\xfd\xc8r", 3);
     harness_data(h, TR_C2S, "oot\r\n\xff\xff\xff\xf1", 9);
     harness_data(h, TR_S2C, "\xff\xfa\x1f", 3); /* cut short by the end */
-    session_end(h, TR_END_FIN);
+    harness_end(h, TR_END_FIN);
     char *t = slurp(f, "sessions/4-telnet.txt", NULL);
     assert_non_null(t);
     assert_contains(t, "<< [IAC DO ECHO][IAC WILL SUPPRESS-GO-AHEAD]login: \n");
@@ -508,7 +494,7 @@ static void test_dns_decoded_lines(void **state)
     harness_datagram(h, TR_C2S, "ab", 2);
     harness_datagram(h, TR_C2S, "cd", 2); /* datagrams never run together */
     emit_dns(h, "unanswered", TR_NODIR, 0);
-    session_end(h, TR_END_TIMEOUT);
+    harness_end(h, TR_END_TIMEOUT);
     char *t = slurp(f, "sessions/5-dns.txt", NULL);
     assert_non_null(t);
     assert_contains(t, "=\n--- 1700000000.000000 c2s\n>> query A example.org\n"
@@ -541,7 +527,7 @@ static void test_ftp_data_points_to_file(void **state)
     tr_file_write(&data->s, fh, bytes, sizeof bytes);
     harness_data(data, TR_S2C, bytes, sizeof bytes);
     tr_file_close(&data->s, fh, 1);
-    session_end(data, TR_END_FIN);
+    harness_end(data, TR_END_FIN);
     static tr_event e;
     tr_ev_init(&e, &ctl->s, "transfer", TR_NODIR);
     tr_ev_str(&e, "command", "RETR");
@@ -549,7 +535,7 @@ static void test_ftp_data_points_to_file(void **state)
     tr_ev_int(&e, "data_session", 12);
     tr_ev_file(&e, "file", rel);
     tr_emit(&e);
-    session_end(ctl, TR_END_FIN);
+    harness_end(ctl, TR_END_FIN);
     char *t = slurp(f, "sessions/12-ftp-data.txt", NULL);
     assert_non_null(t);
     assert_contains(t, "parent   session 11\n");
@@ -585,7 +571,7 @@ static void test_render_from_memory_matches_export(void **state)
     harness_data(h, TR_C2S, b, sizeof b - 1);
     h->ctx.now_us += 10;
     tr_anomaly(&h->ctx, &h->s, TR_C2S, "x", "y");
-    session_end(h, TR_END_EOF);
+    harness_end(h, TR_END_EOF);
     tr_strbuf mem;
     tr_sb_init(&mem, 1 << 20);
     tr_transcript_render(tr_transcript_mode("telnet", TR_TCP), c, 4, &mem);

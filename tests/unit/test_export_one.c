@@ -83,19 +83,6 @@ static harness *session_new(fixture *f, const char *proto, const tr_dissector *s
     return h;
 }
 
-static void session_end(harness *h, int reason)
-{
-    static tr_event e;
-    harness_close(h, reason);
-    h->s.end = reason;
-    tr_ev_init(&e, &h->s, "session_end", TR_NODIR);
-    e.top_mode = 1;
-    tr_ev_str(&e, "end", tr_end_name(reason));
-    tr_emit(&e);
-    for (int i = 0; i < h->ctx.nsinks; i++)
-        if (h->ctx.sinks[i].on_session_close)
-            h->ctx.sinks[i].on_session_close(h->ctx.sinks[i].self, &h->s);
-}
 
 static char *slurp(const char *path)
 {
@@ -196,7 +183,7 @@ static void test_telnet_as_exported(void **state)
     harness_data(h, TR_S2C, "Password:", 9);
     harness_data(h, TR_C2S, "secret\r\n", 8);
     harness_data(h, TR_S2C, "\r\nWelcome\r\n$ ", 13);
-    session_end(h, TR_END_FIN);
+    harness_end(h, TR_END_FIN);
     assert_same_as_export(f, 1, "sessions/1-telnet.txt",
                           "<< [IAC WILL ECHO][IAC WILL SUPPRESS-GO-AHEAD][IAC DO TERMINAL-TYPE]\n"
                           "--- 1700000000.000000 c2s\n>> [IAC DO ECHO]");
@@ -238,7 +225,7 @@ static void test_dns_as_exported(void **state)
     harness_datagram(h, TR_C2S, msg, dns_message(msg, 0));
     h->ctx.now_us += 20000;
     harness_datagram(h, TR_S2C, msg, dns_message(msg, 1));
-    session_end(h, TR_END_TIMEOUT);
+    harness_end(h, TR_END_TIMEOUT);
     assert_same_as_export(f, 2, "sessions/2-dns.txt",
                           ">> query A example.org\n--- 1700000000.020000 s2c\n"
                           "<< answer NOERROR example.org A 93.184.216.34\n");
@@ -281,7 +268,7 @@ static void test_ftp_data_pointer_and_export_dir(void **state)
     assert_contains(t, "== [data -> files/4-report.pdf]\n");
     free(t);
 
-    session_end(data, TR_END_FIN);
+    harness_end(data, TR_END_FIN);
     static tr_event e;
     tr_ev_init(&e, &ctl->s, "transfer", TR_NODIR);
     tr_ev_str(&e, "command", "RETR");
@@ -289,7 +276,7 @@ static void test_ftp_data_pointer_and_export_dir(void **state)
     tr_ev_int(&e, "data_session", 4);
     tr_ev_file(&e, "file", rel);
     tr_emit(&e);
-    session_end(ctl, TR_END_FIN);
+    harness_end(ctl, TR_END_FIN);
     assert_same_as_export(f, 4, "sessions/4-ftp-data.txt",
                           "== [data -> files/4-report.pdf]\n<< [3000 bytes of data, in the file]\n");
     assert_same_as_export(f, 3, "sessions/3-ftp.txt",
@@ -335,7 +322,7 @@ static void test_never_overwrites(void **state)
     ex.fallback = "/proc/trawl-no";
     assert_int_equal(export_one_session(&ex, 5, msg, sizeof msg), -1);
     assert_non_null(strstr(msg, "export failed: /proc/trawl-no/sessions: "));
-    session_end(h, TR_END_RST);
+    harness_end(h, TR_END_RST);
     fixture_free(f);
 }
 
@@ -380,7 +367,7 @@ static void test_http_binary_body_marker(void **state)
     harness_data(h, TR_C2S, "GET /e.bin HTTP/1.1\r\nHost: t\r\n\r\n", 32);
     harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\n\r\n", 19);
     harness_data(h, TR_S2C, blob, 700); /* until the close */
-    session_end(h, TR_END_FIN);
+    harness_end(h, TR_END_FIN);
     assert_same_as_export(f, 5, "sessions/5-http.txt",
                           "<< Content-Length: 3000\n<< \n<< [body 3000 bytes -> files/5-blob.bin]\n"
                           "--- 1700000000.000000 c2s\n>> GET /a.txt HTTP/1.1\n");
