@@ -39,7 +39,6 @@ typedef struct tr_proto_stats {
 typedef struct tr_engine_stats {
     uint64_t packets, sessions, evicted, timed_out;
     uint64_t cap_gaps;        /* holes forced by the per-stream or global memory cap */
-    uint64_t unit_overflows;
     uint64_t held, hold_claimed;
     uint64_t hold_refused;    /* flows not held because --memcap was reached */
     size_t mem, mem_peak;
