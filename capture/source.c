@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -10,6 +12,25 @@
  * interface offloads), so 32 MB holds only ~512 packets: a burst beyond that is dropped and counted. */
 #define LIVE_BUFFER_BYTES (32 << 20)
 #define LIVE_TIMEOUT_MS 100
+/* libpcap reads a file with two freads per packet; a large buffer makes that a memcpy, and one read(2) per MB
+ * instead of per 4 KB. */
+#define FILE_BUFFER_BYTES (1 << 20)
+
+/* The capture file as a FILE for libpcap: big buffer, and no stdio locking (only this thread reads it; with the
+ * hash worker running, glibc would otherwise lock on every fread). */
+static FILE *open_capture_file(tr_source *s, const char *path, char *err, size_t errlen)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return NULL;
+    }
+    __fsetlocking(fp, FSETLOCKING_BYCALLER);
+    s->read_buffer = malloc(FILE_BUFFER_BYTES);
+    if (s->read_buffer)
+        setvbuf(fp, s->read_buffer, _IOFBF, FILE_BUFFER_BYTES);
+    return fp;
+}
 
 int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)
 {
@@ -29,8 +50,15 @@ int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)
         }
         s->file_size = (long)st.st_size;
     }
-    s->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, pe);
+    FILE *fp = open_capture_file(s, path, err, errlen);
+    if (!fp)
+        return -1;
+    s->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
     if (!s->pcap) {
+        if (fp != stdin)
+            fclose(fp); /* libpcap leaves a FILE it could not use to its opener */
+        free(s->read_buffer);
+        s->read_buffer = NULL;
         if (strstr(pe, "unknown file format") || strstr(pe, "bad dump file format"))
             snprintf(err, errlen, "not a pcap or pcapng capture (%s)", pe);
         else if (strstr(pe, "truncated"))
@@ -196,6 +224,8 @@ void source_close(tr_source *s)
         pcap_close(s->pcap);
         s->pcap = NULL;
     }
+    free(s->read_buffer); /* after the FILE using it is closed */
+    s->read_buffer = NULL;
 }
 
 int source_list_interfaces(char *err, size_t errlen)

@@ -14,6 +14,7 @@ typedef struct tr_source {
     int live;
     const char *name;     /* file path or interface, for messages */
     long file_size;       /* for the progress line; -1 when unknown (stdin) */
+    char *read_buffer;    /* the file's stdio buffer, freed after pcap_close */
     uint64_t packets;
     int cut_off;          /* the file ended inside a record */
     char cut_off_msg[PCAP_ERRBUF_SIZE];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tr_dissector.h"
+#include "tr_hash.h"
 #include "tr_session.h"
 
 static void ev_reset(tr_event *e)
@@ -176,6 +177,53 @@ void tr_ev_file(tr_event *e, const char *key, const char *relpath)
     }
 }
 
+void tr_ev_digest(tr_event *e, const char *key, const char *hex, uint64_t ticket)
+{
+    if (!ticket) {
+        if (hex && hex[0])
+            tr_ev_str(e, key, hex);
+        return;
+    }
+    size_t room = TR_EVENT_ARENA - e->arena_used;
+    tr_field *f = room >= 2 * TR_HASH_DIGEST_LEN ? ev_add(e, key, TR_F_DIGEST) : NULL;
+    if (!f) {
+        e->truncated = 1;
+        return;
+    }
+    f->s = e->arena + e->arena_used;
+    f->n = 2 * TR_HASH_DIGEST_LEN;
+    f->i = (int64_t)ticket;
+    e->arena_used += 2 * TR_HASH_DIGEST_LEN;
+}
+
+int tr_ev_has_digest_tickets(const tr_event *e)
+{
+    for (int i = 0; i < e->nf; i++)
+        if (e->f[i].type == TR_F_DIGEST)
+            return 1;
+    return 0;
+}
+
+void tr_ev_resolve_digests(tr_event *e)
+{
+    for (int i = 0; i < e->nf; i++) {
+        tr_field *f = &e->f[i];
+        if (f->type != TR_F_DIGEST)
+            continue;
+        unsigned char digest[TR_HASH_DIGEST_LEN];
+        char hex[2 * TR_HASH_DIGEST_LEN + 1];
+        if (tr_hash_ticket_digest((uint64_t)f->i, digest)) {
+            tr_hash_hex(digest, hex);
+            memcpy((char *)f->s, hex, 2 * TR_HASH_DIGEST_LEN); /* the arena bytes reserved for it */
+            f->type = TR_F_STR;
+        } else { /* no digest, as for an incomplete object: the field goes */
+            memmove(f, f + 1, (size_t)(e->nf - i - 1) * sizeof *f);
+            e->nf--;
+            i--;
+        }
+    }
+}
+
 int tr_ev_field_next(const tr_event *e, int i)
 {
     int depth = 0;
@@ -197,9 +245,16 @@ void tr_emit(tr_event *e)
     if (!ctx)
         return;
     ctx->events++;
-    for (int i = 0; i < ctx->nsinks; i++)
-        if (ctx->sinks[i].on_event)
-            ctx->sinks[i].on_event(ctx->sinks[i].self, e);
+    int tickets = tr_ev_has_digest_tickets(e);
+    for (int i = 0; i < ctx->nsinks; i++) {
+        if (!ctx->sinks[i].on_event)
+            continue;
+        if (tickets && !ctx->sinks[i].takes_digest_tickets) {
+            tr_ev_resolve_digests(e); /* this sink needs the digest now */
+            tickets = 0;
+        }
+        ctx->sinks[i].on_event(ctx->sinks[i].self, e);
+    }
 }
 
 void tr_anomaly(tr_ctx *ctx, tr_session *s, int dir, const char *name, const char *fmt, ...)

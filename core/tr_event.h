@@ -20,6 +20,8 @@ typedef enum tr_ftype {
     TR_F_END,
     TR_F_FILE,       /* s: path relative to the export folder; shown only by the exporter */
     TR_F_TS,         /* i: microseconds since the epoch, written like `ts` */
+    TR_F_DIGEST,     /* i: a hash ticket (core/tr_hash.h) whose hex digest is not known yet; s: 64 bytes reserved
+                        for it. Only sinks with takes_digest_tickets see this; others get a TR_F_STR. */
 } tr_ftype;
 
 typedef struct tr_field {
@@ -66,6 +68,11 @@ void tr_ev_list(tr_event *e, const char *key);
 void tr_ev_end(tr_event *e);
 void tr_ev_file(tr_event *e, const char *key, const char *relpath); /* empty/NULL: left out */
 void tr_ev_ts(tr_event *e, const char *key, int64_t us);
+/* A SHA-256 that is either known (hex, "" for none: field left out) or still being computed (ticket != 0). */
+void tr_ev_digest(tr_event *e, const char *key, const char *hex, uint64_t ticket);
+/* Waits for the digests of TR_F_DIGEST fields and makes them strings (or drops them when hashing failed). */
+void tr_ev_resolve_digests(tr_event *e);
+int tr_ev_has_digest_tickets(const tr_event *e);
 /* Copies n bytes into the event's arena and returns them (NULL when full). */
 char *tr_ev_alloc(tr_event *e, size_t n);
 

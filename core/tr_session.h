@@ -60,6 +60,9 @@ typedef struct tr_session {
 typedef struct tr_sink {
     void *self;
     void (*on_event)(void *self, const tr_event *e);
+    /* The sink can write an event before its digests are known (TR_F_DIGEST fields): it holds the tickets and
+     * fills them in later, so hashing overlaps with decoding. Other sinks get the digests resolved. */
+    int takes_digest_tickets;
     void (*on_session_open)(void *self, tr_session *s);
     /* Bytes in stream order (TCP) or one datagram (UDP), after the dissector has seen them. */
     void (*on_stream)(void *self, tr_session *s, int dir, const uint8_t *p, size_t n);

@@ -22,6 +22,7 @@
 
 #include "../core/tr_buf.h"
 #include "../core/tr_dissector.h"
+#include "../core/tr_hash.h"
 #include "ftp_shared.h"
 #include "textline.h"
 
@@ -52,7 +53,7 @@ typedef struct ftp_data_result {
     uint64_t bytes;
     tr_ip sender;      /* who sent the data bytes (v == 0: nothing sent) */
     uint8_t has_sha, gap;
-    char sha256[65];
+    sha256_digest sha256; /* a ticket in it is held until the result is freed */
     char relpath[256];
 } ftp_data_result;
 
@@ -240,13 +241,24 @@ static void transfer_emit(tr_session *on, const ftp_transfer_info *info, const f
         tr_ev_int(&e, "data_session", (int64_t)r->data_session);
     tr_ev_int(&e, "bytes", (int64_t)r->bytes);
     if (r->has_sha)
-        tr_ev_str(&e, "sha256", r->sha256);
+        tr_ev_digest(&e, "sha256", r->sha256.hex, r->sha256.ticket);
     tr_ev_bool(&e, "complete", info->final_code >= 200 && info->final_code < 300 && !r->gap);
     tr_ev_file(&e, "file", r->relpath);
     tr_emit(&e);
 }
 
-static void transfer_free(ftp_transfer *t) { memset(t, 0, sizeof *t); }
+static void result_release(ftp_data_result *r)
+{
+    if (r->has_sha && r->sha256.ticket)
+        tr_hash_ticket_release(r->sha256.ticket);
+    r->has_sha = 0;
+}
+
+static void transfer_free(ftp_transfer *t)
+{
+    result_release(&t->result);
+    memset(t, 0, sizeof *t);
+}
 
 static void transfer_emit_slot(tr_session *s, ftp_transfer *t)
 {
@@ -328,7 +340,7 @@ int ftp_transfer_lookup(tr_session *data, ftp_transfer_info *out)
     return 1;
 }
 
-void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, const char *sha256_hex, int gap,
+void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, const sha256_digest *digest, int gap,
                             const char *relpath)
 {
     ftp_data_result r;
@@ -338,9 +350,11 @@ void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, cons
     r.gap = (uint8_t)(gap != 0);
     if (data_dir == TR_C2S || data_dir == TR_S2C)
         r.sender = data_dir == TR_C2S ? data->client.ip : data->server.ip;
-    if (sha256_hex) {
+    if (digest) {
         r.has_sha = 1;
-        snprintf(r.sha256, sizeof r.sha256, "%s", sha256_hex);
+        r.sha256 = *digest;
+        if (digest->ticket)
+            tr_hash_ticket_hold(digest->ticket);
     }
     snprintf(r.relpath, sizeof r.relpath, "%s", relpath ? relpath : "");
 
@@ -349,6 +363,7 @@ void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, cons
         /* not reached through an expectation (forced decode): report on the data session itself */
         memset(&info, 0, sizeof info);
         transfer_emit(data, &info, &r);
+        result_release(&r);
         return;
     }
     tr_session *control = tr_session_find(data->ctx, info.control_id);
@@ -371,6 +386,7 @@ void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, cons
     stand_in.dis = &dis_ftp;
     stand_in.ctx = data->ctx;
     transfer_emit(&stand_in, &info, &r);
+    result_release(&r);
 }
 
 /* ---- requests and replies ---- */

@@ -9,13 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "../core/tr_dissector.h"
 #include "ftp_shared.h"
+#include "sha256.h"
 
 typedef struct ftp_data_state {
-    EVP_MD_CTX *md;     /* NULL: OpenSSL gave no context, the transfer is reported without a hash */
+    sha256 hash;        /* not active when OpenSSL gave no context: the transfer is reported without a hash */
     uint64_t bytes;
     int data_dir;       /* the direction carrying the data, -1 until bytes arrive */
     int file;           /* extraction handle, -1 when none */
@@ -31,11 +30,7 @@ static void ftp_data_on_open(tr_session *s)
     (void)ftp_transfer_lookup(s, &info); /* links this connection to its slot in the control session */
     st->data_dir = -1;
     st->file = -1;
-    st->md = EVP_MD_CTX_new();
-    if (st->md && EVP_DigestInit_ex(st->md, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(st->md);
-        st->md = NULL;
-    }
+    (void)sha256_begin(&st->hash);
 }
 
 /* The extracted file's name: the command's file name without its directories, or what a listing is. */
@@ -90,8 +85,7 @@ static size_t ftp_data_on_data(tr_session *s, int dir, const uint8_t *p, size_t 
         file_name_for(&info, name, sizeof name);
         st->file = tr_file_open(s, name, st->relpath, sizeof st->relpath);
     }
-    if (st->md)
-        EVP_DigestUpdate(st->md, p, n);
+    sha256_update(&st->hash, p, n);
     tr_file_write(s, st->file, p, n);
     st->bytes += n;
     return n;
@@ -111,22 +105,16 @@ void ftp_data_finish(tr_session *s)
     if (!st || st->finished)
         return;
     st->finished = 1;
-    char hex[65] = "";
+    sha256_digest digest;
     int have_hash = 0;
-    if (st->md) {
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int dlen = 0;
-        if (EVP_DigestFinal_ex(st->md, digest, &dlen) == 1 && dlen == 32 && !st->gap) {
-            for (unsigned i = 0; i < dlen; i++)
-                snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-            have_hash = 1;
-        }
-        EVP_MD_CTX_free(st->md);
-        st->md = NULL;
-    }
+    if (st->gap)
+        sha256_abort(&st->hash);
+    else
+        have_hash = sha256_finish_later(&st->hash, &digest) == 0;
+    sha256_release(&st->hash);
     if (st->file_opened)
         tr_file_close(s, st->file, !st->gap);
-    ftp_transfer_data_done(s, st->data_dir, st->bytes, have_hash ? hex : NULL, st->gap, st->relpath);
+    ftp_transfer_data_done(s, st->data_dir, st->bytes, have_hash ? &digest : NULL, st->gap, st->relpath);
 }
 
 /* The sending side closed: the transfer is over even though the connection lingers for late packets. */

@@ -350,12 +350,12 @@ static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char
         snprintf(out, cap, "%s", fallback);
 }
 
-static void ev_body(tr_event *e, const http_side *d, int complete, const char *hex)
+static void ev_body(tr_event *e, const http_side *d, int complete, const sha256_digest *digest)
 {
     if (d->m.has_body) {
         tr_ev_int(e, "body_len", (int64_t)d->body.len);
-        if (complete && hex[0])
-            tr_ev_str(e, "body_sha256", hex);
+        if (complete)
+            tr_ev_digest(e, "body_sha256", digest->hex, digest->ticket);
     }
     tr_ev_bool(e, "complete", complete);
     if (d->m.has_body)
@@ -383,22 +383,23 @@ static void ev_texts(tr_event *e, const http_side *d, const struct http_event_te
             tr_ev_strn(e, t[i].key, v.p, v.n);
 }
 
-static void emit_request(tr_session *s, const http_side *d, int complete, const char *hex)
+static void emit_request(tr_session *s, const http_side *d, int complete, const sha256_digest *digest)
 {
     tr_event e;
     tr_ev_init(&e, s, "request", TR_C2S);
     ev_texts(&e, d, http_request_texts, sizeof http_request_texts / sizeof http_request_texts[0]);
-    ev_body(&e, d, complete, hex);
+    ev_body(&e, d, complete, digest);
     tr_emit(&e);
 }
 
-static void emit_response(tr_session *s, http_state *st, const http_side *d, int complete, const char *hex)
+static void emit_response(tr_session *s, http_state *st, const http_side *d, int complete,
+                          const sha256_digest *digest)
 {
     tr_event e;
     tr_ev_init(&e, s, "response", TR_S2C);
     tr_ev_int(&e, "status", d->m.status);
     ev_texts(&e, d, http_response_texts, sizeof http_response_texts / sizeof http_response_texts[0]);
-    ev_body(&e, d, complete, hex);
+    ev_body(&e, d, complete, digest);
     const http_waiting *w = d->m.paired ? queue_head(st) : NULL;
     if (w) {
         tr_ev_strcopy(&e, "method", w->method, w->method_len);
@@ -464,16 +465,16 @@ static void body_object(tr_session *s, http_side *d, int dir, uint64_t end)
 static void message_done(tr_session *s, http_state *st, int dir, int transfer_complete)
 {
     http_side *d = &st->side[dir];
-    char hex[SHA256_HEX_LEN + 1] = "";
+    sha256_digest digest = {.hex = "", .ticket = 0};
     int complete = transfer_complete && !d->m.lost;
     if (d->m.has_body)
-        complete = http_body_end(&d->body, s, dir, complete, hex);
+        complete = http_body_end(&d->body, s, dir, complete, &digest);
     if (d->m.obj) /* the end is known now (and perhaps the file, opened by the last decoded bytes) */
         body_object(s, d, dir, d->m.obj_end ? d->m.obj_end : d->pos);
     if (dir == TR_C2S) {
-        emit_request(s, d, complete, hex);
+        emit_request(s, d, complete, &digest);
     } else {
-        emit_response(s, st, d, complete, hex);
+        emit_response(s, st, d, complete, &digest);
         if (d->m.paired && (d->m.status >= 200 || d->m.status == 101))
             queue_pop(st);
     }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "../core/tr_session.h"
+#include "sha256.h"
 
 enum ftp_xfer { FTP_XFER_NONE = 0, FTP_XFER_DOWNLOAD = 1, FTP_XFER_UPLOAD = 2 };
 
@@ -43,8 +44,9 @@ typedef struct ftp_transfer_info {
 int ftp_transfer_lookup(tr_session *data, ftp_transfer_info *out);
 
 /* The data connection ended: the control side emits the `transfer` event now if the final reply is in,
- * else when it arrives or at control close. sha256_hex is NULL when the bytes are not all known. */
-void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, const char *sha256_hex, int gap,
+ * else when it arrives or at control close. digest is NULL when the bytes are not all known; a ticket in it is held by the
+ * control side until the event is out. */
+void ftp_transfer_data_done(tr_session *data, int data_dir, uint64_t bytes, const sha256_digest *digest, int gap,
                             const char *relpath);
 
 /* The control session is ending while its data connection is still open (the engine keeps a closed

@@ -179,9 +179,10 @@ void http_body_lost(http_body *b)
     b->broken = 1;
 }
 
-int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, char hex[SHA256_HEX_LEN + 1])
+int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, sha256_digest *d)
 {
-    hex[0] = '\0';
+    d->hex[0] = '\0';
+    d->ticket = 0;
     if (!b->active)
         return 0;
     b->active = 0;
@@ -193,7 +194,7 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, c
         complete = 0;
     }
     if (complete)
-        complete = sha256_finish_hex(&b->hash, hex) == 0;
+        complete = sha256_finish_later(&b->hash, d) == 0;
     else
         sha256_abort(&b->hash);
     if (b->file >= 0)

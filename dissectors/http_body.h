@@ -50,8 +50,8 @@ void http_body_begin(http_body *b, tr_session *s, int dir, int coding, const cha
 void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n);
 /* Some of the body was lost: the object is incomplete and further content decoding stops. */
 void http_body_lost(http_body *b);
-/* Ends the object. Returns 1 when it is complete; then hex holds its SHA-256, else hex is "". */
-int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, char hex[SHA256_HEX_LEN + 1]);
+/* Ends the object. Returns 1 when it is complete; then d holds its SHA-256 (hex or ticket), else it is empty. */
+int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, sha256_digest *d);
 /* Frees zlib and OpenSSL memory (the session is closing). */
 void http_body_release(http_body *b, tr_session *s);
 

@@ -2,45 +2,82 @@
 
 #include <openssl/evp.h>
 
+#include "../core/tr_hash.h"
+
+/* Each call goes to the hash worker when it runs, else straight to OpenSSL; the worker starts and stops only
+ * when no object is being hashed, so one object never mixes the two. */
+
 int sha256_begin(sha256 *h)
 {
-    if (!h->md)
-        h->md = EVP_MD_CTX_new();
-    h->active = h->md && EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) == 1;
-    return h->active ? 0 : -1;
+    if (!h->ctx)
+        h->ctx = tr_hash_ctx_new();
+    if (!h->ctx) {
+        h->active = 0;
+        return -1;
+    }
+    h->active = 1;
+    if (tr_hash_worker_running())
+        tr_hash_worker_init(h->ctx);
+    else
+        h->ctx->failed = EVP_DigestInit_ex(h->ctx->md, EVP_sha256(), NULL) != 1;
+    return 0;
 }
 
 void sha256_update(sha256 *h, const void *p, size_t n)
 {
-    if (h->active && n && EVP_DigestUpdate(h->md, p, n) != 1)
-        h->active = 0;
+    if (!h->active || !n)
+        return;
+    if (tr_hash_worker_running())
+        tr_hash_worker_update(h->ctx, p, n);
+    else if (!h->ctx->failed && EVP_DigestUpdate(h->ctx->md, p, n) != 1)
+        h->ctx->failed = 1;
 }
 
 int sha256_finish_hex(sha256 *h, char hex[SHA256_HEX_LEN + 1])
 {
-    static const char digits[] = "0123456789abcdef";
     unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
+    int ok = 0;
     hex[0] = '\0';
     if (!h->active)
         return -1;
     h->active = 0;
-    if (EVP_DigestFinal_ex(h->md, digest, &len) != 1 || len != SHA256_HEX_LEN / 2)
-        return -1;
-    for (unsigned int i = 0; i < len; i++) {
-        hex[2 * i] = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 15];
+    if (tr_hash_worker_running()) {
+        tr_hash_worker_final(h->ctx, digest, &ok);
+    } else {
+        unsigned int len = 0;
+        ok = !h->ctx->failed && EVP_DigestFinal_ex(h->ctx->md, digest, &len) == 1 && len == TR_HASH_DIGEST_LEN;
     }
-    hex[SHA256_HEX_LEN] = '\0';
+    if (!ok)
+        return -1;
+    tr_hash_hex(digest, hex);
     return 0;
+}
+
+int sha256_finish_later(sha256 *h, sha256_digest *d)
+{
+    d->hex[0] = '\0';
+    d->ticket = 0;
+    if (h->active && tr_hash_worker_running()) {
+        d->ticket = tr_hash_worker_final_later(h->ctx);
+        if (d->ticket) {
+            h->active = 0;
+            return 0;
+        }
+    }
+    return sha256_finish_hex(h, d->hex); /* no worker, or every ticket in use */
 }
 
 void sha256_abort(sha256 *h) { h->active = 0; }
 
 void sha256_release(sha256 *h)
 {
-    EVP_MD_CTX_free(h->md);
-    h->md = NULL;
+    if (h->ctx) {
+        if (tr_hash_worker_running())
+            tr_hash_worker_free(h->ctx); /* after the updates still queued for it */
+        else
+            tr_hash_ctx_free(h->ctx);
+    }
+    h->ctx = NULL;
     h->active = 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/tr_hash.h"
 #include "../core/tr_session.h"
 
 void tr_format_ts(int64_t ts_us, char out[32])
@@ -45,7 +46,36 @@ static void json_key(tr_strbuf *sb, const char *key, int *first)
 
 /* Writes fields [i, ...) whose top flag equals `top` until the matching END or the end;
  * returns the index after what it wrote. `first` tracks commas at this nesting level. */
-static int json_fields(const tr_event *e, int i, int top, int with_files, tr_strbuf *sb, int *first)
+/* A digest field: a hole to fill later when the caller keeps holes, else the digest waited for now. */
+static void json_digest(const tr_field *f, tr_strbuf *sb, int *first, tr_digest_holes *holes)
+{
+    uint64_t ticket = (uint64_t)f->i;
+    if (holes && !*first && holes->n < TR_FORMAT_HOLES_MAX) {
+        tr_digest_hole *h = &holes->at[holes->n++];
+        h->start = sb->len;
+        h->ticket = ticket;
+        json_key(sb, f->key, first);
+        tr_sb_addc(sb, '"');
+        h->hex_at = sb->len;
+        for (int k = 0; k < 2 * TR_HASH_DIGEST_LEN; k++)
+            tr_sb_addc(sb, '0');
+        tr_sb_addc(sb, '"');
+        h->end = sb->len;
+        return;
+    }
+    unsigned char digest[TR_HASH_DIGEST_LEN];
+    char hex[2 * TR_HASH_DIGEST_LEN + 1];
+    if (!tr_hash_ticket_digest(ticket, digest))
+        return; /* no digest: the field is left out */
+    tr_hash_hex(digest, hex);
+    json_key(sb, f->key, first);
+    tr_sb_addc(sb, '"');
+    tr_sb_adds(sb, hex);
+    tr_sb_addc(sb, '"');
+}
+
+static int json_fields(const tr_event *e, int i, int top, int with_files, tr_strbuf *sb, int *first,
+                       tr_digest_holes *holes)
 {
     while (i < e->nf) {
         const tr_field *f = &e->f[i];
@@ -85,6 +115,10 @@ static int json_fields(const tr_event *e, int i, int top, int with_files, tr_str
             i++;
             break;
         }
+        case TR_F_DIGEST:
+            json_digest(f, sb, first, holes);
+            i++;
+            break;
         case TR_F_BOOL:
             json_key(sb, f->key, first);
             tr_sb_adds(sb, f->i ? "true" : "false");
@@ -96,7 +130,7 @@ static int json_fields(const tr_event *e, int i, int top, int with_files, tr_str
             int is_obj = f->type == TR_F_OBJ;
             tr_sb_addc(sb, is_obj ? '{' : '[');
             int inner_first = 1;
-            i = json_fields(e, i + 1, top, with_files, sb, &inner_first);
+            i = json_fields(e, i + 1, top, with_files, sb, &inner_first, holes);
             tr_sb_addc(sb, is_obj ? '}' : ']');
             break;
         }
@@ -115,7 +149,9 @@ static int has_proto_fields(const tr_event *e, int with_files)
     return 0;
 }
 
-void tr_format_json(const tr_event *e, int with_files, tr_strbuf *sb)
+void tr_format_json(const tr_event *e, int with_files, tr_strbuf *sb) { tr_format_json_holes(e, with_files, sb, NULL); }
+
+void tr_format_json_holes(const tr_event *e, int with_files, tr_strbuf *sb, tr_digest_holes *holes)
 {
     char ts[32], ip[TR_IP_STRLEN];
     const tr_session *s = e->session;
@@ -145,13 +181,13 @@ void tr_format_json(const tr_event *e, int with_files, tr_strbuf *sb)
     else if (e->dir == TR_S2C)
         tr_sb_adds(sb, ",\"dir\":\"s2c\"");
     int first = 0;
-    json_fields(e, 0, 1, with_files, sb, &first);
+    json_fields(e, 0, 1, with_files, sb, &first, holes);
     if (has_proto_fields(e, with_files)) {
         tr_sb_add(sb, ",\"", 2);
         tr_sb_adds(sb, e->proto);
         tr_sb_add(sb, "\":{", 3);
         int inner_first = 1;
-        json_fields(e, 0, 0, with_files, sb, &inner_first);
+        json_fields(e, 0, 0, with_files, sb, &inner_first, holes);
         tr_sb_addc(sb, '}');
     }
     tr_sb_add(sb, "}\n", 2);
@@ -164,6 +200,20 @@ static void text_fields(const tr_event *e, tr_strbuf *sb)
     while (i < e->nf) {
         const tr_field *f = &e->f[i];
         if (f->type == TR_F_END || f->type == TR_F_FILE) {
+            i++;
+            continue;
+        }
+        if (f->type == TR_F_DIGEST) { /* written as JSON's would be: key=hex, or nothing without a digest */
+            tr_strbuf *out = sb;
+            unsigned char digest[TR_HASH_DIGEST_LEN];
+            char hex[2 * TR_HASH_DIGEST_LEN + 1];
+            if (tr_hash_ticket_digest((uint64_t)f->i, digest)) {
+                tr_hash_hex(digest, hex);
+                tr_sb_addc(out, ' ');
+                tr_sb_adds(out, f->key ? f->key : "");
+                tr_sb_addc(out, '=');
+                tr_sb_adds(out, hex);
+            }
             i++;
             continue;
         }
@@ -199,7 +249,7 @@ static void text_fields(const tr_event *e, tr_strbuf *sb)
         } else {
             int is_obj = f->type == TR_F_OBJ, first = 1;
             tr_sb_addc(sb, is_obj ? '{' : '[');
-            i = json_fields(e, i + 1, f->top, 0, sb, &first);
+            i = json_fields(e, i + 1, f->top, 0, sb, &first, NULL);
             tr_sb_addc(sb, is_obj ? '}' : ']');
         }
     }

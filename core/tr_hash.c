@@ -1,0 +1,376 @@
+#include "tr_hash.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+/* The ring holds records: a header, then for updates the bytes, padded to 8. A record never wraps: when it
+ * does not fit before the end, the rest of the ring is skipped (marked by a WRAP header when one fits). */
+#define RING_BYTES (4u << 20)
+#define CHUNK_MAX (64u << 10)   /* longer updates are split, so a record is always far smaller than the ring */
+#define SPINS_BEFORE_YIELD 256  /* the caller's waits are short: the worker is busy on work queued before */
+#define SPINS_BEFORE_SLEEP 4096 /* the worker's idle spin: traffic in bursts wakes it without a syscall */
+#define PUBLISH_BATCH (64u << 10) /* records are handed over in batches: each hand-over moves a cache line */
+
+enum op { OP_INIT = 1, OP_UPDATE, OP_FINAL, OP_FREE, OP_WRAP };
+
+typedef struct record {
+    uint32_t op;
+    uint32_t len;            /* OP_UPDATE: bytes that follow the header */
+    tr_hash_ctx *ctx;
+    unsigned char *digest;   /* OP_FINAL: where the worker writes the digest */
+    int *ok;                 /* OP_FINAL: 1 when every step since OP_INIT succeeded */
+} record;
+
+#define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
+
+/* A ticket's digest, written by the worker at its FINAL; ready once the worker's tail passes done_at. */
+typedef struct ticket_slot {
+    uint64_t ticket;  /* which ticket uses the slot now; 0: never used */
+    uint64_t done_at; /* ring position just past the FINAL record */
+    unsigned char digest[TR_HASH_DIGEST_LEN];
+    int ok;
+    int holds;        /* consumers that still need it: the slot is not reused meanwhile */
+} ticket_slot;
+
+#define TICKET_SLOTS 4096
+
+static struct {
+    uint8_t *ring;
+    pthread_t thread;
+    int running;
+    /* producer side, touched by the engine's thread only */
+    uint64_t head_local;     /* bytes written */
+    uint64_t head_published; /* bytes the worker may see */
+    uint64_t tail_seen;      /* the worker's tail when last read: the ring has at least that much room */
+    unsigned long long full_waits;
+    /* shared; each on its own cache line so the two threads do not fight over one */
+    _Alignas(64) _Atomic uint64_t head; /* bytes published by the producer */
+    _Alignas(64) _Atomic uint64_t tail; /* bytes consumed by the worker */
+    _Alignas(64) _Atomic int sleeping;
+    _Atomic int stopping;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    uint64_t next_ticket; /* tickets count from 1, so 0 means none */
+    ticket_slot slots[TICKET_SLOTS];
+} hw = {.next_ticket = 1, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static void run_record(const record *r, const uint8_t *data)
+{
+    tr_hash_ctx *c = r->ctx;
+    switch (r->op) {
+    case OP_INIT:
+        c->failed = EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1;
+        break;
+    case OP_UPDATE:
+        if (!c->failed && EVP_DigestUpdate(c->md, data, r->len) != 1)
+            c->failed = 1;
+        break;
+    case OP_FINAL: {
+        unsigned int len = 0;
+        unsigned char out[EVP_MAX_MD_SIZE];
+        int good = !c->failed && EVP_DigestFinal_ex(c->md, out, &len) == 1 && len == TR_HASH_DIGEST_LEN;
+        if (good)
+            memcpy(r->digest, out, TR_HASH_DIGEST_LEN);
+        *r->ok = good;
+        break;
+    }
+    case OP_FREE:
+        tr_hash_ctx_free(c);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Waits for head to move past tail; 0 when the worker should end (stopping and nothing left). */
+static int wait_for_work(uint64_t tail, uint64_t *head)
+{
+    for (int spin = 0; spin < SPINS_BEFORE_SLEEP; spin++) {
+        *head = atomic_load_explicit(&hw.head, memory_order_acquire);
+        if (*head != tail)
+            return 1;
+        if (atomic_load_explicit(&hw.stopping, memory_order_acquire))
+            return 0;
+        cpu_relax();
+    }
+    pthread_mutex_lock(&hw.lock);
+    atomic_store(&hw.sleeping, 1); /* seq_cst with the producer's head store, so a wake-up cannot be missed */
+    for (;;) {
+        *head = atomic_load(&hw.head);
+        if (*head != tail || atomic_load(&hw.stopping))
+            break;
+        pthread_cond_wait(&hw.wake, &hw.lock);
+    }
+    atomic_store(&hw.sleeping, 0);
+    pthread_mutex_unlock(&hw.lock);
+    return *head != tail;
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    uint64_t tail = atomic_load_explicit(&hw.tail, memory_order_relaxed);
+    for (;;) {
+        uint64_t head;
+        if (!wait_for_work(tail, &head))
+            return NULL;
+        while (tail != head) {
+            size_t off = (size_t)(tail % RING_BYTES);
+            size_t left = RING_BYTES - off;
+            record r;
+            if (left < sizeof r) {
+                tail += left;
+                continue;
+            }
+            memcpy(&r, hw.ring + off, sizeof r);
+            size_t size = r.op == OP_WRAP ? left : sizeof r + (r.op == OP_UPDATE ? ALIGN8(r.len) : 0);
+            run_record(&r, hw.ring + off + sizeof r);
+            tail += size;
+            /* published record by record: a caller waiting on a FINAL sees it as soon as it is done */
+            atomic_store_explicit(&hw.tail, tail, memory_order_release);
+        }
+    }
+}
+
+static void wait_until_tail(uint64_t target, int counts_as_full)
+{
+    unsigned spins = 0;
+    while (atomic_load_explicit(&hw.tail, memory_order_acquire) < target) {
+        if (spins == 0 && counts_as_full)
+            hw.full_waits++;
+        if (++spins < SPINS_BEFORE_YIELD)
+            cpu_relax();
+        else
+            sched_yield(); /* the worker has work (we published it), so it is awake or being woken */
+    }
+}
+
+/* Lets the worker see everything written so far. */
+static void publish(void)
+{
+    if (hw.head_published == hw.head_local)
+        return;
+    hw.head_published = hw.head_local;
+    atomic_store(&hw.head, hw.head_local); /* seq_cst: pairs with the worker's `sleeping` store */
+    if (atomic_load(&hw.sleeping)) {
+        pthread_mutex_lock(&hw.lock);
+        pthread_cond_signal(&hw.wake);
+        pthread_mutex_unlock(&hw.lock);
+    }
+}
+
+static void push(const record *r, const void *data)
+{
+    size_t size = sizeof *r + (r->op == OP_UPDATE ? ALIGN8(r->len) : 0);
+    uint64_t head = hw.head_local;
+    size_t off = (size_t)(head % RING_BYTES);
+    size_t skip = RING_BYTES - off < size ? RING_BYTES - off : 0;
+    if (head + skip + size - hw.tail_seen > RING_BYTES) {
+        hw.tail_seen = atomic_load_explicit(&hw.tail, memory_order_acquire);
+        if (head + skip + size - hw.tail_seen > RING_BYTES) {
+            publish();
+            wait_until_tail(head + skip + size - RING_BYTES, 1);
+            hw.tail_seen = atomic_load_explicit(&hw.tail, memory_order_acquire);
+        }
+    }
+    if (skip) {
+        if (skip >= sizeof *r) {
+            record wrap = {.op = OP_WRAP};
+            memcpy(hw.ring + off, &wrap, sizeof wrap);
+        }
+        head += skip;
+        off = 0;
+    }
+    memcpy(hw.ring + off, r, sizeof *r);
+    if (data)
+        memcpy(hw.ring + off + sizeof *r, data, r->len);
+    hw.head_local = head + size;
+    if (hw.head_local - hw.head_published >= PUBLISH_BATCH)
+        publish();
+}
+
+int tr_hash_worker_start(void)
+{
+    if (hw.running)
+        return 0;
+    hw.ring = aligned_alloc(64, RING_BYTES);
+    if (!hw.ring)
+        return -1;
+    hw.head_local = 0;
+    hw.head_published = 0;
+    hw.tail_seen = 0;
+    atomic_store(&hw.head, 0);
+    atomic_store(&hw.tail, 0);
+    atomic_store(&hw.stopping, 0);
+    atomic_store(&hw.sleeping, 0);
+    hw.full_waits = 0;
+    memset(hw.slots, 0, sizeof hw.slots); /* tickets of an earlier run read as failed, never as someone's digest */
+    /* The worker inherits a mask with every signal blocked, so SIGINT and friends reach the engine's thread,
+     * whose poll they must interrupt. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&hw.thread, NULL, worker_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        free(hw.ring);
+        hw.ring = NULL;
+        return -1;
+    }
+    hw.running = 1;
+    return 0;
+}
+
+void tr_hash_worker_stop(void)
+{
+    if (!hw.running)
+        return;
+    publish();
+    pthread_mutex_lock(&hw.lock);
+    atomic_store(&hw.stopping, 1);
+    pthread_cond_signal(&hw.wake);
+    pthread_mutex_unlock(&hw.lock);
+    pthread_join(hw.thread, NULL); /* the worker drains the ring before it sees `stopping` with nothing left */
+    free(hw.ring);
+    hw.ring = NULL;
+    hw.running = 0;
+}
+
+void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR_HASH_DIGEST_LEN + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < TR_HASH_DIGEST_LEN; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[2 * TR_HASH_DIGEST_LEN] = '\0';
+}
+
+int tr_hash_worker_running(void) { return hw.running; }
+
+unsigned long long tr_hash_worker_full_waits(void) { return hw.full_waits; }
+
+tr_hash_ctx *tr_hash_ctx_new(void)
+{
+    tr_hash_ctx *c = calloc(1, sizeof *c);
+    if (c && !(c->md = EVP_MD_CTX_new())) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+void tr_hash_ctx_free(tr_hash_ctx *c)
+{
+    if (c) {
+        EVP_MD_CTX_free(c->md);
+        free(c);
+    }
+}
+
+void tr_hash_worker_init(tr_hash_ctx *c)
+{
+    record r = {.op = OP_INIT, .ctx = c};
+    push(&r, NULL);
+}
+
+void tr_hash_worker_update(tr_hash_ctx *c, const void *p, size_t n)
+{
+    const uint8_t *bytes = p;
+    while (n) {
+        size_t chunk = n < CHUNK_MAX ? n : CHUNK_MAX;
+        record r = {.op = OP_UPDATE, .len = (uint32_t)chunk, .ctx = c};
+        push(&r, bytes);
+        bytes += chunk;
+        n -= chunk;
+    }
+}
+
+void tr_hash_worker_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int *ok)
+{
+    record r = {.op = OP_FINAL, .ctx = c, .digest = digest, .ok = ok};
+    *ok = 0;
+    push(&r, NULL);
+    publish();
+    wait_until_tail(hw.head_local, 0);
+}
+
+uint64_t tr_hash_worker_final_later(tr_hash_ctx *c)
+{
+    /* A slot still held (or, rarely, not done) is passed over; tickets are only numbers, so one kept for long
+     * costs nothing. After a few busy slots in a row, the caller waits for its digest instead. */
+    uint64_t t = 0;
+    ticket_slot *slot = NULL;
+    for (int tries = 0; tries < 4 && !slot; tries++) {
+        t = hw.next_ticket++;
+        slot = &hw.slots[t % TICKET_SLOTS];
+        if (slot->holds || (slot->ticket && atomic_load_explicit(&hw.tail, memory_order_acquire) < slot->done_at))
+            slot = NULL;
+    }
+    if (!slot)
+        return 0;
+    slot->ticket = t;
+    slot->ok = 0;
+    record r = {.op = OP_FINAL, .ctx = c, .digest = slot->digest, .ok = &slot->ok};
+    push(&r, NULL);
+    publish(); /* the digest is wanted soon: the event waits for it */
+    slot->done_at = hw.head_local;
+    return t;
+}
+
+static ticket_slot *slot_of(uint64_t t)
+{
+    ticket_slot *slot = &hw.slots[t % TICKET_SLOTS];
+    return t && slot->ticket == t ? slot : NULL;
+}
+
+int tr_hash_ticket_ready(uint64_t t)
+{
+    ticket_slot *slot = slot_of(t);
+    return !slot || atomic_load_explicit(&hw.tail, memory_order_acquire) >= slot->done_at;
+}
+
+int tr_hash_ticket_digest(uint64_t t, unsigned char digest[TR_HASH_DIGEST_LEN])
+{
+    ticket_slot *slot = slot_of(t);
+    if (!slot)
+        return 0;
+    wait_until_tail(slot->done_at, 0);
+    if (slot->ok)
+        memcpy(digest, slot->digest, TR_HASH_DIGEST_LEN);
+    return slot->ok;
+}
+
+void tr_hash_ticket_hold(uint64_t t)
+{
+    ticket_slot *slot = slot_of(t);
+    if (slot)
+        slot->holds++;
+}
+
+void tr_hash_ticket_release(uint64_t t)
+{
+    ticket_slot *slot = slot_of(t);
+    if (slot && slot->holds > 0)
+        slot->holds--;
+}
+
+void tr_hash_worker_free(tr_hash_ctx *c)
+{
+    record r = {.op = OP_FREE, .ctx = c};
+    push(&r, NULL);
+}

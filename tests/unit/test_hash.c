@@ -1,0 +1,280 @@
+/* test_hash: SHA-256 on the hash worker (core/tr_hash.h) gives the digests OpenSSL gives on the caller's
+ * thread, for interleaved objects far larger than its ring; tickets stay valid while held; and the JSON
+ * sink writes lines that waited for digests in order, digests filled in. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../core/tr_hash.h"
+#include "../../dissectors/sha256.h"
+#include "../../output/sink_lines.h"
+
+/* FIPS 180-2 test vectors */
+#define SHA_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SHA_MILLION_A "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"
+
+static void hash_in_pieces(sha256 *h, const uint8_t *p, size_t n, size_t piece)
+{
+    for (size_t off = 0; off < n; off += piece)
+        sha256_update(h, p + off, n - off < piece ? n - off : piece);
+}
+
+static void known_vectors(int on_worker)
+{
+    if (on_worker)
+        assert_int_equal(tr_hash_worker_start(), 0);
+    assert_int_equal(tr_hash_worker_running(), on_worker);
+    char hex[SHA256_HEX_LEN + 1];
+    assert_int_equal(sha256_hex_of("abc", 3, hex), 0);
+    assert_string_equal(hex, SHA_ABC);
+    assert_int_equal(sha256_hex_of("", 0, hex), 0);
+    assert_string_equal(hex, SHA_EMPTY);
+    size_t n = 1000000;
+    uint8_t *a = malloc(n);
+    assert_non_null(a);
+    memset(a, 'a', n);
+    sha256 h = {0};
+    assert_int_equal(sha256_begin(&h), 0);
+    hash_in_pieces(&h, a, n, 1448); /* as TCP segments would bring it */
+    assert_int_equal(sha256_finish_hex(&h, hex), 0);
+    assert_string_equal(hex, SHA_MILLION_A);
+    /* the same context again, in one update larger than the worker's chunk */
+    assert_int_equal(sha256_begin(&h), 0);
+    sha256_update(&h, a, n);
+    assert_int_equal(sha256_finish_hex(&h, hex), 0);
+    assert_string_equal(hex, SHA_MILLION_A);
+    sha256_release(&h);
+    free(a);
+    tr_hash_worker_stop();
+    assert_int_equal(tr_hash_worker_running(), 0);
+}
+
+static void test_vectors_inline(void **state)
+{
+    (void)state;
+    known_vectors(0);
+}
+
+static void test_vectors_on_worker(void **state)
+{
+    (void)state;
+    known_vectors(1);
+}
+
+#define OBJECTS 24
+
+/* Interleaved objects of many sizes (some several times the 4 MB ring), some aborted or released midway, on
+ * the worker; each digest must equal the one computed on this thread. */
+static void test_interleaved_objects_match_inline(void **state)
+{
+    (void)state;
+    size_t total = 24u << 20;
+    uint8_t *data = malloc(total);
+    assert_non_null(data);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < total; i++) {
+        x = x * 1103515245u + 12345u;
+        data[i] = (uint8_t)(x >> 16);
+    }
+    size_t len[OBJECTS];
+    char want[OBJECTS][SHA256_HEX_LEN + 1];
+    for (int k = 0; k < OBJECTS; k++) {
+        len[k] = (size_t)(k * k * k) * 1500u + (size_t)k; /* 0 .. ~18 MB */
+        if (len[k] > total)
+            len[k] = total - (size_t)k;
+        assert_int_equal(sha256_hex_of(data + k, len[k], want[k]), 0);
+    }
+    assert_int_equal(tr_hash_worker_start(), 0);
+    sha256 h[OBJECTS];
+    memset(h, 0, sizeof h);
+    size_t off[OBJECTS] = {0};
+    for (int k = 0; k < OBJECTS; k++)
+        assert_int_equal(sha256_begin(&h[k]), 0);
+    sha256 dropped = {0}; /* aborted, then released with its updates still queued */
+    assert_int_equal(sha256_begin(&dropped), 0);
+    sha256_update(&dropped, data, 3u << 20);
+    sha256_abort(&dropped);
+    sha256_release(&dropped);
+    for (int busy = 1; busy;) {
+        busy = 0;
+        for (int k = 0; k < OBJECTS; k++) {
+            size_t piece = 1 + (size_t)k * 977u; /* 1 byte .. 22 KB, each object its own size */
+            if (off[k] < len[k]) {
+                size_t n = len[k] - off[k] < piece ? len[k] - off[k] : piece;
+                sha256_update(&h[k], data + k + off[k], n);
+                off[k] += n;
+                busy = 1;
+            }
+        }
+    }
+    sha256_digest later[OBJECTS];
+    for (int k = 0; k < OBJECTS; k++) {
+        if (k % 2) { /* half through tickets, read after all others were queued */
+            assert_int_equal(sha256_finish_later(&h[k], &later[k]), 0);
+            assert_true(later[k].ticket != 0);
+        } else {
+            char hex[SHA256_HEX_LEN + 1];
+            assert_int_equal(sha256_finish_hex(&h[k], hex), 0);
+            assert_string_equal(hex, want[k]);
+        }
+    }
+    for (int k = 1; k < OBJECTS; k += 2) {
+        unsigned char d[TR_HASH_DIGEST_LEN];
+        char hex[2 * TR_HASH_DIGEST_LEN + 1];
+        assert_int_equal(tr_hash_ticket_digest(later[k].ticket, d), 1);
+        tr_hash_hex(d, hex);
+        assert_string_equal(hex, want[k]);
+        assert_true(tr_hash_ticket_ready(later[k].ticket));
+    }
+    for (int k = 0; k < OBJECTS; k++)
+        sha256_release(&h[k]);
+    tr_hash_worker_stop();
+    free(data);
+}
+
+/* A held ticket's slot is not given to a later object (it is passed over), so the held digest stays readable
+ * however many objects come after it. */
+static void test_held_ticket_is_not_reused(void **state)
+{
+    (void)state;
+    assert_int_equal(tr_hash_worker_start(), 0);
+    sha256 h = {0};
+    sha256_digest first;
+    assert_int_equal(sha256_begin(&h), 0);
+    sha256_update(&h, "abc", 3);
+    assert_int_equal(sha256_finish_later(&h, &first), 0);
+    assert_true(first.ticket != 0);
+    tr_hash_ticket_hold(first.ticket);
+    unsigned char d[TR_HASH_DIGEST_LEN];
+    char hex[2 * TR_HASH_DIGEST_LEN + 1];
+    for (int i = 0; i < 10000; i++) { /* more than twice round the ticket slots */
+        sha256_digest later;
+        assert_int_equal(sha256_begin(&h), 0);
+        sha256_update(&h, "", 0);
+        assert_int_equal(sha256_finish_later(&h, &later), 0);
+        assert_true(later.ticket != first.ticket);
+        if (later.ticket) {
+            assert_int_equal(tr_hash_ticket_digest(later.ticket, d), 1);
+            tr_hash_hex(d, hex);
+            assert_string_equal(hex, SHA_EMPTY);
+        } else {
+            assert_string_equal(later.hex, SHA_EMPTY);
+        }
+    }
+    assert_int_equal(tr_hash_ticket_digest(first.ticket, d), 1);
+    tr_hash_hex(d, hex);
+    assert_string_equal(hex, SHA_ABC);
+    tr_hash_ticket_release(first.ticket);
+    sha256_release(&h);
+    tr_hash_worker_stop();
+}
+
+/* The JSON sink: a line whose digest is still being computed waits, the lines after it wait behind it, and
+ * all come out in order with the digest in place; a sink that takes no tickets gets the digest resolved. */
+typedef struct seen {
+    char text[4096];
+} seen;
+
+static void record_event(void *self, const tr_event *e)
+{
+    seen *s = self;
+    for (int i = 0; i < e->nf; i++)
+        if (e->f[i].key && strcmp(e->f[i].key, "body_sha256") == 0) {
+            assert_int_equal(e->f[i].type, TR_F_STR);
+            strncat(s->text, e->f[i].s, e->f[i].n);
+            strcat(s->text, "\n");
+        }
+}
+
+static void test_lines_wait_for_digests_in_order(void **state)
+{
+    (void)state;
+    assert_int_equal(tr_hash_worker_start(), 0);
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *f = open_memstream(&out, &outlen);
+    assert_non_null(f);
+    tr_ctx ctx;
+    tr_ctx_init(&ctx);
+    sink_lines lines;
+    sink_lines_init(&lines, f, SINK_LINES_JSON, 0);
+    sink_lines_defer_digests(&lines, 1);
+    tr_sink ls = sink_lines_sink(&lines);
+    assert_int_equal(ls.takes_digest_tickets, 1);
+    tr_ctx_add_sink(&ctx, &ls);
+    tr_ctx other_ctx; /* the same digests to a sink that takes no tickets */
+    tr_ctx_init(&other_ctx);
+    seen other = {{0}};
+    tr_sink os = {.self = &other, .on_event = record_event};
+    tr_ctx_add_sink(&other_ctx, &os);
+
+    size_t big = 6u << 20;
+    uint8_t *data = calloc(1, big);
+    assert_non_null(data);
+    char want_big[SHA256_HEX_LEN + 1];
+    assert_int_equal(sha256_hex_of(data, big, want_big), 0);
+    sha256 h = {0};
+    for (int k = 0; k < 3; k++) {
+        tr_event e;
+        tr_ev_init_nosession(&e, &ctx, "http", "response");
+        tr_ev_int(&e, "n", k);
+        assert_int_equal(sha256_begin(&h), 0);
+        if (k == 0)
+            sha256_update(&h, data, big);
+        else
+            sha256_update(&h, "abc", 3);
+        sha256_digest d;
+        assert_int_equal(sha256_finish_later(&h, &d), 0);
+        tr_ev_digest(&e, "body_sha256", d.hex, d.ticket);
+        tr_emit(&e);
+        tr_ev_init_nosession(&e, &other_ctx, "http", "response");
+        tr_ev_digest(&e, "body_sha256", d.hex, d.ticket);
+        tr_emit(&e);
+        tr_ev_init_nosession(&e, &ctx, "dns", "query");
+        tr_ev_int(&e, "n", k);
+        tr_emit(&e);
+    }
+    sink_lines_drain(&lines);
+    fflush(f);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":0,\"body_sha256\":\"%s\"}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"n\":0}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":1,\"body_sha256\":\"%s\"}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"n\":1}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":2,\"body_sha256\":\"%s\"}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"n\":2}}\n",
+             want_big, SHA_ABC, SHA_ABC);
+    assert_string_equal(out, want);
+    char want_other[512];
+    snprintf(want_other, sizeof want_other, "%s\n%s\n%s\n", want_big, SHA_ABC, SHA_ABC);
+    assert_string_equal(other.text, want_other);
+    assert_int_equal(lines.nholes, 0);
+
+    sha256_release(&h);
+    sink_lines_free(&lines);
+    fclose(f);
+    free(out);
+    free(data);
+    tr_hash_worker_stop();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vectors_inline),
+        cmocka_unit_test(test_vectors_on_worker),
+        cmocka_unit_test(test_interleaved_objects_match_inline),
+        cmocka_unit_test(test_held_ticket_is_not_reused),
+        cmocka_unit_test(test_lines_wait_for_digests_in_order),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
