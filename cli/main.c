@@ -274,6 +274,7 @@ int main(int argc, char **argv)
             source_close(&pl.src);
             return 1;
         }
+        sink_export_defer_digests(exporter, !pl.src.live);
         tr_sink es = sink_export_sink(exporter);
         tr_ctx_add_sink(&pl.ctx, &es);
     }

@@ -5,11 +5,13 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest_lines.h"
 #include "safe_name.h"
 #include "tr_format.h"
 #include "transcript.h"
@@ -19,10 +21,14 @@
 #define RENDER_MAX (8u << 20)     /* scratch cap: a slice's hex dump is well under it */
 #define NAME_TRIES 10000          /* -2 ... -9999 before extraction gives up on a name */
 #define SESSION_BUCKETS_MIN 1024
+/* Each open file's stdio buffer: objects arrive a TCP segment at a time, and glibc's default (the block size,
+ * 4 KB) would make a write(2) of every third segment. At most max_open of them exist at once. */
+#define XFILE_BUFFER 65536
 
 /* A file the exporter writes: opened on demand, closed by the LRU, reopened at its end. */
 typedef struct xfile {
     FILE *f;
+    char *buf;                 /* its stdio buffer while open */
     struct xfile *prev, *next; /* open files, most recently written first */
     uint64_t pos;              /* where the next write goes (a raw stream's gap moves it past the end) */
     uint64_t fpos;             /* the FILE's position while open */
@@ -55,6 +61,8 @@ struct sink_export {
     int max_open, nopen;
     xfile *lru_head, *lru_tail;
     FILE *events;
+    digest_lines events_queue; /* events.jsonl, lines waiting for digests when defer_digests */
+    int defer_digests;
     tr_strbuf sb, note;
     xsession **bucket;
     size_t nbucket, nsession;
@@ -63,6 +71,8 @@ struct sink_export {
     int nslot, slot_cap, nfree;
     sink_export_stats st;
     char err[256];
+    char **spare_buf; /* buffers of closed files, for the next open */
+    int nspare, spare_cap;
 };
 
 static void fail(sink_export *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -103,12 +113,33 @@ static void lru_push(sink_export *x, xfile *xf)
     x->lru_head = xf;
 }
 
+static char *buffer_take(sink_export *x) { return x->nspare ? x->spare_buf[--x->nspare] : malloc(XFILE_BUFFER); }
+
+static void buffer_give(sink_export *x, char *buf)
+{
+    if (!buf)
+        return;
+    if (x->nspare == x->spare_cap) {
+        int cap = x->spare_cap ? 2 * x->spare_cap : 16;
+        char **n = realloc(x->spare_buf, (size_t)cap * sizeof *n);
+        if (!n) {
+            free(buf);
+            return;
+        }
+        x->spare_buf = n;
+        x->spare_cap = cap;
+    }
+    x->spare_buf[x->nspare++] = buf;
+}
+
 static void xfile_close(sink_export *x, xfile *xf)
 {
     if (!xf->f)
         return;
     if (fclose(xf->f) != 0)
         fail(x, "%s: %s", xf->rel, strerror(errno));
+    buffer_give(x, xf->buf); /* after fclose, which flushes from it */
+    xf->buf = NULL;
     xf->f = NULL;
     lru_unlink(x, xf);
     x->nopen--;
@@ -137,6 +168,10 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
         close(fd);
         return -e;
     }
+    __fsetlocking(f, FSETLOCKING_BYCALLER); /* only the engine's thread writes exports */
+    xf->buf = buffer_take(x);
+    if (xf->buf)
+        setvbuf(f, xf->buf, _IOFBF, XFILE_BUFFER);
     if (xf->created)
         x->st.reopens++;
     xf->created = 1;
@@ -315,8 +350,10 @@ static void export_on_event(void *self, const tr_event *e)
 {
     sink_export *x = self;
     tr_sb_reset(&x->sb);
-    tr_format_json(e, 1, &x->sb);
-    if (x->events && fwrite(x->sb.p, 1, x->sb.len, x->events) != x->sb.len)
+    tr_digest_holes holes = {.n = 0};
+    tr_format_json_holes(e, 1, &x->sb, x->defer_digests ? &holes : NULL);
+    digest_lines_put(&x->events_queue, &x->sb, &holes);
+    if (x->events_queue.write_failed && !x->st.write_errors)
         fail(x, "events.jsonl: %s", strerror(errno));
     tr_sb_reset(&x->sb);
     const tr_session *s = e->session;
@@ -554,6 +591,7 @@ sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap
     x->raw = raw;
     x->max_open = SINK_EXPORT_MAX_OPEN;
     x->events = events;
+    digest_lines_init(&x->events_queue, events);
     x->bucket = bucket;
     x->nbucket = SESSION_BUCKETS_MIN;
     tr_sb_init(&x->sb, RENDER_MAX);
@@ -566,6 +604,7 @@ tr_sink sink_export_sink(sink_export *x)
     tr_sink k = {0};
     k.self = x;
     k.on_event = export_on_event;
+    k.takes_digest_tickets = x->defer_digests;
     k.on_session_open = export_on_session_open;
     k.on_stream = export_on_stream;
     k.on_stream_gap = export_on_stream_gap;
@@ -577,6 +616,8 @@ tr_sink sink_export_sink(sink_export *x)
     k.on_stream_object = export_on_stream_object;
     return k;
 }
+
+void sink_export_defer_digests(sink_export *x, int on) { x->defer_digests = on; }
 
 void sink_export_set_max_open(sink_export *x, int max_open) { x->max_open = max_open > 0 ? max_open : 1; }
 
@@ -598,6 +639,9 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     for (int h = 0; h < x->nslot; h++)
         if (x->slot[h])
             export_file_close(x, h, 0);
+    digest_lines_free(&x->events_queue);
+    if (x->events_queue.write_failed && !x->st.write_errors)
+        fail(x, "events.jsonl: %s", strerror(errno));
     if (fclose(x->events) != 0)
         fail(x, "events.jsonl: %s", strerror(errno));
     close(x->dirfd);
@@ -609,6 +653,9 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     free(x->bucket);
     free(x->slot);
     free(x->free_slot);
+    while (x->nspare)
+        free(x->spare_buf[--x->nspare]);
+    free(x->spare_buf);
     free(x);
     return rc;
 }

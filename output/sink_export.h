@@ -29,6 +29,9 @@ typedef struct sink_export sink_export;
 
 /* Creates DIR (and its subfolders) if needed. NULL on failure, with a reason in err. */
 sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap);
+/* Lets events.jsonl lines wait for their digests (digest_lines.h); call before sink_export_sink. For offline
+ * reading: live, each line is written as its event happens. */
+void sink_export_defer_digests(sink_export *x, int on);
 /* The sink to add to the context (tr_ctx_add_sink). */
 tr_sink sink_export_sink(sink_export *x);
 /* Lowers or raises the open-handle cap (at least 1). */

@@ -194,7 +194,7 @@ void tr_format_json_holes(const tr_event *e, int with_files, tr_strbuf *sb, tr_d
 }
 
 /* Text: `ts #session proto type dir client -> server  key=value ...`; nested values in JSON form. */
-static void text_fields(const tr_event *e, tr_strbuf *sb)
+static void text_fields(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes)
 {
     int i = 0;
     while (i < e->nf) {
@@ -203,16 +203,28 @@ static void text_fields(const tr_event *e, tr_strbuf *sb)
             i++;
             continue;
         }
-        if (f->type == TR_F_DIGEST) { /* written as JSON's would be: key=hex, or nothing without a digest */
-            tr_strbuf *out = sb;
+        if (f->type == TR_F_DIGEST) { /* ` key=hex`, a hole to fill later, or nothing without a digest */
             unsigned char digest[TR_HASH_DIGEST_LEN];
             char hex[2 * TR_HASH_DIGEST_LEN + 1];
-            if (tr_hash_ticket_digest((uint64_t)f->i, digest)) {
-                tr_hash_hex(digest, hex);
-                tr_sb_addc(out, ' ');
-                tr_sb_adds(out, f->key ? f->key : "");
-                tr_sb_addc(out, '=');
-                tr_sb_adds(out, hex);
+            int later = holes && holes->n < TR_FORMAT_HOLES_MAX;
+            if (later || tr_hash_ticket_digest((uint64_t)f->i, digest)) {
+                tr_digest_hole *h = later ? &holes->at[holes->n++] : NULL;
+                if (h) {
+                    h->start = sb->len;
+                    h->ticket = (uint64_t)f->i;
+                }
+                tr_sb_addc(sb, ' ');
+                tr_sb_adds(sb, f->key ? f->key : "");
+                tr_sb_addc(sb, '=');
+                if (h) {
+                    h->hex_at = sb->len;
+                    for (int k = 0; k < 2 * TR_HASH_DIGEST_LEN; k++)
+                        tr_sb_addc(sb, '0');
+                    h->end = sb->len;
+                } else {
+                    tr_hash_hex(digest, hex);
+                    tr_sb_adds(sb, hex);
+                }
             }
             i++;
             continue;
@@ -255,7 +267,9 @@ static void text_fields(const tr_event *e, tr_strbuf *sb)
     }
 }
 
-void tr_format_text(const tr_event *e, tr_strbuf *sb)
+void tr_format_text(const tr_event *e, tr_strbuf *sb) { tr_format_text_holes(e, sb, NULL); }
+
+void tr_format_text_holes(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes)
 {
     char ts[32], a[TR_IP_STRLEN], b[TR_IP_STRLEN];
     const tr_session *s = e->session;
@@ -284,6 +298,6 @@ void tr_format_text(const tr_event *e, tr_strbuf *sb)
         tr_sb_adds(sb, v6 ? "]:" : ":");
         tr_sb_add_u64(sb, to->port);
     }
-    text_fields(e, sb);
+    text_fields(e, sb, holes);
     tr_sb_addc(sb, '\n');
 }

@@ -257,8 +257,56 @@ static void test_lines_wait_for_digests_in_order(void **state)
     char want_other[512];
     snprintf(want_other, sizeof want_other, "%s\n%s\n%s\n", want_big, SHA_ABC, SHA_ABC);
     assert_string_equal(other.text, want_other);
-    assert_int_equal(lines.nholes, 0);
+    assert_int_equal(lines.queue.nholes, 0);
 
+    sha256_release(&h);
+    sink_lines_free(&lines);
+    fclose(f);
+    free(out);
+    free(data);
+    tr_hash_worker_stop();
+}
+
+/* Text lines wait the same way: ` body_sha256=<hex>` is filled in and the order kept. */
+static void test_text_lines_wait_for_digests(void **state)
+{
+    (void)state;
+    assert_int_equal(tr_hash_worker_start(), 0);
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *f = open_memstream(&out, &outlen);
+    assert_non_null(f);
+    tr_ctx ctx;
+    tr_ctx_init(&ctx);
+    sink_lines lines;
+    sink_lines_init(&lines, f, SINK_LINES_TEXT, 0);
+    sink_lines_defer_digests(&lines, 1);
+    tr_sink ls = sink_lines_sink(&lines);
+    tr_ctx_add_sink(&ctx, &ls);
+    size_t big = 5u << 20;
+    uint8_t *data = calloc(1, big);
+    assert_non_null(data);
+    char want_big[SHA256_HEX_LEN + 1];
+    assert_int_equal(sha256_hex_of(data, big, want_big), 0);
+    sha256 h = {0};
+    assert_int_equal(sha256_begin(&h), 0);
+    sha256_update(&h, data, big);
+    sha256_digest d;
+    assert_int_equal(sha256_finish_later(&h, &d), 0);
+    tr_event e;
+    tr_ev_init_nosession(&e, &ctx, "ftp", "transfer");
+    tr_ev_int(&e, "bytes", (int64_t)big);
+    tr_ev_digest(&e, "sha256", d.hex, d.ticket);
+    tr_ev_bool(&e, "complete", 1);
+    tr_emit(&e);
+    tr_ev_init_nosession(&e, &ctx, "dns", "query");
+    tr_emit(&e);
+    sink_lines_drain(&lines);
+    fflush(f);
+    char want[1024];
+    snprintf(want, sizeof want, "0.000000 #0 ftp transfer bytes=%zu sha256=%s complete=true\n0.000000 #0 dns query\n",
+             big, want_big);
+    assert_string_equal(out, want);
     sha256_release(&h);
     sink_lines_free(&lines);
     fclose(f);
@@ -275,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_interleaved_objects_match_inline),
         cmocka_unit_test(test_held_ticket_is_not_reused),
         cmocka_unit_test(test_lines_wait_for_digests_in_order),
+        cmocka_unit_test(test_text_lines_wait_for_digests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
