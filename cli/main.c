@@ -11,7 +11,7 @@
 
 #include "../capture/decode.h"
 #include "../capture/source.h"
-#include "../core/tr_hash.h"
+#include "../core/tr_worker.h"
 #include "../output/export_one.h"
 #include "../output/sink_export.h"
 #include "../output/sink_lines.h"
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
     /* Hashing objects on the second core overlaps it with everything else; one core gains nothing from a thread. */
     __fsetlocking(stdout, FSETLOCKING_BYCALLER); /* only this thread writes it: no lock per line */
     if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-        (void)tr_hash_worker_start(); /* when no thread can be made, hashing stays on this one */
+        (void)tr_worker_start(); /* when no thread can be made, hashing stays on this one */
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
     if (!pl.engine) {
         fprintf(stderr, "trawl: out of memory\n");
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
     if (opt.stats)
         summary_print(stderr, &pl.ctx, tr_engine_stats_get(pl.engine), &pl.dec);
     tr_engine_free(pl.engine);
-    tr_hash_worker_stop(); /* after the engine released every hash context */
+    tr_worker_stop(); /* after the engine released every hash context */
     if (model)
         tui_model_free(model);
     decoder_free(&pl.dec);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/tr_worker.h"
+#include "async_file.h"
 #include "digest_lines.h"
 #include "safe_name.h"
 #include "tr_format.h"
@@ -162,7 +164,7 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
     int fd = openat(x->dirfd, xf->rel, flags, 0644);
     if (fd < 0)
         return -errno;
-    FILE *f = fdopen(fd, "wb"); /* on an fd, "w" does not truncate */
+    FILE *f = async_file_open(fd); /* writes through the worker thread when it runs */
     if (!f) {
         int e = errno;
         close(fd);
@@ -639,6 +641,9 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     for (int h = 0; h < x->nslot; h++)
         if (x->slot[h])
             export_file_close(x, h, 0);
+    int werr = tr_worker_sync(); /* every queued write and close of the files above */
+    if (werr)
+        fail(x, "writing the export: %s", strerror(werr));
     digest_lines_free(&x->events_queue);
     if (x->events_queue.write_failed && !x->st.write_errors)
         fail(x, "events.jsonl: %s", strerror(errno));

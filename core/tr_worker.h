@@ -1,14 +1,16 @@
-/* tr_hash: SHA-256 on a second thread.
+/* tr_worker: a second thread for SHA-256 and for writing exported files.
  *
  * Hashing every HTTP and FTP object costs as much CPU as reading, reassembling and dissecting the capture
- * together. With the worker running, sha256.c hands each object's bytes to it (copied into a single-producer,
- * single-consumer ring, since packet buffers are reused) and the main thread waits only when it needs a digest,
- * at an object's end. The OpenSSL contexts given to the worker are touched only by the worker until it stops.
+ * together, and writing an export costs as much again in system calls. With the worker running, sha256.c hands
+ * each object's bytes to it and the exporter its file writes (copied into a single-producer, single-consumer
+ * ring, since packet buffers are reused); the engine's thread waits only when it needs a digest now, and not
+ * even then when the event can be written later (tickets, see digest_lines.h). The OpenSSL contexts and file
+ * descriptors given to the worker are touched only by the worker until it is done with them.
  *
  * All calls come from one thread (the engine's). Start before the first object is hashed and stop after the
  * last context is released; in between, sha256.c routes every operation here. */
-#ifndef TR_HASH_H
-#define TR_HASH_H
+#ifndef TR_WORKER_H
+#define TR_WORKER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,20 +30,20 @@ tr_hash_ctx *tr_hash_ctx_new(void);
 void tr_hash_ctx_free(tr_hash_ctx *c);
 
 /* Starts the worker; 0 on success, -1 when no thread could be made (hashing then stays on the caller's thread). */
-int tr_hash_worker_start(void);
+int tr_worker_start(void);
 /* Finishes all queued work, then ends the thread and frees the ring. Harmless when not running. */
-void tr_hash_worker_stop(void);
-int tr_hash_worker_running(void);
+void tr_worker_stop(void);
+int tr_worker_running(void);
 
 /* Queued operations, run by the worker in the order given. */
-void tr_hash_worker_init(tr_hash_ctx *c);
-void tr_hash_worker_update(tr_hash_ctx *c, const void *p, size_t n);
+void tr_hash_init(tr_hash_ctx *c);
+void tr_hash_update(tr_hash_ctx *c, const void *p, size_t n);
 /* Waits for the digest: *ok is 1 when every step since init succeeded. */
-void tr_hash_worker_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int *ok);
+void tr_hash_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int *ok);
 /* Queues the FINAL without waiting: returns a ticket (never 0) for the digest, to be read with tr_hash_ticket_*
  * once the object's event is written out, or 0 when every ticket slot is still in use (then call
- * tr_hash_worker_final instead). */
-uint64_t tr_hash_worker_final_later(tr_hash_ctx *c);
+ * tr_hash_final instead). */
+uint64_t tr_hash_final_later(tr_hash_ctx *c);
 /* 1 when the ticket's digest is known (reading it will not wait). */
 int tr_hash_ticket_ready(uint64_t ticket);
 /* Waits for the ticket's digest; 1 with the digest, 0 when a step failed. */
@@ -52,12 +54,20 @@ void tr_hash_ticket_hold(uint64_t ticket);
 void tr_hash_ticket_release(uint64_t ticket);
 
 /* The worker frees the context after the operations queued before it. */
-void tr_hash_worker_free(tr_hash_ctx *c);
+void tr_hash_free(tr_hash_ctx *c);
 
 /* 64 lowercase hex digits and a NUL. */
 void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR_HASH_DIGEST_LEN + 1]);
 
+/* File writes for the exporter: the bytes are copied and written at off with pwrite(2); the fd is closed after
+ * the writes queued before. Without the worker running, callers write themselves. */
+void tr_worker_pwrite(int fd, const void *p, size_t n, uint64_t off);
+void tr_worker_close(int fd);
+/* Waits until everything queued is done; returns the errno of the first write or close that failed since the
+ * last call (0 when none). */
+int tr_worker_sync(void);
+
 /* How many times the caller waited for ring space because the worker was behind (for tests and --stats). */
-unsigned long long tr_hash_worker_full_waits(void);
+unsigned long long tr_worker_full_waits(void);
 
 #endif

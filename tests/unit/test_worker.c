@@ -1,6 +1,7 @@
-/* test_hash: SHA-256 on the hash worker (core/tr_hash.h) gives the digests OpenSSL gives on the caller's
- * thread, for interleaved objects far larger than its ring; tickets stay valid while held; and the JSON
- * sink writes lines that waited for digests in order, digests filled in. */
+/* test_worker: SHA-256 on the worker thread (core/tr_worker.h) gives the digests OpenSSL gives on the caller's
+ * thread, for interleaved objects far larger than its ring; tickets stay valid while held; the JSON and text
+ * sinks write lines that waited for digests in order, digests filled in; and files written through the worker
+ * (output/async_file.h) hold exactly what was written, with write errors reported. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 
-#include "../../core/tr_hash.h"
+#include "../../core/tr_worker.h"
 #include "../../dissectors/sha256.h"
+#include "../../output/async_file.h"
 #include "../../output/sink_lines.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 /* FIPS 180-2 test vectors */
 #define SHA_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -30,8 +36,8 @@ static void hash_in_pieces(sha256 *h, const uint8_t *p, size_t n, size_t piece)
 static void known_vectors(int on_worker)
 {
     if (on_worker)
-        assert_int_equal(tr_hash_worker_start(), 0);
-    assert_int_equal(tr_hash_worker_running(), on_worker);
+        assert_int_equal(tr_worker_start(), 0);
+    assert_int_equal(tr_worker_running(), on_worker);
     char hex[SHA256_HEX_LEN + 1];
     assert_int_equal(sha256_hex_of("abc", 3, hex), 0);
     assert_string_equal(hex, SHA_ABC);
@@ -53,8 +59,8 @@ static void known_vectors(int on_worker)
     assert_string_equal(hex, SHA_MILLION_A);
     sha256_release(&h);
     free(a);
-    tr_hash_worker_stop();
-    assert_int_equal(tr_hash_worker_running(), 0);
+    tr_worker_stop();
+    assert_int_equal(tr_worker_running(), 0);
 }
 
 static void test_vectors_inline(void **state)
@@ -92,7 +98,7 @@ static void test_interleaved_objects_match_inline(void **state)
             len[k] = total - (size_t)k;
         assert_int_equal(sha256_hex_of(data + k, len[k], want[k]), 0);
     }
-    assert_int_equal(tr_hash_worker_start(), 0);
+    assert_int_equal(tr_worker_start(), 0);
     sha256 h[OBJECTS];
     memset(h, 0, sizeof h);
     size_t off[OBJECTS] = {0};
@@ -136,7 +142,7 @@ static void test_interleaved_objects_match_inline(void **state)
     }
     for (int k = 0; k < OBJECTS; k++)
         sha256_release(&h[k]);
-    tr_hash_worker_stop();
+    tr_worker_stop();
     free(data);
 }
 
@@ -145,7 +151,7 @@ static void test_interleaved_objects_match_inline(void **state)
 static void test_held_ticket_is_not_reused(void **state)
 {
     (void)state;
-    assert_int_equal(tr_hash_worker_start(), 0);
+    assert_int_equal(tr_worker_start(), 0);
     sha256 h = {0};
     sha256_digest first;
     assert_int_equal(sha256_begin(&h), 0);
@@ -174,7 +180,7 @@ static void test_held_ticket_is_not_reused(void **state)
     assert_string_equal(hex, SHA_ABC);
     tr_hash_ticket_release(first.ticket);
     sha256_release(&h);
-    tr_hash_worker_stop();
+    tr_worker_stop();
 }
 
 /* The JSON sink: a line whose digest is still being computed waits, the lines after it wait behind it, and
@@ -197,7 +203,7 @@ static void record_event(void *self, const tr_event *e)
 static void test_lines_wait_for_digests_in_order(void **state)
 {
     (void)state;
-    assert_int_equal(tr_hash_worker_start(), 0);
+    assert_int_equal(tr_worker_start(), 0);
     char *out = NULL;
     size_t outlen = 0;
     FILE *f = open_memstream(&out, &outlen);
@@ -264,14 +270,14 @@ static void test_lines_wait_for_digests_in_order(void **state)
     fclose(f);
     free(out);
     free(data);
-    tr_hash_worker_stop();
+    tr_worker_stop();
 }
 
 /* Text lines wait the same way: ` body_sha256=<hex>` is filled in and the order kept. */
 static void test_text_lines_wait_for_digests(void **state)
 {
     (void)state;
-    assert_int_equal(tr_hash_worker_start(), 0);
+    assert_int_equal(tr_worker_start(), 0);
     char *out = NULL;
     size_t outlen = 0;
     FILE *f = open_memstream(&out, &outlen);
@@ -312,7 +318,93 @@ static void test_text_lines_wait_for_digests(void **state)
     fclose(f);
     free(out);
     free(data);
-    tr_hash_worker_stop();
+    tr_worker_stop();
+}
+
+static size_t slurp(const char *path, uint8_t *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+/* Interleaved writes to several files through the worker, one with a seek past its end (a raw stream's gap),
+ * more bytes than the ring holds: each file must hold exactly its bytes once tr_worker_sync returns. */
+static void test_async_files_hold_what_was_written(void **state)
+{
+    (void)state;
+    for (int on_worker = 0; on_worker < 2; on_worker++) {
+        if (on_worker)
+            assert_int_equal(tr_worker_start(), 0);
+        char dir[] = "/tmp/trawl-worker-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        enum { FILES = 3 };
+        size_t size = 3u << 20;
+        uint8_t *want[FILES], *got = malloc(size + 4096);
+        assert_non_null(got);
+        FILE *f[FILES];
+        char path[FILES][64];
+        for (int k = 0; k < FILES; k++) {
+            want[k] = calloc(1, size);
+            assert_non_null(want[k]);
+            for (size_t i = 0; i < size; i++)
+                want[k][i] = (uint8_t)(i * (size_t)(k + 3) + (i >> 9));
+            snprintf(path[k], sizeof path[k], "%s/f%d", dir, k);
+            int fd = open(path[k], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            assert_true(fd >= 0);
+            f[k] = async_file_open(fd);
+            assert_non_null(f[k]);
+            setvbuf(f[k], NULL, _IOFBF, 8192);
+        }
+        size_t gap_at = 1000000, gap = 5000; /* file 1: bytes [gap_at, gap_at+gap) never written: zeros */
+        for (size_t off = 0; off < size; off += 1448) {
+            size_t n = size - off < 1448 ? size - off : 1448;
+            for (int k = 0; k < FILES; k++) {
+                if (k == 1 && off + n > gap_at && off < gap_at + gap) {
+                    if (off <= gap_at) {
+                        fwrite(want[k] + off, 1, gap_at - off, f[k]);
+                        assert_int_equal(fseeko(f[k], (off_t)(gap_at + gap), SEEK_SET), 0);
+                    }
+                    size_t from = off + n > gap_at + gap ? gap_at + gap : off + n;
+                    if (from > off && from < off + n && from > gap_at)
+                        fwrite(want[k] + from, 1, off + n - from, f[k]);
+                    continue;
+                }
+                assert_int_equal(fwrite(want[k] + off, 1, n, f[k]), n);
+            }
+        }
+        memset(want[1] + gap_at, 0, gap);
+        for (int k = 0; k < FILES; k++)
+            assert_int_equal(fclose(f[k]), 0);
+        assert_int_equal(tr_worker_sync(), 0);
+        for (int k = 0; k < FILES; k++) {
+            assert_int_equal(slurp(path[k], got, size + 4096), size);
+            assert_memory_equal(got, want[k], size);
+            unlink(path[k]);
+            free(want[k]);
+        }
+        rmdir(dir);
+        free(got);
+        tr_worker_stop();
+    }
+}
+
+/* A write the worker cannot do (a descriptor open for reading) is reported by tr_worker_sync, once. */
+static void test_async_write_error_is_reported(void **state)
+{
+    (void)state;
+    assert_int_equal(tr_worker_start(), 0);
+    int fd = open("/dev/null", O_RDONLY);
+    assert_true(fd >= 0);
+    FILE *f = async_file_open(fd);
+    assert_non_null(f);
+    fputs("lost", f);
+    assert_int_equal(fclose(f), 0); /* the failure happens later, on the worker */
+    assert_int_equal(tr_worker_sync(), EBADF);
+    assert_int_equal(tr_worker_sync(), 0);
+    tr_worker_stop();
 }
 
 int main(void)
@@ -324,6 +416,8 @@ int main(void)
         cmocka_unit_test(test_held_ticket_is_not_reused),
         cmocka_unit_test(test_lines_wait_for_digests_in_order),
         cmocka_unit_test(test_text_lines_wait_for_digests),
+        cmocka_unit_test(test_async_files_hold_what_was_written),
+        cmocka_unit_test(test_async_write_error_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-#include "tr_hash.h"
+#include "tr_worker.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -18,15 +20,19 @@
 #define SPINS_BEFORE_SLEEP 4096 /* the worker's idle spin: traffic in bursts wakes it without a syscall */
 #define PUBLISH_BATCH (64u << 10) /* records are handed over in batches: each hand-over moves a cache line */
 
-enum op { OP_INIT = 1, OP_UPDATE, OP_FINAL, OP_FREE, OP_WRAP };
+enum op { OP_INIT = 1, OP_UPDATE, OP_FINAL, OP_FREE, OP_PWRITE, OP_CLOSE, OP_WRAP };
 
 typedef struct record {
     uint32_t op;
-    uint32_t len;            /* OP_UPDATE: bytes that follow the header */
+    uint32_t len;            /* OP_UPDATE, OP_PWRITE: bytes that follow the header */
     tr_hash_ctx *ctx;
     unsigned char *digest;   /* OP_FINAL: where the worker writes the digest */
     int *ok;                 /* OP_FINAL: 1 when every step since OP_INIT succeeded */
+    uint64_t off;            /* OP_PWRITE: file offset */
+    int fd;                  /* OP_PWRITE, OP_CLOSE */
 } record;
+
+static int carries_bytes(const record *r) { return r->op == OP_UPDATE || r->op == OP_PWRITE; }
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 
@@ -55,6 +61,7 @@ static struct {
     _Alignas(64) _Atomic uint64_t tail; /* bytes consumed by the worker */
     _Alignas(64) _Atomic int sleeping;
     _Atomic int stopping;
+    _Atomic int write_errno; /* the first failed write or close, for tr_worker_sync */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     uint64_t next_ticket; /* tickets count from 1, so 0 means none */
@@ -90,6 +97,27 @@ static void run_record(const record *r, const uint8_t *data)
     }
     case OP_FREE:
         tr_hash_ctx_free(c);
+        break;
+    case OP_PWRITE: {
+        size_t done = 0;
+        while (done < r->len) {
+            ssize_t w = pwrite(r->fd, data + done, r->len - done, (off_t)(r->off + done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                int expected = 0;
+                atomic_compare_exchange_strong(&hw.write_errno, &expected, w < 0 ? errno : EIO);
+                break;
+            }
+            done += (size_t)w;
+        }
+        break;
+    }
+    case OP_CLOSE:
+        if (close(r->fd) != 0) {
+            int expected = 0;
+            atomic_compare_exchange_strong(&hw.write_errno, &expected, errno);
+        }
         break;
     default:
         break;
@@ -137,7 +165,7 @@ static void *worker_main(void *arg)
                 continue;
             }
             memcpy(&r, hw.ring + off, sizeof r);
-            size_t size = r.op == OP_WRAP ? left : sizeof r + (r.op == OP_UPDATE ? ALIGN8(r.len) : 0);
+            size_t size = r.op == OP_WRAP ? left : sizeof r + (carries_bytes(&r) ? ALIGN8(r.len) : 0);
             run_record(&r, hw.ring + off + sizeof r);
             tail += size;
             /* published record by record: a caller waiting on a FINAL sees it as soon as it is done */
@@ -175,7 +203,7 @@ static void publish(void)
 
 static void push(const record *r, const void *data)
 {
-    size_t size = sizeof *r + (r->op == OP_UPDATE ? ALIGN8(r->len) : 0);
+    size_t size = sizeof *r + (carries_bytes(r) ? ALIGN8(r->len) : 0);
     uint64_t head = hw.head_local;
     size_t off = (size_t)(head % RING_BYTES);
     size_t skip = RING_BYTES - off < size ? RING_BYTES - off : 0;
@@ -203,7 +231,7 @@ static void push(const record *r, const void *data)
         publish();
 }
 
-int tr_hash_worker_start(void)
+int tr_worker_start(void)
 {
     if (hw.running)
         return 0;
@@ -217,6 +245,7 @@ int tr_hash_worker_start(void)
     atomic_store(&hw.tail, 0);
     atomic_store(&hw.stopping, 0);
     atomic_store(&hw.sleeping, 0);
+    atomic_store(&hw.write_errno, 0);
     hw.full_waits = 0;
     memset(hw.slots, 0, sizeof hw.slots); /* tickets of an earlier run read as failed, never as someone's digest */
     /* The worker inherits a mask with every signal blocked, so SIGINT and friends reach the engine's thread,
@@ -235,7 +264,7 @@ int tr_hash_worker_start(void)
     return 0;
 }
 
-void tr_hash_worker_stop(void)
+void tr_worker_stop(void)
 {
     if (!hw.running)
         return;
@@ -260,9 +289,9 @@ void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR
     hex[2 * TR_HASH_DIGEST_LEN] = '\0';
 }
 
-int tr_hash_worker_running(void) { return hw.running; }
+int tr_worker_running(void) { return hw.running; }
 
-unsigned long long tr_hash_worker_full_waits(void) { return hw.full_waits; }
+unsigned long long tr_worker_full_waits(void) { return hw.full_waits; }
 
 tr_hash_ctx *tr_hash_ctx_new(void)
 {
@@ -282,13 +311,13 @@ void tr_hash_ctx_free(tr_hash_ctx *c)
     }
 }
 
-void tr_hash_worker_init(tr_hash_ctx *c)
+void tr_hash_init(tr_hash_ctx *c)
 {
     record r = {.op = OP_INIT, .ctx = c};
     push(&r, NULL);
 }
 
-void tr_hash_worker_update(tr_hash_ctx *c, const void *p, size_t n)
+void tr_hash_update(tr_hash_ctx *c, const void *p, size_t n)
 {
     const uint8_t *bytes = p;
     while (n) {
@@ -300,7 +329,7 @@ void tr_hash_worker_update(tr_hash_ctx *c, const void *p, size_t n)
     }
 }
 
-void tr_hash_worker_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int *ok)
+void tr_hash_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int *ok)
 {
     record r = {.op = OP_FINAL, .ctx = c, .digest = digest, .ok = ok};
     *ok = 0;
@@ -309,7 +338,7 @@ void tr_hash_worker_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LE
     wait_until_tail(hw.head_local, 0);
 }
 
-uint64_t tr_hash_worker_final_later(tr_hash_ctx *c)
+uint64_t tr_hash_final_later(tr_hash_ctx *c)
 {
     /* A slot still held (or, rarely, not done) is passed over; tickets are only numbers, so one kept for long
      * costs nothing. After a few busy slots in a row, the caller waits for its digest instead. */
@@ -369,8 +398,36 @@ void tr_hash_ticket_release(uint64_t t)
         slot->holds--;
 }
 
-void tr_hash_worker_free(tr_hash_ctx *c)
+void tr_hash_free(tr_hash_ctx *c)
 {
     record r = {.op = OP_FREE, .ctx = c};
     push(&r, NULL);
+}
+
+void tr_worker_pwrite(int fd, const void *p, size_t n, uint64_t off)
+{
+    const uint8_t *bytes = p;
+    while (n) {
+        size_t chunk = n < CHUNK_MAX ? n : CHUNK_MAX;
+        record r = {.op = OP_PWRITE, .len = (uint32_t)chunk, .fd = fd, .off = off};
+        push(&r, bytes);
+        bytes += chunk;
+        off += chunk;
+        n -= chunk;
+    }
+}
+
+void tr_worker_close(int fd)
+{
+    record r = {.op = OP_CLOSE, .fd = fd};
+    push(&r, NULL);
+}
+
+int tr_worker_sync(void)
+{
+    if (hw.running) {
+        publish();
+        wait_until_tail(hw.head_local, 0);
+    }
+    return atomic_exchange(&hw.write_errno, 0);
 }
