@@ -200,22 +200,52 @@ static void record_event(void *self, const tr_event *e)
         }
 }
 
+/* A sink_lines writing to memory with digests deferred, on a context of its own, the worker running. */
+typedef struct lines_fixture {
+    char *out;
+    size_t outlen;
+    FILE *f;
+    tr_ctx ctx;
+    sink_lines lines;
+} lines_fixture;
+
+static void lines_fixture_open(lines_fixture *x, int format)
+{
+    assert_int_equal(tr_worker_start(), 0);
+    x->out = NULL;
+    x->outlen = 0;
+    x->f = open_memstream(&x->out, &x->outlen);
+    assert_non_null(x->f);
+    tr_ctx_init(&x->ctx);
+    sink_lines_init(&x->lines, x->f, format, 0);
+    sink_lines_defer_digests(&x->lines, 1);
+    tr_sink ls = sink_lines_sink(&x->lines);
+    assert_int_equal(ls.takes_digest_tickets, 1);
+    tr_ctx_add_sink(&x->ctx, &ls);
+}
+
+/* Drains the sink and returns everything it wrote (valid until lines_fixture_close). */
+static const char *lines_fixture_output(lines_fixture *x)
+{
+    sink_lines_drain(&x->lines);
+    fflush(x->f);
+    assert_int_equal(x->lines.queue.nholes, 0);
+    return x->out;
+}
+
+static void lines_fixture_close(lines_fixture *x)
+{
+    sink_lines_free(&x->lines);
+    fclose(x->f);
+    free(x->out);
+    tr_worker_stop();
+}
+
 static void test_lines_wait_for_digests_in_order(void **state)
 {
     (void)state;
-    assert_int_equal(tr_worker_start(), 0);
-    char *out = NULL;
-    size_t outlen = 0;
-    FILE *f = open_memstream(&out, &outlen);
-    assert_non_null(f);
-    tr_ctx ctx;
-    tr_ctx_init(&ctx);
-    sink_lines lines;
-    sink_lines_init(&lines, f, SINK_LINES_JSON, 0);
-    sink_lines_defer_digests(&lines, 1);
-    tr_sink ls = sink_lines_sink(&lines);
-    assert_int_equal(ls.takes_digest_tickets, 1);
-    tr_ctx_add_sink(&ctx, &ls);
+    lines_fixture x;
+    lines_fixture_open(&x, SINK_LINES_JSON);
     tr_ctx other_ctx; /* the same digests to a sink that takes no tickets */
     tr_ctx_init(&other_ctx);
     seen other = {{0}};
@@ -230,7 +260,7 @@ static void test_lines_wait_for_digests_in_order(void **state)
     sha256 h = {0};
     for (int k = 0; k < 3; k++) {
         tr_event e;
-        tr_ev_init_nosession(&e, &ctx, "http", "response");
+        tr_ev_init_nosession(&e, &x.ctx, "http", "response");
         tr_ev_int(&e, "n", k);
         assert_int_equal(sha256_begin(&h), 0);
         if (k == 0)
@@ -244,12 +274,10 @@ static void test_lines_wait_for_digests_in_order(void **state)
         tr_ev_init_nosession(&e, &other_ctx, "http", "response");
         tr_ev_digest(&e, "body_sha256", d.hex, d.ticket);
         tr_emit(&e);
-        tr_ev_init_nosession(&e, &ctx, "dns", "query");
+        tr_ev_init_nosession(&e, &x.ctx, "dns", "query");
         tr_ev_int(&e, "n", k);
         tr_emit(&e);
     }
-    sink_lines_drain(&lines);
-    fflush(f);
     char want[2048];
     snprintf(want, sizeof want,
              "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":0,\"body_sha256\":\"%s\"}}\n"
@@ -259,36 +287,22 @@ static void test_lines_wait_for_digests_in_order(void **state)
              "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":2,\"body_sha256\":\"%s\"}}\n"
              "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"n\":2}}\n",
              want_big, SHA_ABC, SHA_ABC);
-    assert_string_equal(out, want);
+    assert_string_equal(lines_fixture_output(&x), want);
     char want_other[512];
     snprintf(want_other, sizeof want_other, "%s\n%s\n%s\n", want_big, SHA_ABC, SHA_ABC);
     assert_string_equal(other.text, want_other);
-    assert_int_equal(lines.queue.nholes, 0);
 
     sha256_release(&h);
-    sink_lines_free(&lines);
-    fclose(f);
-    free(out);
     free(data);
-    tr_worker_stop();
+    lines_fixture_close(&x);
 }
 
 /* Text lines wait the same way: ` body_sha256=<hex>` is filled in and the order kept. */
 static void test_text_lines_wait_for_digests(void **state)
 {
     (void)state;
-    assert_int_equal(tr_worker_start(), 0);
-    char *out = NULL;
-    size_t outlen = 0;
-    FILE *f = open_memstream(&out, &outlen);
-    assert_non_null(f);
-    tr_ctx ctx;
-    tr_ctx_init(&ctx);
-    sink_lines lines;
-    sink_lines_init(&lines, f, SINK_LINES_TEXT, 0);
-    sink_lines_defer_digests(&lines, 1);
-    tr_sink ls = sink_lines_sink(&lines);
-    tr_ctx_add_sink(&ctx, &ls);
+    lines_fixture x;
+    lines_fixture_open(&x, SINK_LINES_TEXT);
     size_t big = 5u << 20;
     uint8_t *data = calloc(1, big);
     assert_non_null(data);
@@ -300,25 +314,20 @@ static void test_text_lines_wait_for_digests(void **state)
     sha256_digest d;
     assert_int_equal(sha256_finish_later(&h, &d), 0);
     tr_event e;
-    tr_ev_init_nosession(&e, &ctx, "ftp", "transfer");
+    tr_ev_init_nosession(&e, &x.ctx, "ftp", "transfer");
     tr_ev_int(&e, "bytes", (int64_t)big);
     tr_ev_digest(&e, "sha256", d.hex, d.ticket);
     tr_ev_bool(&e, "complete", 1);
     tr_emit(&e);
-    tr_ev_init_nosession(&e, &ctx, "dns", "query");
+    tr_ev_init_nosession(&e, &x.ctx, "dns", "query");
     tr_emit(&e);
-    sink_lines_drain(&lines);
-    fflush(f);
     char want[1024];
     snprintf(want, sizeof want, "0.000000 #0 ftp transfer bytes=%zu sha256=%s complete=true\n0.000000 #0 dns query\n",
              big, want_big);
-    assert_string_equal(out, want);
+    assert_string_equal(lines_fixture_output(&x), want);
     sha256_release(&h);
-    sink_lines_free(&lines);
-    fclose(f);
-    free(out);
     free(data);
-    tr_worker_stop();
+    lines_fixture_close(&x);
 }
 
 static size_t slurp(const char *path, uint8_t *buf, size_t cap)
