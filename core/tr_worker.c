@@ -6,7 +6,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <unistd.h>
 
@@ -20,19 +22,20 @@
 #define SPINS_BEFORE_SLEEP 4096 /* the worker's idle spin: traffic in bursts wakes it without a syscall */
 #define PUBLISH_BATCH (64u << 10) /* records are handed over in batches: each hand-over moves a cache line */
 
-enum op { OP_INIT = 1, OP_UPDATE, OP_FINAL, OP_FREE, OP_PWRITE, OP_CLOSE, OP_WRAP };
+enum op { OP_INIT = 1, OP_UPDATE, OP_FINAL, OP_FREE, OP_OPEN, OP_PWRITE, OP_CLOSE, OP_WRAP };
 
 typedef struct record {
     uint32_t op;
-    uint32_t len;            /* OP_UPDATE, OP_PWRITE: bytes that follow the header */
+    uint32_t len;            /* OP_UPDATE, OP_PWRITE: bytes that follow the header; OP_OPEN: the path's */
     tr_hash_ctx *ctx;
     unsigned char *digest;   /* OP_FINAL: where the worker writes the digest */
     int *ok;                 /* OP_FINAL: 1 when every step since OP_INIT succeeded */
-    uint64_t off;            /* OP_PWRITE: file offset */
-    int fd;                  /* OP_PWRITE, OP_CLOSE */
+    tr_wfile *wf;            /* OP_OPEN, OP_PWRITE, OP_CLOSE */
+    uint64_t off;            /* OP_PWRITE: file offset; OP_OPEN: open flags */
+    int dirfd;               /* OP_OPEN */
 } record;
 
-static int carries_bytes(const record *r) { return r->op == OP_UPDATE || r->op == OP_PWRITE; }
+static int carries_bytes(const record *r) { return r->op == OP_UPDATE || r->op == OP_PWRITE || r->op == OP_OPEN; }
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 
@@ -61,7 +64,8 @@ static struct {
     _Alignas(64) _Atomic uint64_t tail; /* bytes consumed by the worker */
     _Alignas(64) _Atomic int sleeping;
     _Atomic int stopping;
-    _Atomic int write_errno; /* the first failed write or close, for tr_worker_sync */
+    _Atomic int write_errno; /* the first failed open, write or close, for tr_worker_sync */
+    char write_failure[280]; /* what failed, written by whoever set write_errno */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     uint64_t next_ticket; /* tickets count from 1, so 0 means none */
@@ -73,6 +77,50 @@ static void cpu_relax(void)
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+}
+
+/* ---- file operations, run by the worker (or by the caller when no worker runs) ---- */
+
+/* A file the exporter writes: path kept for error messages, fd owned by whoever runs its operations. */
+struct tr_wfile {
+    int fd; /* -1 when the open failed: its writes are dropped, the failure was reported */
+    char path[256]; /* for messages only */
+};
+
+static void wfile_failed(const tr_wfile *wf, const char *what, int err)
+{
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&hw.write_errno, &expected, err ? err : EIO))
+        snprintf(hw.write_failure, sizeof hw.write_failure, "%s %s", what, wf->path);
+}
+
+static void wfile_do_open(tr_wfile *wf, int dirfd, const char *path, int flags)
+{
+    wf->fd = openat(dirfd, path, flags, 0644);
+    if (wf->fd < 0)
+        wfile_failed(wf, "opening", errno);
+}
+
+static void wfile_do_pwrite(tr_wfile *wf, const uint8_t *p, size_t n, uint64_t off)
+{
+    size_t done = 0;
+    while (wf->fd >= 0 && done < n) {
+        ssize_t w = pwrite(wf->fd, p + done, n - done, (off_t)(off + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            wfile_failed(wf, "writing", w < 0 ? errno : EIO);
+            return;
+        }
+        done += (size_t)w;
+    }
+}
+
+static void wfile_do_close(tr_wfile *wf)
+{
+    if (wf->fd >= 0 && close(wf->fd) != 0)
+        wfile_failed(wf, "closing", errno);
+    free(wf);
 }
 
 static void run_record(const record *r, const uint8_t *data)
@@ -98,26 +146,14 @@ static void run_record(const record *r, const uint8_t *data)
     case OP_FREE:
         tr_hash_ctx_free(c);
         break;
-    case OP_PWRITE: {
-        size_t done = 0;
-        while (done < r->len) {
-            ssize_t w = pwrite(r->fd, data + done, r->len - done, (off_t)(r->off + done));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                int expected = 0;
-                atomic_compare_exchange_strong(&hw.write_errno, &expected, w < 0 ? errno : EIO);
-                break;
-            }
-            done += (size_t)w;
-        }
+    case OP_OPEN:
+        wfile_do_open(r->wf, r->dirfd, (const char *)data, (int)r->off);
         break;
-    }
+    case OP_PWRITE:
+        wfile_do_pwrite(r->wf, data, r->len, r->off);
+        break;
     case OP_CLOSE:
-        if (close(r->fd) != 0) {
-            int expected = 0;
-            atomic_compare_exchange_strong(&hw.write_errno, &expected, errno);
-        }
+        wfile_do_close(r->wf);
         break;
     default:
         break;
@@ -404,12 +440,51 @@ void tr_hash_free(tr_hash_ctx *c)
     push(&r, NULL);
 }
 
-void tr_worker_pwrite(int fd, const void *p, size_t n, uint64_t off)
+static tr_wfile *wfile_new(const char *path)
 {
+    tr_wfile *wf = calloc(1, sizeof *wf);
+    if (wf) {
+        wf->fd = -1;
+        snprintf(wf->path, sizeof wf->path, "%s", path ? path : "");
+    }
+    return wf;
+}
+
+tr_wfile *tr_wfile_open_at(int dirfd, const char *path, int flags)
+{
+    tr_wfile *wf = wfile_new(path);
+    if (!wf)
+        return NULL;
+    size_t len = strlen(path) + 1;
+    if (hw.running && len <= CHUNK_MAX) {
+        record r = {.op = OP_OPEN, .len = (uint32_t)len, .wf = wf, .dirfd = dirfd, .off = (uint64_t)flags};
+        push(&r, path);
+    } else {
+        wfile_do_open(wf, dirfd, path, flags);
+    }
+    return wf;
+}
+
+tr_wfile *tr_wfile_adopt(int fd, const char *path)
+{
+    tr_wfile *wf = wfile_new(path);
+    if (wf)
+        wf->fd = fd; /* published to the worker with the first record that names wf */
+    return wf;
+}
+
+void tr_wfile_disown(tr_wfile *wf) { free(wf); }
+
+void tr_wfile_pwrite(tr_wfile *wf, const void *p, size_t n, uint64_t off)
+{
+    if (!hw.running) {
+        wfile_do_pwrite(wf, p, n, off);
+        return;
+    }
     const uint8_t *bytes = p;
     while (n) {
         size_t chunk = n < CHUNK_MAX ? n : CHUNK_MAX;
-        record r = {.op = OP_PWRITE, .len = (uint32_t)chunk, .fd = fd, .off = off};
+        record r = {.op = OP_PWRITE, .len = (uint32_t)chunk, .wf = wf, .off = off};
         push(&r, bytes);
         bytes += chunk;
         off += chunk;
@@ -417,17 +492,29 @@ void tr_worker_pwrite(int fd, const void *p, size_t n, uint64_t off)
     }
 }
 
-void tr_worker_close(int fd)
+void tr_wfile_close(tr_wfile *wf)
 {
-    record r = {.op = OP_CLOSE, .fd = fd};
+    if (!hw.running) {
+        wfile_do_close(wf);
+        return;
+    }
+    record r = {.op = OP_CLOSE, .wf = wf};
     push(&r, NULL);
 }
 
-int tr_worker_sync(void)
+void tr_worker_flush(void)
 {
     if (hw.running) {
         publish();
         wait_until_tail(hw.head_local, 0);
     }
-    return atomic_exchange(&hw.write_errno, 0);
+}
+
+int tr_worker_sync(char *what, size_t cap)
+{
+    tr_worker_flush();
+    int err = atomic_exchange(&hw.write_errno, 0);
+    if (what && cap)
+        snprintf(what, cap, "%s", err ? hw.write_failure : "");
+    return err;
 }

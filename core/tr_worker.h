@@ -59,13 +59,24 @@ void tr_hash_free(tr_hash_ctx *c);
 /* 64 lowercase hex digits and a NUL. */
 void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR_HASH_DIGEST_LEN + 1]);
 
-/* File writes for the exporter: the bytes are copied and written at off with pwrite(2); the fd is closed after
- * the writes queued before. Without the worker running, callers write themselves. */
-void tr_worker_pwrite(int fd, const void *p, size_t n, uint64_t off);
-void tr_worker_close(int fd);
-/* Waits until everything queued is done; returns the errno of the first write or close that failed since the
- * last call (0 when none). */
-int tr_worker_sync(void);
+/* Files the exporter writes: opened, written at explicit offsets with pwrite(2) and closed by the worker, in
+ * the order queued; without the worker running, right away by the caller. Failures (the file could not be
+ * created, a write came up short) are kept for tr_worker_sync rather than returned. */
+typedef struct tr_wfile tr_wfile;
+/* openat(dirfd, path, flags, 0644) queued; NULL only when out of memory. */
+tr_wfile *tr_wfile_open_at(int dirfd, const char *path, int flags);
+/* A descriptor the caller opened (when it needed the result at once, as for O_EXCL); path for messages. */
+tr_wfile *tr_wfile_adopt(int fd, const char *path);
+/* Frees an adopted handle that was never used, leaving its descriptor open. */
+void tr_wfile_disown(tr_wfile *wf);
+void tr_wfile_pwrite(tr_wfile *wf, const void *p, size_t n, uint64_t off);
+/* Closes and frees wf after the writes queued before. */
+void tr_wfile_close(tr_wfile *wf);
+/* Waits until everything queued is done (for a caller about to read what was written). */
+void tr_worker_flush(void);
+/* Waits until everything queued is done; returns the errno of the first file operation that failed since the
+ * last call (0 when none) and says in `what` which ("writing files/3-a.bin"). */
+int tr_worker_sync(char *what, size_t cap);
 
 /* How many times the caller waited for ring space because the worker was behind (for tests and --stats). */
 unsigned long long tr_worker_full_waits(void);

@@ -3,31 +3,18 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "../core/tr_worker.h"
 
 typedef struct async_file {
-    int fd;
+    tr_wfile *wf;
     uint64_t pos; /* where the next buffered bytes go */
 } async_file;
 
 static ssize_t async_write(void *cookie, const char *buf, size_t n)
 {
     async_file *a = cookie;
-    if (tr_worker_running()) {
-        tr_worker_pwrite(a->fd, buf, n, a->pos);
-    } else {
-        size_t done = 0;
-        while (done < n) {
-            ssize_t w = pwrite(a->fd, buf + done, n - done, (off_t)(a->pos + done));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return done ? (ssize_t)done : -1;
-            done += (size_t)w;
-        }
-    }
+    tr_wfile_pwrite(a->wf, buf, n, a->pos);
     a->pos += n;
     return (ssize_t)n;
 }
@@ -48,25 +35,39 @@ static int async_seek(void *cookie, off64_t *off, int whence)
 static int async_close(void *cookie)
 {
     async_file *a = cookie;
-    int rc = 0;
-    if (tr_worker_running())
-        tr_worker_close(a->fd); /* after the writes queued before it; its errors come from tr_worker_sync */
-    else
-        rc = close(a->fd);
+    tr_wfile_close(a->wf);
     free(a);
-    return rc;
+    return 0;
 }
 
-FILE *async_file_open(int fd)
+static FILE *wrap(tr_wfile *wf)
 {
-    async_file *a = malloc(sizeof *a);
+    async_file *a = wf ? malloc(sizeof *a) : NULL;
     if (!a)
         return NULL;
-    a->fd = fd;
+    a->wf = wf;
     a->pos = 0;
     cookie_io_functions_t io = {.read = NULL, .write = async_write, .seek = async_seek, .close = async_close};
     FILE *f = fopencookie(a, "w", io);
     if (!f)
         free(a);
+    return f;
+}
+
+FILE *async_file_open_at(int dirfd, const char *path, int flags)
+{
+    tr_wfile *wf = tr_wfile_open_at(dirfd, path, flags);
+    FILE *f = wrap(wf);
+    if (!f && wf)
+        tr_wfile_close(wf);
+    return f;
+}
+
+FILE *async_file_adopt(int fd, const char *path)
+{
+    tr_wfile *wf = tr_wfile_adopt(fd, path);
+    FILE *f = wrap(wf);
+    if (!f && wf)
+        tr_wfile_disown(wf); /* never handed to the worker; fd stays the caller's */
     return f;
 }

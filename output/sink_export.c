@@ -161,14 +161,21 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
     while (x->nopen >= x->max_open && x->lru_tail)
         xfile_close(x, x->lru_tail);
     int flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (xf->created ? 0 : create_flags);
-    int fd = openat(x->dirfd, xf->rel, flags, 0644);
-    if (fd < 0)
-        return -errno;
-    FILE *f = async_file_open(fd); /* writes through the worker thread when it runs */
-    if (!f) {
-        int e = errno;
-        close(fd);
-        return -e;
+    FILE *f;
+    if (flags & O_EXCL) { /* the caller tries another name when this one exists: it needs the answer now */
+        int fd = openat(x->dirfd, xf->rel, flags, 0644);
+        if (fd < 0)
+            return -errno;
+        f = async_file_adopt(fd, xf->rel);
+        if (!f) {
+            int e = errno;
+            close(fd);
+            return -e;
+        }
+    } else { /* opened (and written, and closed) on the worker thread when it runs; failures come at the end */
+        f = async_file_open_at(x->dirfd, xf->rel, flags);
+        if (!f)
+            return -ENOMEM;
     }
     __fsetlocking(f, FSETLOCKING_BYCALLER); /* only the engine's thread writes exports */
     xf->buf = buffer_take(x);
@@ -521,13 +528,14 @@ void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_
 int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap)
 {
     xsession *xs = session_find(x, id);
+    if (xs && xs->started && xs->text.f && fflush(xs->text.f) != 0)
+        fail(x, "%s: %s", xs->text.rel, strerror(errno));
+    tr_worker_flush(); /* the caller reads the folder next: everything queued must be on disk */
     if (!xs)
         return 0;
     if (!xs->started)
         return -1;
     snprintf(rel, cap, "%s", xs->text_rel);
-    if (xs->text.f && fflush(xs->text.f) != 0)
-        fail(x, "%s: %s", xs->text.rel, strerror(errno));
     return 1;
 }
 
@@ -641,9 +649,10 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     for (int h = 0; h < x->nslot; h++)
         if (x->slot[h])
             export_file_close(x, h, 0);
-    int werr = tr_worker_sync(); /* every queued write and close of the files above */
+    char what[320];
+    int werr = tr_worker_sync(what, sizeof what); /* every queued open, write and close of the files above */
     if (werr)
-        fail(x, "writing the export: %s", strerror(werr));
+        fail(x, "%s: %s", what, strerror(werr));
     digest_lines_free(&x->events_queue);
     if (x->events_queue.write_failed && !x->st.write_errors)
         fail(x, "events.jsonl: %s", strerror(errno));

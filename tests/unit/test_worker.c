@@ -361,9 +361,13 @@ static void test_async_files_hold_what_was_written(void **state)
             for (size_t i = 0; i < size; i++)
                 want[k][i] = (uint8_t)(i * (size_t)(k + 3) + (i >> 9));
             snprintf(path[k], sizeof path[k], "%s/f%d", dir, k);
-            int fd = open(path[k], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            assert_true(fd >= 0);
-            f[k] = async_file_open(fd);
+            if (k == 0) { /* opened here (as for O_EXCL names), the others by the worker */
+                int fd = open(path[k], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                assert_true(fd >= 0);
+                f[k] = async_file_adopt(fd, path[k]);
+            } else {
+                f[k] = async_file_open_at(AT_FDCWD, path[k], O_WRONLY | O_CREAT | O_TRUNC);
+            }
             assert_non_null(f[k]);
             setvbuf(f[k], NULL, _IOFBF, 8192);
         }
@@ -387,7 +391,7 @@ static void test_async_files_hold_what_was_written(void **state)
         memset(want[1] + gap_at, 0, gap);
         for (int k = 0; k < FILES; k++)
             assert_int_equal(fclose(f[k]), 0);
-        assert_int_equal(tr_worker_sync(), 0);
+        assert_int_equal(tr_worker_sync(NULL, 0), 0);
         for (int k = 0; k < FILES; k++) {
             assert_int_equal(slurp(path[k], got, size + 4096), size);
             assert_memory_equal(got, want[k], size);
@@ -400,19 +404,30 @@ static void test_async_files_hold_what_was_written(void **state)
     }
 }
 
-/* A write the worker cannot do (a descriptor open for reading) is reported by tr_worker_sync, once. */
+/* What the worker cannot do (write on a descriptor open for reading, create a file in a folder that does
+ * not exist) is reported by tr_worker_sync, once, naming the file; later writes go on. */
 static void test_async_write_error_is_reported(void **state)
 {
     (void)state;
     assert_int_equal(tr_worker_start(), 0);
+    char what[320];
     int fd = open("/dev/null", O_RDONLY);
     assert_true(fd >= 0);
-    FILE *f = async_file_open(fd);
+    FILE *f = async_file_adopt(fd, "dev-null");
     assert_non_null(f);
     fputs("lost", f);
     assert_int_equal(fclose(f), 0); /* the failure happens later, on the worker */
-    assert_int_equal(tr_worker_sync(), EBADF);
-    assert_int_equal(tr_worker_sync(), 0);
+    assert_int_equal(tr_worker_sync(what, sizeof what), EBADF);
+    assert_string_equal(what, "writing dev-null");
+    assert_int_equal(tr_worker_sync(what, sizeof what), 0);
+    assert_string_equal(what, "");
+
+    f = async_file_open_at(AT_FDCWD, "/nonexistent-trawl-dir/x.txt", O_WRONLY | O_CREAT | O_TRUNC);
+    assert_non_null(f);
+    fputs("nowhere", f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(tr_worker_sync(what, sizeof what), ENOENT);
+    assert_string_equal(what, "opening /nonexistent-trawl-dir/x.txt");
     tr_worker_stop();
 }
 
