@@ -262,7 +262,7 @@ int main(int argc, char **argv)
         model = tui_model_new(NULL);
         tr_sink ts = tui_model_sink(model);
         tr_ctx_add_sink(&pl.ctx, &ts);
-    } else {
+    } else if (!opt.export_dir || opt.format_given) { /* an export holds the events: stdout only when asked */
         tr_sink ls = sink_lines_sink(&lines);
         tr_ctx_add_sink(&pl.ctx, &ls);
     }

@@ -27,7 +27,8 @@ void options_usage(FILE *out)
           "       trawl -D                    list capture interfaces\n"
           "options:\n"
           "  -f 'BPF'              capture filter (libpcap syntax), live and offline\n"
-          "  -T text|json          output on stdout: one line per event (text is the default)\n"
+          "  -T text|json          output on stdout: one line per event (text is the default;\n"
+          "                        with --export, stdout stays quiet unless -T is given)\n"
           "  -w FILE               also write the packets read to a pcap file\n"
           "  -c N                  stop after N packets\n"
           "  -Z USER               drop privileges once the capture device is open\n"
@@ -95,6 +96,7 @@ int options_parse(trawl_options *o, int argc, char **argv)
             o->filter = optarg;
             break;
         case 'T':
+            o->format_given = 1;
             if (strcmp(optarg, "json") == 0)
                 o->json = 1;
             else if (strcmp(optarg, "text") == 0)

@@ -14,6 +14,7 @@ typedef struct trawl_options {
     int list_ifaces;         /* -D */
     const char *filter;      /* -f */
     int json;                /* -T json */
+    int format_given;        /* -T was given (with --export and without -T, stdout stays quiet) */
     const char *write_file;  /* -w */
     uint64_t count;          /* -c, 0 = no limit */
     const char *user;        /* -Z */
