@@ -280,6 +280,9 @@ int main(int argc, char **argv)
     }
     /* Hashing objects on the second core overlaps it with everything else; one core gains nothing from a thread. */
     __fsetlocking(stdout, FSETLOCKING_BYCALLER); /* only this thread writes it: no lock per line */
+    static char stdout_buffer[1 << 16]; /* glibc's default for a pipe is 4 KB: a write(2) every ten lines */
+    if (!pl.src.live)
+        setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
         (void)tr_worker_start(); /* when no thread can be made, hashing stays on this one */
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);

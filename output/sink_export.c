@@ -26,6 +26,11 @@
 /* Each open file's stdio buffer: objects arrive a TCP segment at a time, and glibc's default (the block size,
  * 4 KB) would make a write(2) of every third segment. At most max_open of them exist at once. */
 #define XFILE_BUFFER 65536
+/* A transcript's first bytes are held in memory and its file created only when they pass HELD_MAX or the session
+ * ends: most sessions (a DNS exchange, a short connection) then cost one create and one close, not a second open
+ * to append the footer long after the LRU closed the file. HELD_TOTAL caps what all sessions hold together. */
+#define HELD_MAX 4096
+#define HELD_TOTAL (8u << 20)
 
 /* A file the exporter writes: opened on demand, closed by the LRU, reopened at its end. */
 typedef struct xfile {
@@ -53,6 +58,8 @@ typedef struct xsession {
     tr_transcript tx;
     xfile text, raw[2];
     char text_rel[80]; /* "sessions/<id>-<proto>.txt" */
+    char *held;        /* transcript text not yet in its file (the file not created yet) */
+    uint32_t held_len, held_cap;
     char raw_rel[2][40]; /* "streams/<id>-c2s.bin" */
     char end[16];       /* `end` of the session_end event */
 } xsession;
@@ -63,7 +70,7 @@ struct sink_export {
     int max_open, nopen;
     xfile *lru_head, *lru_tail;
     FILE *events;
-    digest_lines events_queue; /* events.jsonl, lines waiting for digests when defer_digests */
+    char *events_buf;    digest_lines events_queue; /* events.jsonl, lines waiting for digests when defer_digests */
     int defer_digests;
     tr_strbuf sb, note;
     xsession **bucket;
@@ -73,6 +80,7 @@ struct sink_export {
     int nslot, slot_cap, nfree;
     sink_export_stats st;
     char err[256];
+    size_t held_total; /* transcript bytes all sessions hold */
     char **spare_buf; /* buffers of closed files, for the next open */
     int nspare, spare_cap;
 };
@@ -273,12 +281,51 @@ static void session_remove(sink_export *x, xsession *xs)
             break;
         }
     x->nsession--;
+    x->held_total -= xs->held_len;
+    free(xs->held);
     free(xs);
+}
+
+/* Creates the transcript file with what the session held. */
+static void spill_held(sink_export *x, xsession *xs)
+{
+    if (!xs->held)
+        return;
+    xfile_write(x, &xs->text, xs->held, xs->held_len);
+    x->held_total -= xs->held_len;
+    free(xs->held);
+    xs->held = NULL;
+    xs->held_len = xs->held_cap = 0;
+}
+
+/* Keeps sb's text in memory while the session's transcript is small; 0 when it must go to the file. */
+static int hold_text(sink_export *x, xsession *xs)
+{
+    size_t n = x->sb.len, want = xs->held_len + n;
+    if (xs->text.created || want > HELD_MAX || x->held_total + n > HELD_TOTAL)
+        return 0;
+    if (want > xs->held_cap) {
+        uint32_t cap = xs->held_cap ? xs->held_cap : 512;
+        while (cap < want)
+            cap *= 2;
+        char *p = realloc(xs->held, cap);
+        if (!p)
+            return 0;
+        xs->held = p;
+        xs->held_cap = cap;
+    }
+    memcpy(xs->held + xs->held_len, x->sb.p, n);
+    xs->held_len = (uint32_t)want;
+    x->held_total += n;
+    return 1;
 }
 
 static void flush_text(sink_export *x, xsession *xs)
 {
-    xfile_write(x, &xs->text, x->sb.p, x->sb.len);
+    if (!hold_text(x, xs)) {
+        spill_held(x, xs);
+        xfile_write(x, &xs->text, x->sb.p, x->sb.len);
+    }
     tr_sb_reset(&x->sb);
 }
 
@@ -391,6 +438,7 @@ static void session_finish(sink_export *x, xsession *xs, const tr_session *s)
     tr_transcript_end(&xs->tx, &x->sb);
     tr_transcript_footer(s, xs->end[0] ? xs->end : NULL, &x->sb);
     flush_text(x, xs);
+    spill_held(x, xs); /* a short transcript: created, written and closed at once */
     xfile_close(x, &xs->text);
     xfile_close(x, &xs->raw[0]);
     xfile_close(x, &xs->raw[1]);
@@ -528,6 +576,8 @@ void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_
 int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap)
 {
     xsession *xs = session_find(x, id);
+    if (xs && xs->started)
+        spill_held(x, xs); /* the UI reads the file next */
     if (xs && xs->started && xs->text.f && fflush(xs->text.f) != 0)
         fail(x, "%s: %s", xs->text.rel, strerror(errno));
     tr_worker_flush(); /* the caller reads the folder next: everything queued must be on disk */
@@ -583,7 +633,7 @@ sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap
             return NULL;
         }
     int fd = openat(dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    FILE *events = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    FILE *events = fd >= 0 ? async_file_adopt(fd, "events.jsonl") : NULL; /* written by the worker too */
     sink_export *x = calloc(1, sizeof *x);
     xsession **bucket = calloc(SESSION_BUCKETS_MIN, sizeof *bucket);
     if (!events || !x || !bucket) {
@@ -601,6 +651,10 @@ sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap
     x->raw = raw;
     x->max_open = SINK_EXPORT_MAX_OPEN;
     x->events = events;
+    __fsetlocking(events, FSETLOCKING_BYCALLER);
+    x->events_buf = malloc(XFILE_BUFFER);
+    if (x->events_buf)
+        setvbuf(events, x->events_buf, _IOFBF, XFILE_BUFFER);
     digest_lines_init(&x->events_queue, events);
     x->bucket = bucket;
     x->nbucket = SESSION_BUCKETS_MIN;
@@ -649,15 +703,15 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     for (int h = 0; h < x->nslot; h++)
         if (x->slot[h])
             export_file_close(x, h, 0);
+    digest_lines_free(&x->events_queue);
+    if (x->events_queue.write_failed && !x->st.write_errors)
+        fail(x, "events.jsonl: %s", strerror(errno));
+    fclose(x->events);
+    free(x->events_buf); /* after the FILE using it is closed */
     char what[320];
     int werr = tr_worker_sync(what, sizeof what); /* every queued open, write and close of the files above */
     if (werr)
         fail(x, "%s: %s", what, strerror(werr));
-    digest_lines_free(&x->events_queue);
-    if (x->events_queue.write_failed && !x->st.write_errors)
-        fail(x, "events.jsonl: %s", strerror(errno));
-    if (fclose(x->events) != 0)
-        fail(x, "events.jsonl: %s", strerror(errno));
     close(x->dirfd);
     int rc = x->st.write_errors ? -1 : 0;
     if (rc && err && errcap)
