@@ -2,6 +2,8 @@
 
 #include <inttypes.h>
 
+#include "../core/tr_worker.h"
+
 void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, const decoder *dec)
 {
     fprintf(out, "\n%-12s %10s %12s %14s\n", "protocol", "sessions", "packets", "bytes");
@@ -26,4 +28,9 @@ void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, cons
     fprintf(out, "      IP fragments: reassembled %" PRIu64 ", timed out %" PRIu64 ", dropped (table full) %" PRIu64
                  ", overlaps %" PRIu64 "\n",
             dec->frags.reassembled, dec->frags.timed_out, dec->frags.dropped_full, dec->frags.overlaps);
+    if (tr_worker_running())
+        fprintf(out, "worker thread (hashing, export writes): the engine waited for it %llu times (ring full)\n",
+                tr_worker_full_waits());
+    else
+        fprintf(out, "worker thread: off (one CPU), hashing and export writes on the engine's thread\n");
 }

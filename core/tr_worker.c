@@ -14,8 +14,9 @@
 
 #include <openssl/evp.h>
 
-/* The ring holds records: a header, then for updates the bytes, padded to 8. A record never wraps: when it
- * does not fit before the end, the rest of the ring is skipped (marked by a WRAP header when one fits). */
+/* The ring holds records: a header, then for updates, writes and opens the bytes (data, path), padded to 8. A
+ * record never wraps: when it does not fit before the end, the rest of the ring is skipped (marked by a WRAP
+ * header when one fits). */
 #define RING_BYTES (4u << 20)
 #define CHUNK_MAX (64u << 10)   /* longer updates are split, so a record is always far smaller than the ring */
 #define SPINS_BEFORE_YIELD 256  /* the caller's waits are short: the worker is busy on work queued before */
@@ -70,7 +71,7 @@ static struct {
     pthread_cond_t wake;
     uint64_t next_ticket; /* tickets count from 1, so 0 means none */
     ticket_slot slots[TICKET_SLOTS];
-} hw = {.next_ticket = 1, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+} wk = {.next_ticket = 1, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static void cpu_relax(void)
 {
@@ -90,8 +91,8 @@ struct tr_wfile {
 static void wfile_failed(const tr_wfile *wf, const char *what, int err)
 {
     int expected = 0;
-    if (atomic_compare_exchange_strong(&hw.write_errno, &expected, err ? err : EIO))
-        snprintf(hw.write_failure, sizeof hw.write_failure, "%s %s", what, wf->path);
+    if (atomic_compare_exchange_strong(&wk.write_errno, &expected, err ? err : EIO))
+        snprintf(wk.write_failure, sizeof wk.write_failure, "%s %s", what, wf->path);
 }
 
 static void wfile_do_open(tr_wfile *wf, int dirfd, const char *path, int flags)
@@ -164,30 +165,30 @@ static void run_record(const record *r, const uint8_t *data)
 static int wait_for_work(uint64_t tail, uint64_t *head)
 {
     for (int spin = 0; spin < SPINS_BEFORE_SLEEP; spin++) {
-        *head = atomic_load_explicit(&hw.head, memory_order_acquire);
+        *head = atomic_load_explicit(&wk.head, memory_order_acquire);
         if (*head != tail)
             return 1;
-        if (atomic_load_explicit(&hw.stopping, memory_order_acquire))
+        if (atomic_load_explicit(&wk.stopping, memory_order_acquire))
             return 0;
         cpu_relax();
     }
-    pthread_mutex_lock(&hw.lock);
-    atomic_store(&hw.sleeping, 1); /* seq_cst with the producer's head store, so a wake-up cannot be missed */
+    pthread_mutex_lock(&wk.lock);
+    atomic_store(&wk.sleeping, 1); /* seq_cst with the producer's head store, so a wake-up cannot be missed */
     for (;;) {
-        *head = atomic_load(&hw.head);
-        if (*head != tail || atomic_load(&hw.stopping))
+        *head = atomic_load(&wk.head);
+        if (*head != tail || atomic_load(&wk.stopping))
             break;
-        pthread_cond_wait(&hw.wake, &hw.lock);
+        pthread_cond_wait(&wk.wake, &wk.lock);
     }
-    atomic_store(&hw.sleeping, 0);
-    pthread_mutex_unlock(&hw.lock);
+    atomic_store(&wk.sleeping, 0);
+    pthread_mutex_unlock(&wk.lock);
     return *head != tail;
 }
 
 static void *worker_main(void *arg)
 {
     (void)arg;
-    uint64_t tail = atomic_load_explicit(&hw.tail, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit(&wk.tail, memory_order_relaxed);
     for (;;) {
         uint64_t head;
         if (!wait_for_work(tail, &head))
@@ -200,12 +201,12 @@ static void *worker_main(void *arg)
                 tail += left;
                 continue;
             }
-            memcpy(&r, hw.ring + off, sizeof r);
+            memcpy(&r, wk.ring + off, sizeof r);
             size_t size = r.op == OP_WRAP ? left : sizeof r + (carries_bytes(&r) ? ALIGN8(r.len) : 0);
-            run_record(&r, hw.ring + off + sizeof r);
+            run_record(&r, wk.ring + off + sizeof r);
             tail += size;
             /* published record by record: a caller waiting on a FINAL sees it as soon as it is done */
-            atomic_store_explicit(&hw.tail, tail, memory_order_release);
+            atomic_store_explicit(&wk.tail, tail, memory_order_release);
         }
     }
 }
@@ -213,9 +214,9 @@ static void *worker_main(void *arg)
 static void wait_until_tail(uint64_t target, int counts_as_full)
 {
     unsigned spins = 0;
-    while (atomic_load_explicit(&hw.tail, memory_order_acquire) < target) {
+    while (atomic_load_explicit(&wk.tail, memory_order_acquire) < target) {
         if (spins == 0 && counts_as_full)
-            hw.full_waits++;
+            wk.full_waits++;
         if (++spins < SPINS_BEFORE_YIELD)
             cpu_relax();
         else
@@ -226,93 +227,93 @@ static void wait_until_tail(uint64_t target, int counts_as_full)
 /* Lets the worker see everything written so far. */
 static void publish(void)
 {
-    if (hw.head_published == hw.head_local)
+    if (wk.head_published == wk.head_local)
         return;
-    hw.head_published = hw.head_local;
-    atomic_store(&hw.head, hw.head_local); /* seq_cst: pairs with the worker's `sleeping` store */
-    if (atomic_load(&hw.sleeping)) {
-        pthread_mutex_lock(&hw.lock);
-        pthread_cond_signal(&hw.wake);
-        pthread_mutex_unlock(&hw.lock);
+    wk.head_published = wk.head_local;
+    atomic_store(&wk.head, wk.head_local); /* seq_cst: pairs with the worker's `sleeping` store */
+    if (atomic_load(&wk.sleeping)) {
+        pthread_mutex_lock(&wk.lock);
+        pthread_cond_signal(&wk.wake);
+        pthread_mutex_unlock(&wk.lock);
     }
 }
 
 static void push(const record *r, const void *data)
 {
     size_t size = sizeof *r + (carries_bytes(r) ? ALIGN8(r->len) : 0);
-    uint64_t head = hw.head_local;
+    uint64_t head = wk.head_local;
     size_t off = (size_t)(head % RING_BYTES);
     size_t skip = RING_BYTES - off < size ? RING_BYTES - off : 0;
-    if (head + skip + size - hw.tail_seen > RING_BYTES) {
-        hw.tail_seen = atomic_load_explicit(&hw.tail, memory_order_acquire);
-        if (head + skip + size - hw.tail_seen > RING_BYTES) {
+    if (head + skip + size - wk.tail_seen > RING_BYTES) {
+        wk.tail_seen = atomic_load_explicit(&wk.tail, memory_order_acquire);
+        if (head + skip + size - wk.tail_seen > RING_BYTES) {
             publish();
             wait_until_tail(head + skip + size - RING_BYTES, 1);
-            hw.tail_seen = atomic_load_explicit(&hw.tail, memory_order_acquire);
+            wk.tail_seen = atomic_load_explicit(&wk.tail, memory_order_acquire);
         }
     }
     if (skip) {
         if (skip >= sizeof *r) {
             record wrap = {.op = OP_WRAP};
-            memcpy(hw.ring + off, &wrap, sizeof wrap);
+            memcpy(wk.ring + off, &wrap, sizeof wrap);
         }
         head += skip;
         off = 0;
     }
-    memcpy(hw.ring + off, r, sizeof *r);
+    memcpy(wk.ring + off, r, sizeof *r);
     if (data)
-        memcpy(hw.ring + off + sizeof *r, data, r->len);
-    hw.head_local = head + size;
-    if (hw.head_local - hw.head_published >= PUBLISH_BATCH)
+        memcpy(wk.ring + off + sizeof *r, data, r->len);
+    wk.head_local = head + size;
+    if (wk.head_local - wk.head_published >= PUBLISH_BATCH)
         publish();
 }
 
 int tr_worker_start(void)
 {
-    if (hw.running)
+    if (wk.running)
         return 0;
-    hw.ring = aligned_alloc(64, RING_BYTES);
-    if (!hw.ring)
+    wk.ring = aligned_alloc(64, RING_BYTES);
+    if (!wk.ring)
         return -1;
-    hw.head_local = 0;
-    hw.head_published = 0;
-    hw.tail_seen = 0;
-    atomic_store(&hw.head, 0);
-    atomic_store(&hw.tail, 0);
-    atomic_store(&hw.stopping, 0);
-    atomic_store(&hw.sleeping, 0);
-    atomic_store(&hw.write_errno, 0);
-    hw.full_waits = 0;
-    memset(hw.slots, 0, sizeof hw.slots); /* tickets of an earlier run read as failed, never as someone's digest */
+    wk.head_local = 0;
+    wk.head_published = 0;
+    wk.tail_seen = 0;
+    atomic_store(&wk.head, 0);
+    atomic_store(&wk.tail, 0);
+    atomic_store(&wk.stopping, 0);
+    atomic_store(&wk.sleeping, 0);
+    atomic_store(&wk.write_errno, 0);
+    wk.full_waits = 0;
+    memset(wk.slots, 0, sizeof wk.slots); /* tickets of an earlier run read as failed, never as someone's digest */
     /* The worker inherits a mask with every signal blocked, so SIGINT and friends reach the engine's thread,
      * whose poll they must interrupt. */
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&hw.thread, NULL, worker_main, NULL);
+    int rc = pthread_create(&wk.thread, NULL, worker_main, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
-        free(hw.ring);
-        hw.ring = NULL;
+        free(wk.ring);
+        wk.ring = NULL;
         return -1;
     }
-    hw.running = 1;
+    wk.running = 1;
     return 0;
 }
 
 void tr_worker_stop(void)
 {
-    if (!hw.running)
+    if (!wk.running)
         return;
     publish();
-    pthread_mutex_lock(&hw.lock);
-    atomic_store(&hw.stopping, 1);
-    pthread_cond_signal(&hw.wake);
-    pthread_mutex_unlock(&hw.lock);
-    pthread_join(hw.thread, NULL); /* the worker drains the ring before it sees `stopping` with nothing left */
-    free(hw.ring);
-    hw.ring = NULL;
-    hw.running = 0;
+    pthread_mutex_lock(&wk.lock);
+    atomic_store(&wk.stopping, 1);
+    pthread_cond_signal(&wk.wake);
+    pthread_mutex_unlock(&wk.lock);
+    pthread_join(wk.thread, NULL); /* the worker drains the ring before it sees `stopping` with nothing left */
+    free(wk.ring);
+    wk.ring = NULL;
+    wk.running = 0;
 }
 
 void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR_HASH_DIGEST_LEN + 1])
@@ -325,9 +326,9 @@ void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR
     hex[2 * TR_HASH_DIGEST_LEN] = '\0';
 }
 
-int tr_worker_running(void) { return hw.running; }
+int tr_worker_running(void) { return wk.running; }
 
-unsigned long long tr_worker_full_waits(void) { return hw.full_waits; }
+unsigned long long tr_worker_full_waits(void) { return wk.full_waits; }
 
 tr_hash_ctx *tr_hash_ctx_new(void)
 {
@@ -371,7 +372,7 @@ void tr_hash_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int
     *ok = 0;
     push(&r, NULL);
     publish();
-    wait_until_tail(hw.head_local, 0);
+    wait_until_tail(wk.head_local, 0);
 }
 
 uint64_t tr_hash_final_later(tr_hash_ctx *c)
@@ -381,9 +382,9 @@ uint64_t tr_hash_final_later(tr_hash_ctx *c)
     uint64_t t = 0;
     ticket_slot *slot = NULL;
     for (int tries = 0; tries < 4 && !slot; tries++) {
-        t = hw.next_ticket++;
-        slot = &hw.slots[t % TICKET_SLOTS];
-        if (slot->holds || (slot->ticket && atomic_load_explicit(&hw.tail, memory_order_acquire) < slot->done_at))
+        t = wk.next_ticket++;
+        slot = &wk.slots[t % TICKET_SLOTS];
+        if (slot->holds || (slot->ticket && atomic_load_explicit(&wk.tail, memory_order_acquire) < slot->done_at))
             slot = NULL;
     }
     if (!slot)
@@ -393,20 +394,20 @@ uint64_t tr_hash_final_later(tr_hash_ctx *c)
     record r = {.op = OP_FINAL, .ctx = c, .digest = slot->digest, .ok = &slot->ok};
     push(&r, NULL);
     publish(); /* the digest is wanted soon: the event waits for it */
-    slot->done_at = hw.head_local;
+    slot->done_at = wk.head_local;
     return t;
 }
 
 static ticket_slot *slot_of(uint64_t t)
 {
-    ticket_slot *slot = &hw.slots[t % TICKET_SLOTS];
+    ticket_slot *slot = &wk.slots[t % TICKET_SLOTS];
     return t && slot->ticket == t ? slot : NULL;
 }
 
 int tr_hash_ticket_ready(uint64_t t)
 {
     ticket_slot *slot = slot_of(t);
-    return !slot || atomic_load_explicit(&hw.tail, memory_order_acquire) >= slot->done_at;
+    return !slot || atomic_load_explicit(&wk.tail, memory_order_acquire) >= slot->done_at;
 }
 
 int tr_hash_ticket_digest(uint64_t t, unsigned char digest[TR_HASH_DIGEST_LEN])
@@ -456,7 +457,7 @@ tr_wfile *tr_wfile_open_at(int dirfd, const char *path, int flags)
     if (!wf)
         return NULL;
     size_t len = strlen(path) + 1;
-    if (hw.running && len <= CHUNK_MAX) {
+    if (wk.running && len <= CHUNK_MAX) {
         record r = {.op = OP_OPEN, .len = (uint32_t)len, .wf = wf, .dirfd = dirfd, .off = (uint64_t)flags};
         push(&r, path);
     } else {
@@ -477,7 +478,7 @@ void tr_wfile_disown(tr_wfile *wf) { free(wf); }
 
 void tr_wfile_pwrite(tr_wfile *wf, const void *p, size_t n, uint64_t off)
 {
-    if (!hw.running) {
+    if (!wk.running) {
         wfile_do_pwrite(wf, p, n, off);
         return;
     }
@@ -494,7 +495,7 @@ void tr_wfile_pwrite(tr_wfile *wf, const void *p, size_t n, uint64_t off)
 
 void tr_wfile_close(tr_wfile *wf)
 {
-    if (!hw.running) {
+    if (!wk.running) {
         wfile_do_close(wf);
         return;
     }
@@ -504,17 +505,17 @@ void tr_wfile_close(tr_wfile *wf)
 
 void tr_worker_flush(void)
 {
-    if (hw.running) {
+    if (wk.running) {
         publish();
-        wait_until_tail(hw.head_local, 0);
+        wait_until_tail(wk.head_local, 0);
     }
 }
 
 int tr_worker_sync(char *what, size_t cap)
 {
     tr_worker_flush();
-    int err = atomic_exchange(&hw.write_errno, 0);
+    int err = atomic_exchange(&wk.write_errno, 0);
     if (what && cap)
-        snprintf(what, cap, "%s", err ? hw.write_failure : "");
+        snprintf(what, cap, "%s", err ? wk.write_failure : "");
     return err;
 }
