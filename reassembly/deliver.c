@@ -54,11 +54,40 @@ static size_t feed(tr_session *s, tr_pending *pd, int dir, const uint8_t *p, siz
     return done;
 }
 
+/* A buffer is held only while a unit is incomplete: a session that waits for nothing holds no memory, so
+ * memory follows what is in flight, not how many sessions are open. Emptied small buffers wait in a
+ * little pool for the next direction that needs one, so splitting lines and headers across segments does
+ * not make a malloc per segment. */
+#define PENDING_SMALL 4096
+#define PENDING_POOL 256
+
+static struct {
+    uint8_t *buf[PENDING_POOL];
+    int n;
+} spare;
+
+static void pending_release(tr_pending *pd)
+{
+    if (!pd->buf)
+        return;
+    if (pd->cap == PENDING_SMALL && spare.n < PENDING_POOL)
+        spare.buf[spare.n++] = pd->buf;
+    else
+        free(pd->buf);
+    pd->buf = NULL;
+    pd->cap = 0;
+}
+
 static int pending_grow(tr_pending *pd, size_t want)
 {
     if (want <= pd->cap)
         return 1;
-    size_t cap = pd->cap ? pd->cap : 4096;
+    if (!pd->buf && want <= PENDING_SMALL && spare.n) {
+        pd->buf = spare.buf[--spare.n];
+        pd->cap = PENDING_SMALL;
+        return 1;
+    }
+    size_t cap = pd->cap ? pd->cap : PENDING_SMALL;
     while (cap < want)
         cap *= 2;
     if (cap > TR_PENDING_MAX)
@@ -129,8 +158,10 @@ void tr_deliver_data(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, si
             pd->len = 0;
     }
     pd->seen += n;
-    if (!pd->len)
+    if (!pd->len) {
         s->stream_off[dir] = pd->seen;
+        pending_release(pd);
+    }
     sinks_stream(s, dir, p, n);
 }
 
@@ -142,6 +173,7 @@ void tr_deliver_gap(tr_session *s, tr_deliver *d, int dir, uint64_t n)
     s->stream_off[dir] = pd->seen - pd->len; /* where the lost bytes begin */
     pd->len = 0;
     pd->need = 0;
+    pending_release(pd);
     if (dissector_active(s) && s->dis->on_gap)
         s->dis->on_gap(s, dir, lost);
     pd->seen += n;
@@ -176,11 +208,14 @@ void tr_deliver_close(tr_session *s, tr_deliver *d, int reason)
     if (s->dis && s->dis->on_close)
         s->dis->on_close(s, reason);
     for (int i = 0; i < 2; i++) {
-        free(d->dir[i].buf);
+        pending_release(&d->dir[i]);
         memset(&d->dir[i], 0, sizeof d->dir[i]);
     }
     free(s->state);
     s->state = NULL;
 }
 
-size_t tr_deliver_held(const tr_deliver *d) { return d->dir[0].cap + d->dir[1].cap; }
+size_t tr_deliver_held(const tr_session *s, const tr_deliver *d)
+{
+    return d->dir[0].cap + d->dir[1].cap + (s->state && s->dis ? s->dis->state_size : 0);
+}

@@ -11,7 +11,7 @@
 #define TR_PENDING_MAX (256u * 1024u) /* per direction: longest unit a dissector may wait for */
 
 typedef struct tr_pending {
-    uint8_t *buf; /* allocated on first use, freed at close */
+    uint8_t *buf; /* held only while a unit is incomplete (NULL otherwise) */
     size_t len, cap;
     size_t need;  /* dissector asked for this many bytes before the next call */
     uint64_t seen; /* bytes of the direction delivered so far, gaps included */
@@ -35,7 +35,7 @@ void tr_deliver_datagram(tr_session *s, tr_deliver *d, int dir, const uint8_t *p
 void tr_deliver_end(tr_session *s, tr_deliver *d, int dir);
 /* Dissector's on_close, then frees the pending buffers and the dissector state. */
 void tr_deliver_close(tr_session *s, tr_deliver *d, int reason);
-/* Bytes held for the dissector, both directions (for memory accounting). */
-size_t tr_deliver_held(const tr_deliver *d);
+/* Memory held for the session's dissector: buffered bytes of both directions and its state (for --memcap). */
+size_t tr_deliver_held(const tr_session *s, const tr_deliver *d);
 
 #endif

@@ -27,7 +27,7 @@ void tr_engine_default_opts(tr_engine_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->max_flows = 100000;
-    o->memcap = 256u << 20;
+    o->memcap = 32u << 20;
     o->stream_cap = 4u << 20;
     o->tcp_timeout_us = 3600LL * 1000000;
     o->udp_timeout_us = 120LL * 1000000;
@@ -122,18 +122,32 @@ static int is_service_port(const tr_engine *e, uint8_t l4, uint16_t port) { retu
 
 /* ---- memory account around delivery ---- */
 
+/* Brings st.mem up to date with what f's dissector holds now (buffers and state). */
+static void account(tr_engine *e, flow *f)
+{
+    size_t now = tr_deliver_held(&f->s, &f->d);
+    e->st.mem = e->st.mem - f->mem + now;
+    f->mem = now;
+}
+
+static int over_memcap(const tr_engine *e) { return e->st.mem + e->queued > e->o.memcap; }
+
 static void deliver_data(tr_engine *e, flow *f, int dir, const uint8_t *p, size_t n)
 {
-    size_t before = tr_deliver_held(&f->d);
     tr_deliver_data(&f->s, &f->d, dir, p, n);
-    e->st.mem += tr_deliver_held(&f->d) - before;
+    account(e, f); /* over --memcap, idle sessions go once the packet is done (shed_memory) */
 }
 
 static void deliver_gap(tr_engine *e, flow *f, int dir, uint64_t n)
 {
-    size_t before = tr_deliver_held(&f->d);
     tr_deliver_gap(&f->s, &f->d, dir, n);
-    e->st.mem += tr_deliver_held(&f->d) - before;
+    account(e, f);
+}
+
+static void deliver_datagram(tr_engine *e, flow *f, int dir, const uint8_t *p, size_t n)
+{
+    tr_deliver_datagram(&f->s, &f->d, dir, p, n);
+    account(e, f);
 }
 
 static void mem_update(tr_engine *e)
@@ -224,7 +238,7 @@ static void undecided_data(tr_engine *e, flow *f, int dir, const uint8_t *p, siz
     const tr_dissector *d = choose(e, f, dir, probe, have + k, &maybe);
     if (f->s.l4 == TR_UDP) { /* datagrams are not held: one datagram says what it is, or nothing does */
         decide(e, f, d);
-        tr_deliver_datagram(&f->s, &f->d, dir, p, n);
+        deliver_datagram(e, f, dir, p, n);
         return;
     }
     if (d) {
@@ -350,9 +364,9 @@ static void flow_end(tr_engine *e, flow *f, int reason)
     }
     if (!f->decided)
         decide(e, f, NULL);
-    size_t held = tr_deliver_held(&f->d);
     tr_deliver_close(s, &f->d, reason);
-    e->st.mem -= held;
+    e->st.mem -= f->mem; /* everything it held is freed now */
+    f->mem = 0;
     s->end = reason;
     emit_session_end(s);
     tr_ctx *ctx = e->ctx;
@@ -383,6 +397,19 @@ static void make_room(tr_engine *e)
     if (victim) {
         e->st.evicted++;
         flow_end(e, victim, TR_END_EVICTED);
+    }
+}
+
+/* Over --memcap (sessions' dissector state and buffers, queued and held bytes): the least recently active
+ * sessions end as for --max-flows, so memory follows the cap, not how many sessions the capture leaves open. */
+static void shed_memory(tr_engine *e)
+{
+    while (over_memcap(e) && e->ft.count > 1) {
+        uint64_t before = e->st.evicted;
+        make_room(e);
+        e->st.evicted_memcap += e->st.evicted - before;
+        if (e->st.evicted == before && !e->ft.head[FLOW_LIST_CLOSING])
+            break; /* nothing left to end: the current flow alone is over the cap */
     }
 }
 
@@ -580,12 +607,15 @@ void tr_engine_packet(tr_engine *e, const tr_packet *p)
         if (!f->decided)
             undecided_data(e, f, dir, p->payload, p->payload_len);
         else
-            tr_deliver_datagram(s, &f->d, dir, p->payload, p->payload_len);
+            deliver_datagram(e, f, dir, p->payload, p->payload_len);
+        mem_update(e);
+        shed_memory(e);
         return;
     }
     flow_table_touch(&e->ft, f, f->list == FLOW_LIST_CLOSING ? FLOW_LIST_CLOSING : FLOW_LIST_TCP);
     tcp_packet(e, f, dir, p);
     mem_update(e);
+    shed_memory(e);
 }
 
 void tr_engine_expire(tr_engine *e, int64_t now)

@@ -38,6 +38,7 @@ typedef struct tr_proto_stats {
 
 typedef struct tr_engine_stats {
     uint64_t packets, sessions, evicted, timed_out;
+    uint64_t evicted_memcap; /* of evicted: to stay under --memcap */
     uint64_t cap_gaps;        /* holes forced by the per-stream or global memory cap */
     uint64_t held, hold_claimed;
     uint64_t hold_refused;    /* flows not held because --memcap was reached */

@@ -32,6 +32,7 @@ typedef struct flow {
     struct flow *inext;    /* id hash chain */
     struct flow *prev, *next; /* activity list */
     struct flow *unext, *uprev; /* undecided list (held for expectations) */
+    size_t mem;            /* what the engine counts for it in st.mem: tr_deliver_held when last seen */
     uint8_t *hold;         /* chunks held while undecided: {kind, len32, bytes} in arrival order */
     size_t hold_len;
     int64_t hold_until;

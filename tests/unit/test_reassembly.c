@@ -276,6 +276,37 @@ static void test_flow_cap_evicts_oldest(void **state)
     rec_free(r);
 }
 
+/* Sessions left open with a request half sent each hold an HTTP state (tens of KB): past --memcap the least
+ * recently active ones end as evicted, the memory count stays near the cap, and it is back to 0 at the end. */
+static void test_memcap_evicts_idle_sessions(void **state)
+{
+    (void)state;
+    tr_engine_opts o;
+    tr_engine_default_opts(&o);
+    o.memcap = 1u << 20;
+    o.hold_us = 0;
+    rec *r = rec_new(&o);
+    const tr_engine_stats *st = tr_engine_stats_get(r->eng);
+    enum { SESSIONS = 100 };
+    size_t peak_after_packet = 0;
+    for (int i = 0; i < SESSIONS; i++) {
+        uint16_t port = (uint16_t)(2000 + i);
+        handshake(r, port, 1000, 5000);
+        pkt(r, TR_TCP, port, 0, ACK, 1001, 5001, "GET /a HTTP/1.1\r\nHost: x\r\n", 0); /* headers not ended */
+        if (st->mem > peak_after_packet)
+            peak_after_packet = st->mem;
+    }
+    assert_true(st->evicted_memcap > 0);
+    assert_int_equal(st->evicted, st->evicted_memcap);
+    assert_true(st->evicted_memcap < SESSIONS - 10); /* dozens still fit */
+    assert_true(peak_after_packet <= o.memcap);
+    const char *ev = rec_finish(r);
+    assert_int_equal(harness_count(ev, "\"end\":\"evicted\"", NULL), (int)st->evicted_memcap);
+    assert_int_equal(harness_count(ev, "\"end\":\"eof\"", NULL), SESSIONS - (int)st->evicted_memcap);
+    assert_int_equal(st->mem, 0); /* every session's state and buffers counted out again */
+    rec_free(r);
+}
+
 static void test_stream_cap_forces_gap(void **state)
 {
     (void)state;
@@ -504,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_midstream_pickup),
         cmocka_unit_test(test_rst_and_port_reuse),
         cmocka_unit_test(test_flow_cap_evicts_oldest),
+        cmocka_unit_test(test_memcap_evicts_idle_sessions),
         cmocka_unit_test(test_stream_cap_forces_gap),
         cmocka_unit_test(test_udp_conversation_and_timeout),
         cmocka_unit_test(test_expectation_claims_held_flow),
