@@ -817,6 +817,23 @@ static void line_too_long(tr_session *s, http_state *st, int dir)
         bad_chunk(s, st, dir, "over-long chunk line");
 }
 
+/* Whether the first n bytes of a line could begin a start line (the necessary conditions of
+ * parse_request_line / parse_status_line). Resynchronising over a body's bytes, a line that cannot is
+ * skipped at once instead of being buffered until its end. */
+static int could_be_start_line(int dir, const uint8_t *p, size_t n)
+{
+    if (dir == TR_S2C) {
+        size_t k = n < 5 ? n : 5;
+        return memcmp(p, "HTTP/", k) == 0;
+    }
+    size_t m = 0;
+    while (m < n && m <= 32 && is_tchar(p[m]))
+        m++;
+    if (m == n)
+        return n <= 32; /* a method token so far */
+    return m >= 1 && m <= 32 && p[m] == ' ';
+}
+
 /* One unit of input: a line or a run of body bytes. Returns bytes consumed (0: wait for more). */
 static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p, size_t n)
 {
@@ -851,8 +868,15 @@ static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p
     }
     size_t len, consumed;
     int r = textline_next(p, n, HTTP_LINE_MAX, &len, &consumed);
-    if (r == TEXTLINE_NEED_MORE)
+    if (r == TEXTLINE_NEED_MORE) {
+        /* a line being skipped, or one that cannot be what resynchronising looks for: no need to keep it */
+        if (d->skip_line || (d->phase == PH_RESYNC && !could_be_start_line(dir, p, n))) {
+            d->skip_line = 1;
+            d->pos += n;
+            return n;
+        }
         return 0;
+    }
     d->pos += consumed; /* where a body that this line begins starts */
     if (d->skip_line) {
         if (r == TEXTLINE_OK)
