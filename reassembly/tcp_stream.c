@@ -44,6 +44,8 @@ static void drain(tcp_half *h, const tcp_sink *o, int dir)
         if (d > 0)
             break;
         h->ooo = s->next;
+        if (!h->ooo)
+            h->ooo_tail = NULL;
         h->ooo_bytes -= s->len;
         h->ooo_segs--;
         *o->mem -= s->len;
@@ -72,6 +74,8 @@ static void gap_to_first(tcp_half *h, const tcp_sink *o, int dir)
 static void enqueue(tcp_half *h, const tcp_sink *o, int dir, uint32_t seq, const uint8_t *p, size_t n)
 {
     tcp_seg **at = &h->ooo;
+    if (h->ooo_tail && seq_diff(h->ooo_tail->seq + h->ooo_tail->len, seq) <= 0)
+        at = &h->ooo_tail->next; /* after everything queued: no walk through the list */
     while (n) {
         tcp_seg *cur = *at;
         if (cur && seq_diff(cur->seq + cur->len, seq) <= 0) { /* cur ends before us */
@@ -102,6 +106,8 @@ static void enqueue(tcp_half *h, const tcp_sink *o, int dir, uint32_t seq, const
         memcpy(s->data, p, take);
         s->next = cur;
         *at = s;
+        if (!cur)
+            h->ooo_tail = s;
         at = &s->next;
         h->ooo_bytes += take;
         h->ooo_segs++;
@@ -202,6 +208,7 @@ void tcp_half_free(tcp_half *h, size_t *mem)
         *mem -= s->len;
         free(s);
     }
+    h->ooo_tail = NULL;
     h->ooo_bytes = 0;
     h->ooo_segs = 0;
 }

@@ -19,6 +19,7 @@ typedef struct tcp_half {
     uint32_t fin_seq;    /* sequence number of the FIN */
     uint32_t peer_acked; /* highest ACK the other side sent for this direction */
     tcp_seg *ooo;        /* queued segments, sorted by seq, not overlapping each other */
+    tcp_seg *ooo_tail;   /* the last of them: segments behind a hole mostly arrive in order, and go there */
     size_t ooo_bytes;
     uint32_t ooo_segs;
 } tcp_half;
