@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,7 +33,7 @@
 #define DNS_HEADER_LEN 12
 #define DNS_QUESTIONS_MAX 16         /* questions read per message; real messages carry one */
 #define DNS_SECTION_RECORDS_MAX 256  /* records listed per section; the rest are parsed and counted */
-#define DNS_OUTSTANDING_MAX 16       /* queries waiting for an answer, per session: 4 KB of state */
+#define DNS_OUTSTANDING_MAX 16       /* queries waiting for an answer, per session: a 4 KB table */
 #define DNS_DATA_MAX 4096            /* presentation form of one RDATA */
 #define DNS_EDNS_OPTIONS_MAX 32      /* EDNS options listed per message */
 #define DNS_TCP_RESYNC_MAX 4096      /* bytes skipped looking for a message start after a gap */
@@ -94,7 +95,8 @@ typedef struct dns_outstanding {
 } dns_outstanding;
 
 typedef struct dns_state {
-    dns_outstanding out[DNS_OUTSTANDING_MAX];
+    dns_outstanding *out;      /* DNS_OUTSTANDING_MAX slots while a query waits, else NULL (see table_take) */
+    int waiting;               /* slots in use */
     uint64_t next_seq;
     uint64_t evicted;          /* queries forgotten because the table was full */
     uint8_t resync[2];         /* TCP: after a gap, looking for the next message start */
@@ -721,9 +723,49 @@ static void emit_edns(dns_msg *m, tr_event *e, const dns_opt *opt)
 
 /* ---- outstanding queries ---- */
 
+/* A conversation whose queries are all answered holds no table: a client's many one-query conversations
+ * wait out the UDP timeout costing a few bytes each, not 4 KB (the engine counts states against --memcap).
+ * Tables go back to a small pool, so a query costs no malloc. */
+#define DNS_SPARE_MAX 64
+
+static struct {
+    dns_outstanding *table[DNS_SPARE_MAX];
+    int n;
+} spare;
+
+static dns_outstanding *table_take(void)
+{
+    if (spare.n) {
+        dns_outstanding *t = spare.table[--spare.n];
+        memset(t, 0, DNS_OUTSTANDING_MAX * sizeof *t);
+        return t;
+    }
+    return calloc(DNS_OUTSTANDING_MAX, sizeof(dns_outstanding));
+}
+
+static void table_give(tr_session *s, dns_state *st)
+{
+    if (!st->out)
+        return;
+    s->state_extra -= DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
+    if (spare.n < DNS_SPARE_MAX)
+        spare.table[spare.n++] = st->out;
+    else
+        free(st->out);
+    st->out = NULL;
+    st->waiting = 0;
+}
+
+static void outstanding_done(tr_session *s, dns_state *st, dns_outstanding *o)
+{
+    o->seq = 0;
+    if (--st->waiting <= 0)
+        table_give(s, st);
+}
+
 static dns_outstanding *outstanding_find(dns_state *st, uint16_t id, uint16_t qtype, const dns_name *q)
 {
-    for (int i = 0; i < DNS_OUTSTANDING_MAX; i++) {
+    for (int i = 0; st->out && i < DNS_OUTSTANDING_MAX; i++) {
         dns_outstanding *o = &st->out[i];
         if (o->seq && o->id == id && (!q || (o->qtype == qtype && dns_name_wire_equal(o->wire, o->wire_len, q->wire, q->wire_len))))
             return o;
@@ -735,6 +777,11 @@ static void outstanding_add(tr_session *s, dns_state *st, uint16_t id, uint16_t 
 {
     if (outstanding_find(st, id, qtype, q))
         return; /* a retransmission waits for the same answer */
+    if (!st->out) {
+        if (!(st->out = table_take()))
+            return; /* out of memory: this query goes unpaired */
+        s->state_extra += DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
+    }
     dns_outstanding *slot = NULL, *oldest = NULL;
     for (int i = 0; i < DNS_OUTSTANDING_MAX && !slot; i++) {
         if (!st->out[i].seq)
@@ -742,7 +789,9 @@ static void outstanding_add(tr_session *s, dns_state *st, uint16_t id, uint16_t 
         else if (!oldest || st->out[i].seq < oldest->seq)
             oldest = &st->out[i];
     }
-    if (!slot) {
+    if (slot) {
+        st->waiting++;
+    } else {
         slot = oldest;
         if (st->evicted++ == 0)
             tr_anomaly(s->ctx, s, TR_NODIR, "dns_outstanding_full",
@@ -914,7 +963,7 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
     } else if (qr) {
         dns_outstanding *o = outstanding_find(st, id, qtype, have_q ? &qname : NULL);
         if (o)
-            o->seq = 0;
+            outstanding_done(s, st, o);
     }
     tr_emit(e);
 }
@@ -1012,13 +1061,15 @@ static void dns_on_close(tr_session *s, int reason)
     if (!st)
         return;
     /* report in the order the queries were sent */
-    for (;;) {
+    while (st->out) {
         dns_outstanding *first = NULL;
         for (int i = 0; i < DNS_OUTSTANDING_MAX; i++)
             if (st->out[i].seq && (!first || st->out[i].seq < first->seq))
                 first = &st->out[i];
-        if (!first)
+        if (!first) {
+            table_give(s, st);
             break;
+        }
         dns_name q;
         tr_event *e = &dns_ev;
         tr_ev_init(e, s, "unanswered", TR_NODIR);
@@ -1027,7 +1078,7 @@ static void dns_on_close(tr_session *s, int reason)
             tr_ev_strcopy(e, "qname", q.text, q.text_len);
         ev_code(e, "qtype", type_known(first->qtype), "TYPE", first->qtype);
         tr_emit(e);
-        first->seq = 0;
+        outstanding_done(s, st, first);
     }
 }
 

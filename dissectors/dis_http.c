@@ -19,6 +19,7 @@
  * A 101 response or a 2xx to CONNECT hands the connection to another protocol: decoding ends there.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/tr_dissector.h"
@@ -123,7 +124,8 @@ typedef struct http_side {
     uint8_t skip_line;      /* the rest of an over-long line is being dropped */
     uint64_t pos;           /* stream offset of the next byte not consumed */
     http_msg m;
-    char buf[HTTP_TEXT_MAX]; /* the kept text of m */
+    char *buf;              /* the kept text of m (HTTP_TEXT_MAX bytes), held only while a message is parsed */
+    tr_session *session;    /* whose state_extra counts the buffers held */
     http_body body;
 } http_side;
 
@@ -141,13 +143,50 @@ typedef struct http_state {
     uint32_t q_head, q_count;
     uint32_t unparsed;      /* bad request lines the server may answer (with 400) though none was queued */
     uint32_t ring_next, ring_used;
-    char ring[HTTP_URI_RING];
+    char *ring;             /* URIs of the waiting requests (HTTP_URI_RING bytes), held only while any wait */
 } http_state;
+
+/* ---- buffers held only while in use ---- */
+
+/* A session between messages holds no buffer, so thousands of idle keep-alive connections cost little (the
+ * engine counts every session's state against --memcap). Buffers go back to a small pool, so parsing costs
+ * no malloc per message. The text buffer and the URI ring have the same size and share it. */
+#define HTTP_SPARE_MAX 64
+_Static_assert(HTTP_TEXT_MAX == HTTP_URI_RING, "one pool for both kinds of buffer");
+
+static struct {
+    char *buf[HTTP_SPARE_MAX];
+    int n;
+} spare;
+
+static char *buffer_take(tr_session *s)
+{
+    char *b = spare.n ? spare.buf[--spare.n] : malloc(HTTP_TEXT_MAX);
+    if (b)
+        s->state_extra += HTTP_TEXT_MAX;
+    return b;
+}
+
+static void buffer_give(tr_session *s, char **b)
+{
+    if (!*b)
+        return;
+    s->state_extra -= HTTP_TEXT_MAX;
+    if (spare.n < HTTP_SPARE_MAX)
+        spare.buf[spare.n++] = *b;
+    else
+        free(*b);
+    *b = NULL;
+}
 
 /* ---- kept text ---- */
 
 static void text_bytes(http_side *d, int t, const void *p, size_t n)
 {
+    if (!d->buf && !(d->buf = buffer_take(d->session))) {
+        d->m.text_cut = 1;
+        return;
+    }
     size_t room_cap = http_text_cap[t] - d->m.text[t].len;
     size_t room_buf = HTTP_TEXT_MAX - d->m.used;
     size_t take = n < room_cap ? n : room_cap;
@@ -189,6 +228,11 @@ static int text_get(const http_side *d, int t, http_span *v)
         v->n = 0;
         return 0;
     }
+    if (!d->buf) { /* no buffer could be had: kept as empty */
+        v->p = (const uint8_t *)"";
+        v->n = 0;
+        return 1;
+    }
     v->p = (const uint8_t *)d->buf + d->m.text[t].off;
     v->n = d->m.text[t].len;
     return 1;
@@ -218,7 +262,9 @@ static void queue_push(tr_session *s, http_state *st, const http_side *d)
     text_get(d, T_URI, &u);
     w->method_len = (uint8_t)(m.n < HTTP_METHOD_KEEP ? m.n : HTTP_METHOD_KEEP);
     memcpy(w->method, m.p, w->method_len);
-    size_t room = HTTP_URI_RING - st->ring_used;
+    if (!st->ring)
+        st->ring = buffer_take(s);
+    size_t room = st->ring ? HTTP_URI_RING - st->ring_used : 0;
     w->uri_len = (uint16_t)(u.n < room ? u.n : room);
     w->uri_off = st->ring_next;
     for (size_t i = 0; i < w->uri_len; i++)
@@ -234,6 +280,10 @@ static void queue_pop(http_state *st)
     st->ring_used -= st->queue[st->q_head].uri_len; /* entries leave in the order they took ring space */
     st->q_head = (st->q_head + 1) % HTTP_QUEUE_MAX;
     st->q_count--;
+    if (!st->q_count) { /* nobody waits: the ring goes back, and starts afresh next time */
+        buffer_give(st->side[TR_C2S].session, &st->ring);
+        st->ring_next = st->ring_used = 0;
+    }
 }
 
 /* The waiting request's URI, copied out of the ring (which may wrap) into `out`. */
@@ -479,6 +529,7 @@ static void message_done(tr_session *s, http_state *st, int dir, int transfer_co
             queue_pop(st);
     }
     d->phase = PH_START;
+    buffer_give(s, &d->buf); /* its text is in the event; the next message takes a buffer again */
 }
 
 static void body_begin(tr_session *s, http_state *st, int dir, const char *fallback_name)
@@ -920,6 +971,7 @@ static void http_open(tr_session *s)
 {
     http_state *st = s->state;
     for (int dir = 0; dir < 2; dir++) {
+        st->side[dir].session = s;
         st->side[dir].phase = s->midstream ? PH_RESYNC : PH_START;
         st->side[dir].body.file = -1;
     }
@@ -999,7 +1051,9 @@ static void http_close(tr_session *s, int reason)
                 message_done(s, st, dir, 0);
         }
         http_body_release(&d->body, s);
+        buffer_give(s, &d->buf);
     }
+    buffer_give(s, &st->ring);
 }
 
 static const uint16_t http_ports[] = {80, 8080, 8000, 3128, 0};

@@ -72,6 +72,18 @@ static void body_output(http_body *b, tr_session *s, int dir, const uint8_t *p, 
     b->len += n;
 }
 
+/* What zlib allocates for inflating (its state and a 32 KB window), counted against --memcap. */
+#define ZLIB_INFLATE_BYTES (7u * 1024 + 32u * 1024)
+
+static void inflate_end(http_body *b, tr_session *s)
+{
+    if (!b->z_ready)
+        return;
+    inflateEnd(&b->z);
+    b->z_ready = 0;
+    s->state_extra -= ZLIB_INFLATE_BYTES;
+}
+
 static int inflate_start(http_body *b, tr_session *s, int dir, int window_bits)
 {
     int rc;
@@ -79,6 +91,8 @@ static int inflate_start(http_body *b, tr_session *s, int dir, int window_bits)
         memset(&b->z, 0, sizeof b->z);
         rc = inflateInit2(&b->z, window_bits);
         b->z_ready = rc == Z_OK;
+        if (b->z_ready)
+            s->state_extra += ZLIB_INFLATE_BYTES;
     } else {
         rc = inflateReset2(&b->z, window_bits);
     }
@@ -200,6 +214,7 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, s
     if (b->file >= 0)
         tr_file_close(s, b->file, complete);
     b->file = FILE_NOT_YET;
+    inflate_end(b, s); /* zlib's ~40 KB go back now, not when the connection ends: idle sessions stay small */
     return complete;
 }
 
@@ -208,8 +223,6 @@ void http_body_release(http_body *b, tr_session *s)
     if (b->active && b->file >= 0)
         tr_file_close(s, b->file, 0);
     b->active = 0;
-    if (b->z_ready)
-        inflateEnd(&b->z);
-    b->z_ready = 0;
+    inflate_end(b, s);
     sha256_release(&b->hash);
 }

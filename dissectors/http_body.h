@@ -34,10 +34,10 @@ typedef struct http_body {
     uint8_t head[2];
     char name[HTTP_BODY_NAME_MAX];
     char relpath[256];     /* where the exporter put the object, "" when not extracted */
-    /* kept from object to object, so zlib and OpenSSL allocate once per direction */
+    /* the OpenSSL context is kept from object to object; zlib's memory only while an object is decoded */
     z_stream z;
     sha256 hash;
-    uint8_t z_ready;       /* inflateInit2 has run: z holds zlib's memory until http_body_release */
+    uint8_t z_ready;       /* inflateInit2 has run: z holds zlib's memory until the object ends */
 } http_body;
 
 /* Maps a Content-Encoding value to a coding; *unsupported is set for a coding trawl cannot undo

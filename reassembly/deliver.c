@@ -217,5 +217,5 @@ void tr_deliver_close(tr_session *s, tr_deliver *d, int reason)
 
 size_t tr_deliver_held(const tr_session *s, const tr_deliver *d)
 {
-    return d->dir[0].cap + d->dir[1].cap + (s->state && s->dis ? s->dis->state_size : 0);
+    return d->dir[0].cap + d->dir[1].cap + (s->state && s->dis ? s->dis->state_size : 0) + s->state_extra;
 }

@@ -536,6 +536,26 @@ static void test_random_bytes(void **state)
     }
 }
 
+/* A conversation whose queries are answered holds no query table (it waits out the UDP timeout cheaply); one
+ * with a query waiting does, and tells the engine (state_extra) for --memcap. */
+static void test_answered_conversation_holds_nothing(void **state)
+{
+    (void)state;
+    harness *h = harness_new("dns", TR_UDP, 53);
+    assert_int_equal(h->s.state_extra, 0);
+    feed_hex(h, TR_C2S, q_a);
+    assert_true(h->s.state_extra > 0);
+    feed_hex(h, TR_S2C, r_a);
+    assert_int_equal(h->s.state_extra, 0);
+    feed_hex(h, TR_C2S, q_a); /* asked again and never answered: reported at the end, table given back */
+    assert_true(h->s.state_extra > 0);
+    const char *json = harness_close(h, TR_END_EOF);
+    assert_int_equal(harness_count(json, "\"type\":\"unanswered\"", "\"qname\":\"a.example.org\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"answer\"", NULL), 1);
+    assert_int_equal(h->s.state_extra, 0);
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -546,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_tcp_framing),        cmocka_unit_test(test_name_compression),
         cmocka_unit_test(test_malformed_messages), cmocka_unit_test(test_section_cap),
         cmocka_unit_test(test_dynamic_update),     cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_answered_conversation_holds_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

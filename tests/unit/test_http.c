@@ -693,6 +693,35 @@ static void test_random_bytes(void **state)
     }
 }
 
+/* Between messages a keep-alive session holds no buffer (its text, the waiting URIs, zlib's window), and
+ * what it holds while a message is parsed is told to the engine (state_extra) for --memcap. */
+static void test_idle_session_holds_nothing(void **state)
+{
+    (void)state;
+    harness *h = harness_new("http", TR_TCP, 80);
+    assert_int_equal(h->s.state_extra, 0);
+    const char *req_head = "GET /a.js HTTP/1.1\r\nHost: h\r\n";
+    harness_data(h, C2S, req_head, strlen(req_head));
+    assert_true(h->s.state_extra >= 8192); /* the kept text of a message being parsed */
+    harness_data(h, C2S, "\r\n", 2);
+    assert_true(h->s.state_extra > 0); /* the request is done; its URI waits for the response */
+    uint8_t plain[20000], packed[20000];
+    plaintext(plain, sizeof plain);
+    size_t n = compress_with(plain, sizeof plain, packed, sizeof packed, 31);
+    char head[200];
+    snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", n);
+    harness_data(h, S2C, head, strlen(head));
+    harness_data(h, S2C, packed, n / 2);
+    assert_true(h->s.state_extra >= 8192 + 32768); /* text, the URI ring and zlib's window */
+    harness_data(h, S2C, packed + n / 2, n - n / 2);
+    assert_int_equal(h->s.state_extra, 0); /* all back once the response is out */
+    const char *json = harness_close(h, TR_END_FIN);
+    assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"body_len\":20000", "\"complete\":true",
+                                   needle("uri", "/a.js"), NULL),
+                     1);
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -719,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_file_export),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_idle_session_holds_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
