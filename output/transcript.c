@@ -377,6 +377,9 @@ static void note(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf 
 enum { OBJ_NONE, OBJ_ANNOUNCED, OBJ_SHOWN, OBJ_HIDDEN };
 #define OBJ_SNIFF 512 /* the first bytes of an object that decide text or binary */
 #define OBJ_DECIDE_MIN 32 /* a shorter text piece (a chunk-size line) is shown and leaves the decision to the next */
+/* An extracted text object is shown up to this much, then pointed at like a binary one: the transcript stays a
+ * conversation to read (a page of CSS is in its file), and an export writes each byte once, not twice. */
+#define OBJ_TEXT_HEAD 4096
 
 static int objects_apply(const tr_transcript *t) { return t->mode == TR_TX_PLAIN; /* TCP, not the hex view */ }
 
@@ -391,6 +394,8 @@ static void object_finish(tr_transcript *t, int d, const char *so_far, tr_strbuf
         tr_sb_printf(sb, "[body %" PRIu64 " bytes", o->count);
         if (o->label[0])
             tr_sb_printf(sb, " (%s)", o->label);
+        if (o->shown)
+            tr_sb_printf(sb, ", the first %" PRIu64 " shown above", o->shown);
         if (so_far)
             tr_sb_adds(sb, so_far);
         else if (o->cut || !o->end || t->off[d] < o->end)
@@ -497,11 +502,23 @@ static void object_data(tr_transcript *t, int d, const tr_tx_chunk *c, tr_strbuf
             o->state = OBJ_HIDDEN;
         else if (o->state == OBJ_ANNOUNCED && k >= OBJ_DECIDE_MIN)
             o->state = OBJ_SHOWN;
+        if (o->state == OBJ_SHOWN && o->path[0] && o->shown + k > OBJ_TEXT_HEAD) {
+            size_t head = (size_t)(OBJ_TEXT_HEAD - o->shown); /* the rest of the head, then the pointer */
+            o->count += head;
+            o->shown += head;
+            plain_piece(t, d, c->ts_us, p, head, sb);
+            p += head;
+            n -= head;
+            k -= head;
+            o->state = OBJ_HIDDEN;
+        }
         o->count += k;
         if (o->state == OBJ_HIDDEN) {
             o->ts_us = c->ts_us;
             t->off[d] += k;
         } else {
+            if (o->state == OBJ_SHOWN)
+                o->shown += k;
             plain_piece(t, d, c->ts_us, p, k, sb);
         }
         p += k;

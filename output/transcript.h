@@ -66,6 +66,7 @@ typedef struct tr_tx_object {
     uint8_t cut;    /* a gap inside it */
     uint64_t start, end; /* end 0: not known yet */
     uint64_t count; /* bytes of it seen */
+    uint64_t shown; /* of those, shown as text (a text object's head, when it is extracted) */
     int64_t ts_us;  /* of its last bytes */
     char label[TR_TX_LABEL_MAX];
     char path[TR_TX_PATH_MAX]; /* "" until the file is open */
