@@ -41,7 +41,7 @@ void options_usage(FILE *out)
           "  --memcap MB           memory for sessions' decoder state and buffered, out-of-order and held\n"
           "                        stream data (default 32); past it the least recently active sessions end\n"
           "  --tcp-timeout S       idle TCP session timeout (default 3600)\n"
-          "  --udp-timeout S       idle UDP conversation timeout (default 120)\n"
+          "  --udp-timeout S       idle UDP conversation timeout (default 60)\n"
           "  --no-promisc          do not put the interface in promiscuous mode\n"
           "  -h, --help            this help\n",
           out);

@@ -41,8 +41,9 @@ typedef struct tr_session {
     tr_endpoint client, server;
     const struct tr_dissector *dis; /* NULL: plain tcp/udp */
     void *state;           /* the dissector's state, state_size bytes, zeroed */
-    size_t state_extra;    /* bytes the dissector holds besides state (buffers taken while in use): the
-                              engine counts them with the state against --memcap */
+    size_t state_extra;    /* bytes held for the session besides the dissector's state (its buffers taken
+                              while in use, a sink's record of it): the engine counts them with the state
+                              against --memcap until the session ends */
     struct tr_ctx *ctx;
     int64_t start_us, last_us;
     uint64_t packets[2], bytes[2], gap_bytes[2];

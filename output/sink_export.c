@@ -360,7 +360,11 @@ static void session_chunk(sink_export *x, xsession *xs, const tr_tx_chunk *c)
 
 static int64_t now_of(const tr_session *s) { return s->ctx ? s->ctx->now_us : s->last_us; }
 
-static void export_on_session_open(void *self, tr_session *s) { session_get(self, s); }
+static void export_on_session_open(void *self, tr_session *s)
+{
+    if (session_get(self, s))
+        s->state_extra += sizeof(xsession); /* counted with the session against --memcap, until it ends */
+}
 
 static void export_on_stream(void *self, tr_session *s, int dir, const uint8_t *p, size_t n)
 {

@@ -30,7 +30,7 @@ void tr_engine_default_opts(tr_engine_opts *o)
     o->memcap = 32u << 20;
     o->stream_cap = 4u << 20;
     o->tcp_timeout_us = 3600LL * 1000000;
-    o->udp_timeout_us = 120LL * 1000000;
+    o->udp_timeout_us = 60LL * 1000000; /* Zeek's udp_inactivity_timeout: a DNS exchange is long over by then */
     o->hold_us = 2LL * 1000000;
 }
 
@@ -486,6 +486,7 @@ static flow *flow_new(tr_engine *e, const tr_packet *p, const flow_key *k, uint3
     for (int i = 0; i < e->ctx->nsinks; i++)
         if (e->ctx->sinks[i].on_session_open)
             e->ctx->sinks[i].on_session_open(e->ctx->sinks[i].self, s);
+    account(e, f); /* what the sinks keep of it from now on */
     return f;
 }
 

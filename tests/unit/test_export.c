@@ -66,7 +66,9 @@ static harness *session_new(fixture *f, const tr_dissector *dis, uint8_t l4, uin
     h->s.id = id;
     h->s.dis = dis;
     assert_true(tr_ctx_add_sink(&h->ctx, &f->k) >= 0);
+    size_t before = h->s.state_extra;
     f->k.on_session_open(f->k.self, &h->s);
+    assert_true(h->s.state_extra > before); /* what the exporter keeps of it counts against --memcap */
     return h;
 }
 
