@@ -17,7 +17,7 @@
 #define FILE_BUFFER_BYTES (1 << 20)
 
 /* The capture file as a FILE for libpcap: big buffer, and no stdio locking (only this thread reads it; with the
- * hash worker running, glibc would otherwise lock on every fread). */
+ * worker thread running, glibc would otherwise lock on every fread). */
 static FILE *open_capture_file(tr_source *s, const char *path, char *err, size_t errlen)
 {
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "tr_dissector.h"
-#include "tr_worker.h"
+#include "tr_hash.h"
 #include "tr_session.h"
 
 static void ev_reset(tr_event *e)

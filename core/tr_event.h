@@ -20,7 +20,7 @@ typedef enum tr_ftype {
     TR_F_END,
     TR_F_FILE,       /* s: path relative to the export folder; shown only by the exporter */
     TR_F_TS,         /* i: microseconds since the epoch, written like `ts` */
-    TR_F_DIGEST,     /* i: a hash ticket (core/tr_worker.h) whose hex digest is not known yet; s: 64 bytes reserved
+    TR_F_DIGEST,     /* i: a hash ticket (core/tr_hash.h) whose hex digest is not known yet; s: 64 bytes reserved
                         for it. Only sinks with takes_digest_tickets see this; others get a TR_F_STR. */
 } tr_ftype;
 

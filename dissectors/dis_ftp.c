@@ -22,7 +22,7 @@
 
 #include "../core/tr_buf.h"
 #include "../core/tr_dissector.h"
-#include "../core/tr_worker.h"
+#include "../core/tr_hash.h"
 #include "ftp_shared.h"
 #include "textline.h"
 

@@ -2,9 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include "../core/tr_hash.h"
 #include "../core/tr_worker.h"
 
-/* Each call goes to the hash worker when it runs, else straight to OpenSSL; the worker starts and stops only
+/* Each call goes to the worker thread (core/tr_hash.h) when it runs, else straight to OpenSSL; the worker starts and stops only
  * when no object is being hashed, so one object never mixes the two. */
 
 int sha256_begin(sha256 *h)

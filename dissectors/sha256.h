@@ -1,5 +1,5 @@
-/* sha256: incremental SHA-256 over OpenSSL EVP for the hashes of extracted objects, run on the hash worker's
- * thread when it is started (core/tr_worker.h). One context is reused for many objects (allocated on first use, freed
+/* sha256: incremental SHA-256 over OpenSSL EVP for the hashes of extracted objects, run on the worker
+ * thread when it is started (core/tr_hash.h). One context is reused for many objects (allocated on first use, freed
  * once), so hashing costs no malloc per object. */
 #ifndef SHA256_H
 #define SHA256_H
@@ -21,13 +21,13 @@ int sha256_begin(sha256 *h);
 void sha256_update(sha256 *h, const void *p, size_t n);
 /* Finishes the digest into 64 lowercase hex digits and a NUL; -1 (hex = "") when none was running. */
 int sha256_finish_hex(sha256 *h, char hex[SHA256_HEX_LEN + 1]);
-/* A finished digest: the hex now, or a ticket (core/tr_worker.h) when the hash worker is still computing it; an
+/* A finished digest: the hex now, or a ticket (core/tr_hash.h) when the worker thread is still computing it; an
  * event carries either with tr_ev_digest. */
 typedef struct sha256_digest {
     char hex[SHA256_HEX_LEN + 1];
     uint64_t ticket;
 } sha256_digest;
-/* Finishes the digest without waiting for the hash worker when it can; -1 (hex "", no ticket) when none ran. */
+/* Finishes the digest without waiting for the worker thread when it can; -1 (hex "", no ticket) when none ran. */
 int sha256_finish_later(sha256 *h, sha256_digest *d);
 /* Drops a running digest without a result. */
 void sha256_abort(sha256 *h);

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../core/tr_worker.h"
+#include "../core/tr_wfile.h"
 
 typedef struct async_file {
     tr_wfile *wf;

@@ -1,7 +1,7 @@
 /* async_file: a buffered stdio FILE whose flushes become file operations on the worker thread
  * (core/tr_worker.h: pwrite(2) at tracked offsets, then close), so the engine's thread spends no time in
  * write system calls, nor in creating files whose name is known in advance. Without the worker running, the
- * same FILE does the system calls itself. Failures surface in tr_worker_sync, not in fwrite or fclose. */
+ * same FILE does the system calls itself. Failures surface in tr_wfile_sync, not in fwrite or fclose. */
 #ifndef ASYNC_FILE_H
 #define ASYNC_FILE_H
 

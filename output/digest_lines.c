@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../core/tr_worker.h"
+#include "../core/tr_hash.h"
 
 #define LINE_MAX_BYTES (4u << 20)
 

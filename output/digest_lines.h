@@ -1,5 +1,5 @@
 /* digest_lines: writes formatted JSON lines to a FILE in order, where a line may hold digests still being
- * computed on the hash worker (holes, see tr_format_json_holes). Such a line waits, with the lines after it,
+ * computed on the worker thread (holes, see tr_format_json_holes). Such a line waits, with the lines after it,
  * until its digests are known, so the engine never waits at an object's end; capped, so memory stays bounded
  * (past the caps, the writer waits for the oldest digest). */
 #ifndef DIGEST_LINES_H

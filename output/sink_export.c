@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/tr_wfile.h"
 #include "../core/tr_worker.h"
 #include "async_file.h"
 #include "digest_lines.h"
@@ -713,7 +714,7 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     fclose(x->events);
     free(x->events_buf); /* after the FILE using it is closed */
     char what[320];
-    int werr = tr_worker_sync(what, sizeof what); /* every queued open, write and close of the files above */
+    int werr = tr_wfile_sync(what, sizeof what); /* every queued open, write and close of the files above */
     if (werr)
         fail(x, "%s: %s", what, strerror(werr));
     close(x->dirfd);

@@ -1,6 +1,6 @@
 /* sink_lines: the stdout sink — one JSON or text line per event, buffered, flushed on demand.
  *
- * Reading a file, lines may be written before their digests are known (digest_lines.h): the hash worker
+ * Reading a file, lines may be written before their digests are known (digest_lines.h): the worker thread
  * then runs alongside decoding instead of the engine waiting at every object's end. Output order is kept. */
 #ifndef SINK_LINES_H
 #define SINK_LINES_H

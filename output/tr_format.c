@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/tr_worker.h"
+#include "../core/tr_hash.h"
 #include "../core/tr_session.h"
 
 void tr_format_ts(int64_t ts_us, char out[32])

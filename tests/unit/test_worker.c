@@ -14,6 +14,8 @@
 #include <string.h>
 #include <errno.h>
 
+#include "../../core/tr_hash.h"
+#include "../../core/tr_wfile.h"
 #include "../../core/tr_worker.h"
 #include "../../dissectors/sha256.h"
 #include "../../output/async_file.h"
@@ -340,7 +342,7 @@ static size_t slurp(const char *path, uint8_t *buf, size_t cap)
 }
 
 /* Interleaved writes to several files through the worker, one with a seek past its end (a raw stream's gap),
- * more bytes than the ring holds: each file must hold exactly its bytes once tr_worker_sync returns. */
+ * more bytes than the ring holds: each file must hold exactly its bytes once tr_wfile_sync returns. */
 static void test_async_files_hold_what_was_written(void **state)
 {
     (void)state;
@@ -391,7 +393,7 @@ static void test_async_files_hold_what_was_written(void **state)
         memset(want[1] + gap_at, 0, gap);
         for (int k = 0; k < FILES; k++)
             assert_int_equal(fclose(f[k]), 0);
-        assert_int_equal(tr_worker_sync(NULL, 0), 0);
+        assert_int_equal(tr_wfile_sync(NULL, 0), 0);
         for (int k = 0; k < FILES; k++) {
             assert_int_equal(slurp(path[k], got, size + 4096), size);
             assert_memory_equal(got, want[k], size);
@@ -405,7 +407,7 @@ static void test_async_files_hold_what_was_written(void **state)
 }
 
 /* What the worker cannot do (write on a descriptor open for reading, create a file in a folder that does
- * not exist) is reported by tr_worker_sync, once, naming the file; later writes go on. */
+ * not exist) is reported by tr_wfile_sync, once, naming the file; later writes go on. */
 static void test_async_write_error_is_reported(void **state)
 {
     (void)state;
@@ -417,16 +419,16 @@ static void test_async_write_error_is_reported(void **state)
     assert_non_null(f);
     fputs("lost", f);
     assert_int_equal(fclose(f), 0); /* the failure happens later, on the worker */
-    assert_int_equal(tr_worker_sync(what, sizeof what), EBADF);
+    assert_int_equal(tr_wfile_sync(what, sizeof what), EBADF);
     assert_string_equal(what, "writing dev-null");
-    assert_int_equal(tr_worker_sync(what, sizeof what), 0);
+    assert_int_equal(tr_wfile_sync(what, sizeof what), 0);
     assert_string_equal(what, "");
 
     f = async_file_open_at(AT_FDCWD, "/nonexistent-trawl-dir/x.txt", O_WRONLY | O_CREAT | O_TRUNC);
     assert_non_null(f);
     fputs("nowhere", f);
     assert_int_equal(fclose(f), 0);
-    assert_int_equal(tr_worker_sync(what, sizeof what), ENOENT);
+    assert_int_equal(tr_wfile_sync(what, sizeof what), ENOENT);
     assert_string_equal(what, "opening /nonexistent-trawl-dir/x.txt");
     tr_worker_stop();
 }
