@@ -504,6 +504,11 @@ static void object_data(tr_transcript *t, int d, const tr_tx_chunk *c, tr_strbuf
             o->state = OBJ_SHOWN;
         if (o->state == OBJ_SHOWN && o->path[0] && o->shown + k > OBJ_TEXT_HEAD) {
             size_t head = (size_t)(OBJ_TEXT_HEAD - o->shown); /* the rest of the head, then the pointer */
+            for (size_t i = head; i > 0 && head - i < 512; i--)
+                if (p[i - 1] == '\n') { /* at a line's end when one is near, so no line is cut */
+                    head = i;
+                    break;
+                }
             o->count += head;
             o->shown += head;
             plain_piece(t, d, c->ts_us, p, head, sb);
