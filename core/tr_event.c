@@ -210,10 +210,8 @@ void tr_ev_resolve_digests(tr_event *e)
         tr_field *f = &e->f[i];
         if (f->type != TR_F_DIGEST)
             continue;
-        unsigned char digest[TR_HASH_DIGEST_LEN];
         char hex[2 * TR_HASH_DIGEST_LEN + 1];
-        if (tr_hash_ticket_digest((uint64_t)f->i, digest)) {
-            tr_hash_hex(digest, hex);
+        if (tr_hash_ticket_hex((uint64_t)f->i, hex)) {
             memcpy((char *)f->s, hex, 2 * TR_HASH_DIGEST_LEN); /* the arena bytes reserved for it */
             f->type = TR_F_STR;
         } else { /* no digest, as for an incomplete object: the field goes */

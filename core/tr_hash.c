@@ -155,6 +155,16 @@ int tr_hash_ticket_digest(uint64_t t, unsigned char digest[TR_HASH_DIGEST_LEN])
     return slot->ok;
 }
 
+int tr_hash_ticket_hex(uint64_t t, char hex[2 * TR_HASH_DIGEST_LEN + 1])
+{
+    unsigned char digest[TR_HASH_DIGEST_LEN];
+    hex[0] = '\0';
+    if (!tr_hash_ticket_digest(t, digest))
+        return 0;
+    tr_hash_hex(digest, hex);
+    return 1;
+}
+
 void tr_hash_ticket_hold(uint64_t t)
 {
     ticket_slot *slot = slot_of(t);

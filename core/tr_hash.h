@@ -37,6 +37,8 @@ void tr_hash_free(tr_hash_ctx *c);
 int tr_hash_ticket_ready(uint64_t ticket);
 /* Waits for the ticket's digest; 1 with the digest, 0 when a step failed. */
 int tr_hash_ticket_digest(uint64_t ticket, unsigned char digest[TR_HASH_DIGEST_LEN]);
+/* The same as 64 lowercase hex digits and a NUL; 0 (hex "") when a step failed. */
+int tr_hash_ticket_hex(uint64_t ticket, char hex[2 * TR_HASH_DIGEST_LEN + 1]);
 /* Whoever keeps a ticket beyond the call that gave it holds it, so its slot is not reused, and releases it when
  * done with it. */
 void tr_hash_ticket_hold(uint64_t ticket);

@@ -24,12 +24,10 @@ static void put(digest_lines *q, const char *p, size_t n)
  * failed. Writes p[from, h->end) and returns h->end. */
 static size_t write_through_hole(digest_lines *q, char *p, size_t from, const tr_digest_hole *h)
 {
-    unsigned char digest[TR_HASH_DIGEST_LEN];
-    int ok = tr_hash_ticket_digest(h->ticket, digest);
+    char hex[2 * TR_HASH_DIGEST_LEN + 1];
+    int ok = tr_hash_ticket_hex(h->ticket, hex);
     tr_hash_ticket_release(h->ticket);
     if (ok) {
-        char hex[2 * TR_HASH_DIGEST_LEN + 1];
-        tr_hash_hex(digest, hex);
         memcpy(p + h->hex_at, hex, 2 * TR_HASH_DIGEST_LEN);
         put(q, p + from, h->end - from);
     } else {

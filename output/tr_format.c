@@ -44,36 +44,43 @@ static void json_key(tr_strbuf *sb, const char *key, int *first)
     }
 }
 
-/* Writes fields [i, ...) whose top flag equals `top` until the matching END or the end;
- * returns the index after what it wrote. `first` tracks commas at this nesting level. */
-/* A digest field: a hole to fill later when the caller keeps holes, else the digest waited for now. */
-static void json_digest(const tr_field *f, tr_strbuf *sb, int *first, tr_digest_holes *holes)
+/* A digest field's value: a hole (placeholder digits, recorded with the field's start) when the caller keeps
+ * holes and one may be made here, else the digest waited for now. Returns 0 when there is no digest to write
+ * (hashing failed): the field is then left out. Call before writing the key; write_value after it. */
+static int digest_begin(const tr_field *f, int hole_ok, tr_digest_holes *holes, const tr_strbuf *sb,
+                        char hex[2 * TR_HASH_DIGEST_LEN + 1])
 {
-    uint64_t ticket = (uint64_t)f->i;
-    if (holes && !*first && holes->n < TR_FORMAT_HOLES_MAX) {
+    if (holes && hole_ok && holes->n < TR_FORMAT_HOLES_MAX) {
         tr_digest_hole *h = &holes->at[holes->n++];
         h->start = sb->len;
-        h->ticket = ticket;
-        json_key(sb, f->key, first);
+        h->ticket = (uint64_t)f->i;
+        hex[0] = '\0';
+        return 1;
+    }
+    return tr_hash_ticket_hex((uint64_t)f->i, hex);
+}
+
+/* The value after the key: the hex, or the placeholder of the hole digest_begin recorded. */
+static void digest_value(const char *hex, tr_digest_holes *holes, tr_strbuf *sb, int quoted)
+{
+    if (quoted)
         tr_sb_addc(sb, '"');
+    if (hex[0]) {
+        tr_sb_adds(sb, hex);
+    } else {
+        tr_digest_hole *h = &holes->at[holes->n - 1];
         h->hex_at = sb->len;
         for (int k = 0; k < 2 * TR_HASH_DIGEST_LEN; k++)
             tr_sb_addc(sb, '0');
-        tr_sb_addc(sb, '"');
-        h->end = sb->len;
-        return;
     }
-    unsigned char digest[TR_HASH_DIGEST_LEN];
-    char hex[2 * TR_HASH_DIGEST_LEN + 1];
-    if (!tr_hash_ticket_digest(ticket, digest))
-        return; /* no digest: the field is left out */
-    tr_hash_hex(digest, hex);
-    json_key(sb, f->key, first);
-    tr_sb_addc(sb, '"');
-    tr_sb_adds(sb, hex);
-    tr_sb_addc(sb, '"');
+    if (quoted)
+        tr_sb_addc(sb, '"');
+    if (!hex[0])
+        holes->at[holes->n - 1].end = sb->len;
 }
 
+/* Writes fields [i, ...) whose top flag equals `top` until the matching END or the end;
+ * returns the index after what it wrote. `first` tracks commas at this nesting level. */
 static int json_fields(const tr_event *e, int i, int top, int with_files, tr_strbuf *sb, int *first,
                        tr_digest_holes *holes)
 {
@@ -115,10 +122,15 @@ static int json_fields(const tr_event *e, int i, int top, int with_files, tr_str
             i++;
             break;
         }
-        case TR_F_DIGEST:
-            json_digest(f, sb, first, holes);
+        case TR_F_DIGEST: { /* a hole only after a comma: cutting `,"key":"..."` leaves valid JSON */
+            char hex[2 * TR_HASH_DIGEST_LEN + 1];
+            if (digest_begin(f, !*first, holes, sb, hex)) {
+                json_key(sb, f->key, first);
+                digest_value(hex, holes, sb, 1);
+            }
             i++;
             break;
+        }
         case TR_F_BOOL:
             json_key(sb, f->key, first);
             tr_sb_adds(sb, f->i ? "true" : "false");
@@ -204,27 +216,12 @@ static void text_fields(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes
             continue;
         }
         if (f->type == TR_F_DIGEST) { /* ` key=hex`, a hole to fill later, or nothing without a digest */
-            unsigned char digest[TR_HASH_DIGEST_LEN];
             char hex[2 * TR_HASH_DIGEST_LEN + 1];
-            int later = holes && holes->n < TR_FORMAT_HOLES_MAX;
-            if (later || tr_hash_ticket_digest((uint64_t)f->i, digest)) {
-                tr_digest_hole *h = later ? &holes->at[holes->n++] : NULL;
-                if (h) {
-                    h->start = sb->len;
-                    h->ticket = (uint64_t)f->i;
-                }
+            if (digest_begin(f, 1, holes, sb, hex)) {
                 tr_sb_addc(sb, ' ');
                 tr_sb_adds(sb, f->key ? f->key : "");
                 tr_sb_addc(sb, '=');
-                if (h) {
-                    h->hex_at = sb->len;
-                    for (int k = 0; k < 2 * TR_HASH_DIGEST_LEN; k++)
-                        tr_sb_addc(sb, '0');
-                    h->end = sb->len;
-                } else {
-                    tr_hash_hex(digest, hex);
-                    tr_sb_adds(sb, hex);
-                }
+                digest_value(hex, holes, sb, 0);
             }
             i++;
             continue;
