@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "../core/tr_dissector.h"
+#include "../core/tr_pool.h"
 #include "dns_name.h"
 
 #define DNS_HEADER_LEN 12
@@ -726,21 +727,14 @@ static void emit_edns(dns_msg *m, tr_event *e, const dns_opt *opt)
 /* A conversation whose queries are all answered holds no table: a client's many one-query conversations
  * wait out the UDP timeout costing a few bytes each, not 4 KB (the engine counts states against --memcap).
  * Tables go back to a small pool, so a query costs no malloc. */
-#define DNS_SPARE_MAX 64
-
-static struct {
-    dns_outstanding *table[DNS_SPARE_MAX];
-    int n;
-} spare;
+static tr_pool spare = TR_POOL_INIT(DNS_OUTSTANDING_MAX * sizeof(dns_outstanding), 64);
 
 static dns_outstanding *table_take(void)
 {
-    if (spare.n) {
-        dns_outstanding *t = spare.table[--spare.n];
+    dns_outstanding *t = tr_pool_take(&spare);
+    if (t)
         memset(t, 0, DNS_OUTSTANDING_MAX * sizeof *t);
-        return t;
-    }
-    return calloc(DNS_OUTSTANDING_MAX, sizeof(dns_outstanding));
+    return t;
 }
 
 static void table_give(tr_session *s, dns_state *st)
@@ -748,10 +742,7 @@ static void table_give(tr_session *s, dns_state *st)
     if (!st->out)
         return;
     s->state_extra -= DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
-    if (spare.n < DNS_SPARE_MAX)
-        spare.table[spare.n++] = st->out;
-    else
-        free(st->out);
+    tr_pool_give(&spare, st->out);
     st->out = NULL;
     st->waiting = 0;
 }

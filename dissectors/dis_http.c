@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../core/tr_dissector.h"
+#include "../core/tr_pool.h"
 #include "base64.h"
 #include "http_body.h"
 #include "textline.h"
@@ -151,17 +152,13 @@ typedef struct http_state {
 /* A session between messages holds no buffer, so thousands of idle keep-alive connections cost little (the
  * engine counts every session's state against --memcap). Buffers go back to a small pool, so parsing costs
  * no malloc per message. The text buffer and the URI ring have the same size and share it. */
-#define HTTP_SPARE_MAX 64
 _Static_assert(HTTP_TEXT_MAX == HTTP_URI_RING, "one pool for both kinds of buffer");
 
-static struct {
-    char *buf[HTTP_SPARE_MAX];
-    int n;
-} spare;
+static tr_pool spare = TR_POOL_INIT(HTTP_TEXT_MAX, 64);
 
 static char *buffer_take(tr_session *s)
 {
-    char *b = spare.n ? spare.buf[--spare.n] : malloc(HTTP_TEXT_MAX);
+    char *b = tr_pool_take(&spare);
     if (b)
         s->state_extra += HTTP_TEXT_MAX;
     return b;
@@ -172,10 +169,7 @@ static void buffer_give(tr_session *s, char **b)
     if (!*b)
         return;
     s->state_extra -= HTTP_TEXT_MAX;
-    if (spare.n < HTTP_SPARE_MAX)
-        spare.buf[spare.n++] = *b;
-    else
-        free(*b);
+    tr_pool_give(&spare, *b);
     *b = NULL;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../core/tr_pool.h"
 #include "../core/tr_wfile.h"
 #include "../core/tr_worker.h"
 #include "async_file.h"
@@ -82,8 +83,7 @@ struct sink_export {
     sink_export_stats st;
     char err[256];
     size_t held_total; /* transcript bytes all sessions hold */
-    char **spare_buf; /* buffers of closed files, for the next open */
-    int nspare, spare_cap;
+    tr_pool spare; /* buffers of closed files, for the next open */
 };
 
 static void fail(sink_export *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -124,32 +124,13 @@ static void lru_push(sink_export *x, xfile *xf)
     x->lru_head = xf;
 }
 
-static char *buffer_take(sink_export *x) { return x->nspare ? x->spare_buf[--x->nspare] : malloc(XFILE_BUFFER); }
-
-static void buffer_give(sink_export *x, char *buf)
-{
-    if (!buf)
-        return;
-    if (x->nspare == x->spare_cap) {
-        int cap = x->spare_cap ? 2 * x->spare_cap : 16;
-        char **n = realloc(x->spare_buf, (size_t)cap * sizeof *n);
-        if (!n) {
-            free(buf);
-            return;
-        }
-        x->spare_buf = n;
-        x->spare_cap = cap;
-    }
-    x->spare_buf[x->nspare++] = buf;
-}
-
 static void xfile_close(sink_export *x, xfile *xf)
 {
     if (!xf->f)
         return;
     if (fclose(xf->f) != 0)
         fail(x, "%s: %s", xf->rel, strerror(errno));
-    buffer_give(x, xf->buf); /* after fclose, which flushes from it */
+    tr_pool_give(&x->spare, xf->buf); /* after fclose, which flushes from it */
     xf->buf = NULL;
     xf->f = NULL;
     lru_unlink(x, xf);
@@ -187,7 +168,7 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
             return -ENOMEM;
     }
     __fsetlocking(f, FSETLOCKING_BYCALLER); /* only the engine's thread writes exports */
-    xf->buf = buffer_take(x);
+    xf->buf = tr_pool_take(&x->spare);
     if (xf->buf)
         setvbuf(f, xf->buf, _IOFBF, XFILE_BUFFER);
     if (xf->created)
@@ -662,6 +643,8 @@ sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap
         setvbuf(events, x->events_buf, _IOFBF, XFILE_BUFFER);
     digest_lines_init(&x->events_queue, events);
     x->bucket = bucket;
+    x->spare.size = XFILE_BUFFER; /* at most max_open are out at once; the pool keeps up to its limit */
+    x->spare.keep = TR_POOL_KEEP_MAX;
     x->nbucket = SESSION_BUCKETS_MIN;
     tr_sb_init(&x->sb, RENDER_MAX);
     tr_sb_init(&x->note, 1u << 20);
@@ -726,9 +709,7 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     free(x->bucket);
     free(x->slot);
     free(x->free_slot);
-    while (x->nspare)
-        free(x->spare_buf[--x->nspare]);
-    free(x->spare_buf);
+    tr_pool_drain(&x->spare);
     free(x);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/tr_dissector.h"
+#include "../core/tr_pool.h"
 
 static int dissector_active(const tr_session *s) { return s->dis && !s->decode_stopped; }
 
@@ -59,19 +60,13 @@ static size_t feed(tr_session *s, tr_pending *pd, int dir, const uint8_t *p, siz
  * little pool for the next direction that needs one, so splitting lines and headers across segments does
  * not make a malloc per segment. */
 #define PENDING_SMALL 4096
-#define PENDING_POOL 256
 
-static struct {
-    uint8_t *buf[PENDING_POOL];
-    int n;
-} spare;
+static tr_pool spare = TR_POOL_INIT(PENDING_SMALL, 256);
 
 static void pending_release(tr_pending *pd)
 {
-    if (!pd->buf)
-        return;
-    if (pd->cap == PENDING_SMALL && spare.n < PENDING_POOL)
-        spare.buf[spare.n++] = pd->buf;
+    if (pd->cap == PENDING_SMALL)
+        tr_pool_give(&spare, pd->buf);
     else
         free(pd->buf);
     pd->buf = NULL;
@@ -82,10 +77,10 @@ static int pending_grow(tr_pending *pd, size_t want)
 {
     if (want <= pd->cap)
         return 1;
-    if (!pd->buf && want <= PENDING_SMALL && spare.n) {
-        pd->buf = spare.buf[--spare.n];
-        pd->cap = PENDING_SMALL;
-        return 1;
+    if (!pd->buf && want <= PENDING_SMALL) {
+        pd->buf = tr_pool_take(&spare);
+        pd->cap = pd->buf ? PENDING_SMALL : 0;
+        return pd->buf != NULL;
     }
     size_t cap = pd->cap ? pd->cap : PENDING_SMALL;
     while (cap < want)
