@@ -2,6 +2,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <ftw.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,3 +164,20 @@ int harness_count(const char *json, ...)
     }
     return count;
 }
+
+void harness_tmpdir(char *out, size_t cap, const char *tag)
+{
+    int n = snprintf(out, cap, "/tmp/trawl-%s-XXXXXX", tag);
+    assert_true(n > 0 && (size_t)n < cap);
+    assert_non_null(mkdtemp(out));
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void harness_rmtree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }

@@ -30,6 +30,11 @@ const char *harness_close(harness *h, int reason);
 void harness_end(harness *h, int reason);
 void harness_free(harness *h);
 
+/* A fresh folder /tmp/trawl-<tag>-XXXXXX in out (fails the test when none can be made), and its removal with
+ * everything in it. */
+void harness_tmpdir(char *out, size_t cap, const char *tag);
+void harness_rmtree(const char *dir);
+
 /* One message of a conversation script. */
 typedef struct harness_msg {
     int dir;

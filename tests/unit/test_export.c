@@ -8,7 +8,6 @@
 #include <cmocka.h>
 
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +32,7 @@ static fixture *fixture_new(int raw)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/trawl-export-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    harness_tmpdir(f->dir, sizeof f->dir, "export");
     char err[256] = "";
     f->x = sink_export_open(f->dir, raw, err, sizeof err);
     assert_non_null(f->x);
@@ -42,19 +40,11 @@ static fixture *fixture_new(int raw)
     return f;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void fixture_free(fixture *f)
 {
     if (f->x)
         assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    harness_rmtree(f->dir);
     free(f);
 }
 

@@ -9,8 +9,6 @@
 
 #include <cmocka.h>
 
-#define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +32,7 @@ static fixture *fixture_new(void)
 {
     fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/trawl-export-one-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    harness_tmpdir(f->dir, sizeof f->dir, "export-one");
     snprintf(f->exp, sizeof f->exp, "%s/exp", f->dir);
     snprintf(f->ui, sizeof f->ui, "%s/ui", f->dir);
     char err[256] = "";
@@ -46,14 +43,6 @@ static fixture *fixture_new(void)
     return f;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void fixture_free(fixture *f)
 {
     if (f->x)
@@ -61,7 +50,7 @@ static void fixture_free(fixture *f)
     for (int i = 0; i < f->n; i++)
         harness_free(f->h[i]);
     tui_model_free(f->m);
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    harness_rmtree(f->dir);
     free(f);
 }
 

@@ -22,6 +22,8 @@
 #include "../../output/sink_lines.h"
 
 #include <fcntl.h>
+
+#include "harness.h"
 #include <unistd.h>
 
 /* FIPS 180-2 test vectors */
@@ -349,8 +351,8 @@ static void test_async_files_hold_what_was_written(void **state)
     for (int on_worker = 0; on_worker < 2; on_worker++) {
         if (on_worker)
             assert_int_equal(tr_worker_start(), 0);
-        char dir[] = "/tmp/trawl-worker-XXXXXX";
-        assert_non_null(mkdtemp(dir));
+        char dir[32];
+        harness_tmpdir(dir, sizeof dir, "worker");
         enum { FILES = 3 };
         size_t size = 3u << 20;
         uint8_t *want[FILES], *got = malloc(size + 4096);
@@ -397,10 +399,9 @@ static void test_async_files_hold_what_was_written(void **state)
         for (int k = 0; k < FILES; k++) {
             assert_int_equal(slurp(path[k], got, size + 4096), size);
             assert_memory_equal(got, want[k], size);
-            unlink(path[k]);
             free(want[k]);
         }
-        rmdir(dir);
+        harness_rmtree(dir);
         free(got);
         tr_worker_stop();
     }
