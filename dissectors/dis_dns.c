@@ -97,7 +97,6 @@ typedef struct dns_outstanding {
 
 typedef struct dns_state {
     dns_outstanding *out;      /* DNS_OUTSTANDING_MAX slots while a query waits, else NULL (see table_take) */
-    int waiting;               /* slots in use */
     uint64_t next_seq;
     uint64_t evicted;          /* queries forgotten because the table was full */
     uint8_t resync[2];         /* TCP: after a gap, looking for the next message start */
@@ -744,14 +743,15 @@ static void table_give(tr_session *s, dns_state *st)
     s->state_extra -= DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
     tr_pool_give(&spare, st->out);
     st->out = NULL;
-    st->waiting = 0;
 }
 
 static void outstanding_done(tr_session *s, dns_state *st, dns_outstanding *o)
 {
     o->seq = 0;
-    if (--st->waiting <= 0)
-        table_give(s, st);
+    for (int i = 0; i < DNS_OUTSTANDING_MAX; i++)
+        if (st->out[i].seq)
+            return;
+    table_give(s, st); /* none waits any more */
 }
 
 static dns_outstanding *outstanding_find(dns_state *st, uint16_t id, uint16_t qtype, const dns_name *q)
@@ -780,9 +780,7 @@ static void outstanding_add(tr_session *s, dns_state *st, uint16_t id, uint16_t 
         else if (!oldest || st->out[i].seq < oldest->seq)
             oldest = &st->out[i];
     }
-    if (slot) {
-        st->waiting++;
-    } else {
+    if (!slot) {
         slot = oldest;
         if (st->evicted++ == 0)
             tr_anomaly(s->ctx, s, TR_NODIR, "dns_outstanding_full",
