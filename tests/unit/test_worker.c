@@ -245,6 +245,16 @@ static void lines_fixture_close(lines_fixture *x)
     tr_worker_stop();
 }
 
+/* n zero bytes (enough that the worker is still hashing when the next event comes) and their digest, computed
+ * on this thread. */
+static uint8_t *zeros_and_digest(size_t n, char want[SHA256_HEX_LEN + 1])
+{
+    uint8_t *data = calloc(1, n);
+    assert_non_null(data);
+    assert_int_equal(sha256_hex_of(data, n, want), 0);
+    return data;
+}
+
 static void test_lines_wait_for_digests_in_order(void **state)
 {
     (void)state;
@@ -257,10 +267,8 @@ static void test_lines_wait_for_digests_in_order(void **state)
     tr_ctx_add_sink(&other_ctx, &os);
 
     size_t big = 6u << 20;
-    uint8_t *data = calloc(1, big);
-    assert_non_null(data);
     char want_big[SHA256_HEX_LEN + 1];
-    assert_int_equal(sha256_hex_of(data, big, want_big), 0);
+    uint8_t *data = zeros_and_digest(big, want_big);
     sha256 h = {0};
     for (int k = 0; k < 3; k++) {
         tr_event e;
@@ -308,10 +316,8 @@ static void test_text_lines_wait_for_digests(void **state)
     lines_fixture x;
     lines_fixture_open(&x, SINK_LINES_TEXT);
     size_t big = 5u << 20;
-    uint8_t *data = calloc(1, big);
-    assert_non_null(data);
     char want_big[SHA256_HEX_LEN + 1];
-    assert_int_equal(sha256_hex_of(data, big, want_big), 0);
+    uint8_t *data = zeros_and_digest(big, want_big);
     sha256 h = {0};
     assert_int_equal(sha256_begin(&h), 0);
     sha256_update(&h, data, big);
