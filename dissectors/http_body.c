@@ -4,6 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <isa-l/igzip_lib.h>
+
+#include "../core/tr_pool.h"
+#include "gzip_member.h"
 #include "textline.h"
 
 #define FILE_NOT_YET (-2) /* the exporter is asked on the first decoded byte, so empty bodies make no files */
@@ -72,83 +76,185 @@ static void body_output(http_body *b, tr_session *s, int dir, const uint8_t *p, 
     b->len += n;
 }
 
-/* What zlib allocates for inflating (its state and a 32 KB window), counted against --memcap. */
-#define ZLIB_INFLATE_BYTES (7u * 1024 + 32u * 1024)
+/* The inflater's state (its tables and a 64 KB history buffer) is taken from a pool while an object is
+ * decoded and counted against --memcap. */
+#define INFLATE_STATE_BYTES sizeof(struct inflate_state)
+static tr_pool inflaters = TR_POOL_INIT(sizeof(struct inflate_state), 16);
 
 static void inflate_end(http_body *b, tr_session *s)
 {
-    if (!b->z_ready)
+    if (!b->z)
         return;
-    inflateEnd(&b->z);
-    b->z_ready = 0;
-    s->state_extra -= ZLIB_INFLATE_BYTES;
+    tr_pool_give(&inflaters, b->z);
+    b->z = NULL;
+    s->state_extra -= INFLATE_STATE_BYTES;
 }
 
-static int inflate_start(http_body *b, tr_session *s, int dir, int window_bits)
+/* format: ISAL_ZLIB or ISAL_DEFLATE (raw; also inside a gzip member, whose framing is gzip_member's). */
+static int inflate_start(http_body *b, tr_session *s, int dir, uint32_t format)
 {
-    int rc;
-    if (!b->z_ready) {
-        memset(&b->z, 0, sizeof b->z);
-        rc = inflateInit2(&b->z, window_bits);
-        b->z_ready = rc == Z_OK;
-        if (b->z_ready)
-            s->state_extra += ZLIB_INFLATE_BYTES;
+    if (!b->z) {
+        b->z = tr_pool_take(&inflaters);
+        if (!b->z) {
+            tr_anomaly(s->ctx, s, dir, "http_decompress_error", "no memory for the inflater");
+            b->broken = 1;
+            return -1;
+        }
+        s->state_extra += INFLATE_STATE_BYTES;
+        isal_inflate_init(b->z);
     } else {
-        rc = inflateReset2(&b->z, window_bits);
+        isal_inflate_reset(b->z);
     }
-    if (rc != Z_OK) {
-        tr_anomaly(s->ctx, s, dir, "http_decompress_error", "zlib could not start: %d", rc);
-        b->broken = 1;
-        return -1;
-    }
-    b->z_started = 1;
-    b->z_ended = 0;
+    b->z->crc_flag = format;
     return 0;
 }
 
-/* Runs zlib over p[0..n); a gzip member that ends may be followed by another (RFC 1952 2.2). */
-static void inflate_run(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
+static const char *inflate_error(int rc)
 {
-    uint8_t out[16384];
+    switch (rc) {
+    case ISAL_INVALID_BLOCK: return "invalid block";
+    case ISAL_INVALID_SYMBOL: return "invalid code";
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER: return "incorrect header check";
+    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+    case ISAL_NEED_DICT: return "needs a preset dictionary";
+    default: return "bad data";
+    }
+}
+
+static void decode_failed(http_body *b, tr_session *s, int dir, const char *why)
+{
+    tr_anomaly(s->ctx, s, dir, "http_decompress_error", "%s body: %s",
+               b->coding == HTTP_CODING_GZIP ? "gzip" : "deflate", why);
+    b->broken = 1;
+}
+
+/* Inflates from p[0..n) until the input is used up or the deflate stream ends (b->deflate_ended); returns
+ * the bytes taken, so what follows the stream (a gzip trailer, another member) is left to the caller. */
+static size_t inflate_some(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
+{
+    static uint8_t out[32768]; /* the engine's thread only */
+    struct inflate_state *z = b->z;
+    uint32_t chunk = n < (1u << 30) ? (uint32_t)n : (1u << 30);
+    z->next_in = (uint8_t *)(uintptr_t)p; /* ISA-L only reads input; its API is not const-qualified */
+    z->avail_in = chunk;
+    for (;;) {
+        z->next_out = out;
+        z->avail_out = sizeof out;
+        int rc = isal_inflate(z);
+        size_t got = sizeof out - z->avail_out;
+        if (b->coding == HTTP_CODING_GZIP)
+            gzip_member_decoded(&b->gz, out, got);
+        body_output(b, s, dir, out, got);
+        if (rc != ISAL_DECOMP_OK) {
+            decode_failed(b, s, dir, inflate_error(rc));
+            break;
+        }
+        if (z->block_state == ISAL_BLOCK_FINISH) { /* whole bytes it read ahead are given back in avail_in */
+            b->deflate_ended = 1;
+            break;
+        }
+        /* it returns when the input is used up or the output is full */
+        if (b->capped || z->avail_out != 0)
+            break;
+    }
+    size_t used = chunk - z->avail_in;
+    z->next_in = NULL;
+    z->avail_in = 0;
+    return used;
+}
+
+/* In raw deflate mode ISA-L keeps the whole bytes it read past the end of the deflate data in its bit buffer
+ * (read_in, least significant bit first, after the padding bits of the data's last byte) instead of giving
+ * them back: they are the start of the gzip trailer. 0 when the trailer is wrong. */
+static int trailer_from_read_ahead(http_body *b, tr_session *s, int dir)
+{
+    struct inflate_state *z = b->z;
+    uint8_t ahead[8];
+    size_t k = 0;
+    if (z->read_in_length > 0) {
+        unsigned pad = (unsigned)z->read_in_length % 8;
+        uint64_t bits = z->read_in >> pad;
+        for (int32_t left = z->read_in_length - (int32_t)pad; left >= 8 && k < sizeof ahead; left -= 8) {
+            ahead[k++] = (uint8_t)(bits & 0xff);
+            bits >>= 8;
+        }
+    }
+    z->read_in = 0;
+    z->read_in_length = 0;
+    size_t used;
+    int r = k ? gzip_member_trailer(&b->gz, ahead, k, &used) : GZIP_MORE;
+    if (r == GZIP_BAD) {
+        decode_failed(b, s, dir, b->gz.why);
+        return 0;
+    }
+    b->z_ended = r == GZIP_DONE;
+    return 1;
+}
+
+/* gzip: member after member (RFC 1952 2.2), each a header, deflate data and a trailer checked here. */
+static void gzip_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
+{
     while (n && !b->broken && !b->capped && !b->z_trailing) {
-        if (b->z_ended) {
-            if (b->coding != HTTP_CODING_GZIP || p[0] != 0x1f) {
+        if (!b->z_started || b->z_ended) {
+            if (b->z_ended && p[0] != 0x1f) {
                 b->z_trailing = 1; /* browsers ignore what follows the compressed stream */
                 break;
             }
-            if (inflate_start(b, s, dir, 15 + 16) != 0)
-                break;
+            gzip_member_begin(&b->gz);
+            b->z_started = 1;
+            b->z_ended = 0;
+            b->deflate_ended = 0;
+            b->in_data = 0;
         }
-        size_t chunk = n < (1u << 30) ? n : (1u << 30);
-        b->z.next_in = p;
-        b->z.avail_in = (uInt)chunk;
-        for (;;) {
-            b->z.next_out = out;
-            b->z.avail_out = sizeof out;
-            int rc = inflate(&b->z, Z_NO_FLUSH);
-            body_output(b, s, dir, out, sizeof out - b->z.avail_out);
-            if (rc == Z_STREAM_END) {
+        size_t used = 0;
+        if (!b->in_data) {
+            int r = gzip_member_header(&b->gz, p, n, &used);
+            if (r == GZIP_BAD) {
+                decode_failed(b, s, dir, b->gz.why);
+                break;
+            }
+            if (r == GZIP_DONE) {
+                if (inflate_start(b, s, dir, ISAL_DEFLATE) != 0)
+                    break;
+                b->in_data = 1;
+            }
+        } else if (!b->deflate_ended) {
+            used = inflate_some(b, s, dir, p, n);
+            if (b->deflate_ended && !trailer_from_read_ahead(b, s, dir))
+                break;
+        } else {
+            int r = gzip_member_trailer(&b->gz, p, n, &used);
+            if (r == GZIP_BAD) {
+                decode_failed(b, s, dir, b->gz.why);
+                break;
+            }
+            if (r == GZIP_DONE)
                 b->z_ended = 1;
-                break;
-            }
-            if (rc == Z_BUF_ERROR) /* no progress possible: all input taken, or output was not the limit */
-                break;
-            if (rc != Z_OK) {
-                tr_anomaly(s->ctx, s, dir, "http_decompress_error", "%s body: %s",
-                           b->coding == HTTP_CODING_GZIP ? "gzip" : "deflate", b->z.msg ? b->z.msg : "bad data");
-                b->broken = 1;
-                break;
-            }
-            if (b->capped || (b->z.avail_in == 0 && b->z.avail_out != 0))
-                break;
         }
-        size_t used = chunk - b->z.avail_in;
-        b->z.next_in = NULL;
-        b->z.avail_in = 0;
         p += used;
         n -= used;
-        if (!used && !b->z_ended)
+        if (!used && !b->in_data)
             break;
+        if (!used && !b->deflate_ended && !b->z_ended)
+            break;
+    }
+}
+
+/* Raw or zlib-wrapped deflate: one stream; what follows it is ignored, as browsers do. */
+static void deflate_run(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
+{
+    if (!n || b->broken || b->capped || b->z_trailing)
+        return;
+    if (b->z_ended) {
+        b->z_trailing = 1;
+        return;
+    }
+    size_t used = inflate_some(b, s, dir, p, n);
+    if (b->deflate_ended) {
+        b->z_ended = 1;
+        b->z_trailing = used < n;
     }
 }
 
@@ -165,26 +271,24 @@ static void deflate_feed(http_body *b, tr_session *s, int dir, const uint8_t *p,
             return;
         unsigned cmf = b->head[0], flg = b->head[1];
         int zlib_wrapped = (cmf & 0x0f) == 8 && (cmf >> 4) <= 7 && ((cmf << 8) | flg) % 31 == 0;
-        if (inflate_start(b, s, dir, zlib_wrapped ? 15 : -15) != 0)
+        if (inflate_start(b, s, dir, zlib_wrapped ? ISAL_ZLIB : ISAL_DEFLATE) != 0)
             return;
-        inflate_run(b, s, dir, b->head, 2);
+        b->z_started = 1;
+        deflate_run(b, s, dir, b->head, 2);
     }
-    inflate_run(b, s, dir, p, n);
+    deflate_run(b, s, dir, p, n);
 }
 
 void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     if (!b->active || !n)
         return;
-    if (b->coding == HTTP_CODING_IDENTITY) {
+    if (b->coding == HTTP_CODING_IDENTITY)
         body_output(b, s, dir, p, n);
-    } else if (b->coding == HTTP_CODING_DEFLATE) {
+    else if (b->coding == HTTP_CODING_DEFLATE)
         deflate_feed(b, s, dir, p, n);
-    } else {
-        if (!b->z_started && inflate_start(b, s, dir, 15 + 16) != 0)
-            return;
-        inflate_run(b, s, dir, p, n);
-    }
+    else
+        gzip_feed(b, s, dir, p, n);
 }
 
 void http_body_lost(http_body *b)
@@ -214,7 +318,7 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, s
     if (b->file >= 0)
         tr_file_close(s, b->file, complete);
     b->file = FILE_NOT_YET;
-    inflate_end(b, s); /* zlib's ~40 KB go back now, not when the connection ends: idle sessions stay small */
+    inflate_end(b, s); /* the inflater's ~90 KB go back now, not when the connection ends: idle sessions stay small */
     return complete;
 }
 

@@ -1,6 +1,6 @@
 /* tui_demo: drives the real UI with made-up sessions (http, dns, ftp, plain tcp) for checking the screen by
  * hand, e.g. in tmux at 80x24. Not built by default:
- *   cc -std=c11 -D_GNU_SOURCE -I. tests/tui_demo.c BUILD/libtrawl_lib.a $(pkg-config --libs ncursesw libpcap zlib libcrypto) -o /tmp/tui_demo
+ *   cc -std=c11 -D_GNU_SOURCE -I. tests/tui_demo.c BUILD/libtrawl_lib.a $(pkg-config --libs ncursesw libpcap zlib libisal libcrypto) -o /tmp/tui_demo
  *   /tmp/tui_demo [sessions [packets_per_second]]   (0 packets/s: as fast as a file) */
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,8 +8,8 @@ CC=${CC:-clang}
 mkdir -p "$out/obj"
 CFLAGS="-std=c11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I$src -fno-omit-frame-pointer \
  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
- $(pkg-config --cflags libpcap zlib libcrypto)"
-LIBS="$(pkg-config --libs libpcap zlib libcrypto)"
+ $(pkg-config --cflags libpcap zlib libisal libcrypto)"
+LIBS="$(pkg-config --libs libpcap zlib libisal libcrypto)"
 
 # the library without the capture source (libpcap handles) and the TUI: nothing there reads packet bytes
 objs=""

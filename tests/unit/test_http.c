@@ -43,12 +43,16 @@ static long pos_of(const char *json, const char *what)
     return p ? (long)(p - json) : -1;
 }
 
-/* Compresses with zlib: window_bits 31 = gzip, 15 = zlib, -15 = raw deflate. */
-static size_t compress_with(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int window_bits)
+/* Compresses with zlib: window_bits 31 = gzip, 15 = zlib, -15 = raw deflate; `header` (gzip only) sets the
+ * optional header fields. */
+static size_t compress_with_header(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int window_bits,
+                                   gz_header *header)
 {
     z_stream z;
     memset(&z, 0, sizeof z);
     assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    if (header)
+        assert_int_equal(deflateSetHeader(&z, header), Z_OK);
     z.next_in = (Bytef *)in;
     z.avail_in = (uInt)n;
     z.next_out = out;
@@ -57,6 +61,11 @@ static size_t compress_with(const uint8_t *in, size_t n, uint8_t *out, size_t ca
     size_t len = z.total_out;
     deflateEnd(&z);
     return len;
+}
+
+static size_t compress_with(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int window_bits)
+{
+    return compress_with_header(in, n, out, cap, window_bits, NULL);
 }
 
 static void plaintext(uint8_t *p, size_t n)
@@ -270,6 +279,67 @@ static void test_corrupt_gzip(void **state)
     assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"complete\":false", NULL), 1);
     assert_int_equal(harness_count(json, "body_sha256", NULL), 0);
     free(json);
+}
+
+/* One gzip response of `packed`, answered to GET /g; the events of every split. */
+static char *gzip_response(const uint8_t *packed, size_t plen)
+{
+    static char resp[16384];
+    int h = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
+                     plen);
+    assert_true(h > 0 && (size_t)h + plen <= sizeof resp);
+    memcpy(resp + h, packed, plen);
+    harness_msg m[] = {
+        {C2S, "GET /g HTTP/1.1\r\n\r\n", 0},
+        {S2C, resp, (size_t)h + plen},
+    };
+    return harness_script_all_splits("http", 80, m, 2);
+}
+
+static void test_gzip_header_fields(void **state)
+{
+    (void)state;
+    uint8_t plain[3000], packed[8192];
+    plaintext(plain, sizeof plain);
+    /* every optional header field (RFC 1952 2.3: FEXTRA, FNAME, FCOMMENT, FHCRC), as zlib writes them */
+    static uint8_t extra[300];
+    memset(extra, 'x', sizeof extra);
+    gz_header h = {.extra = extra,
+                   .extra_len = sizeof extra,
+                   .name = (Bytef *)"report-2026.txt",
+                   .comment = (Bytef *)"made by a test",
+                   .hcrc = 1};
+    size_t plen = compress_with_header(plain, sizeof plain, packed, sizeof packed, 31, &h);
+    char *json = gzip_response(packed, plen);
+    char hex[65];
+    sha256_expected(plain, sizeof plain, hex);
+    assert_int_equal(harness_count(json, "\"body_len\":3000", needle("body_sha256", hex), "\"complete\":true", NULL), 1);
+    assert_int_equal(harness_count(json, "anomaly", NULL), 0);
+    free(json);
+}
+
+/* The trailer is checked: a wrong CRC-32 or length makes the object incomplete, as gunzip would reject it. */
+static void test_gzip_trailer_checked(void **state)
+{
+    (void)state;
+    uint8_t plain[3000], packed[8192];
+    plaintext(plain, sizeof plain);
+    size_t plen = compress_with(plain, sizeof plain, packed, sizeof packed, 31);
+    const struct {
+        size_t at;
+        const char *why;
+    } cases[] = {{plen - 8, "incorrect data check"}, {plen - 4, "incorrect length check"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        packed[cases[i].at] ^= 0x01;
+        char *json = gzip_response(packed, plen);
+        packed[cases[i].at] ^= 0x01;
+        char detail[64];
+        snprintf(detail, sizeof detail, "gzip body: %s", cases[i].why);
+        assert_int_equal(harness_count(json, "\"anomaly\":\"http_decompress_error\"", detail, NULL), 1);
+        assert_int_equal(harness_count(json, "\"body_len\":3000", "\"complete\":false", NULL), 1);
+        assert_int_equal(harness_count(json, "body_sha256", NULL), 0);
+        free(json);
+    }
 }
 
 static void test_no_body(void **state)
@@ -732,6 +802,8 @@ int main(void)
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_deflate),
         cmocka_unit_test(test_gzip_members_and_trailing),
+        cmocka_unit_test(test_gzip_header_fields),
+        cmocka_unit_test(test_gzip_trailer_checked),
         cmocka_unit_test(test_corrupt_gzip),
         cmocka_unit_test(test_no_body),
         cmocka_unit_test(test_100_continue),
