@@ -397,7 +397,10 @@ static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char
 static void ev_body(tr_event *e, const http_side *d, int complete, const sha256_digest *digest)
 {
     if (d->m.has_body) {
-        tr_ev_int(e, "body_len", (int64_t)d->body.len);
+        /* after bad deflate data, the bytes decoded before it depend on how the input was cut (ISA-L's fast
+         * and careful paths stop at different points): no length is better than one that changes with it */
+        if (!d->body.undecodable)
+            tr_ev_int(e, "body_len", (int64_t)d->body.len);
         if (complete)
             tr_ev_digest(e, "body_sha256", digest->hex, digest->ticket);
     }

@@ -149,6 +149,7 @@ static size_t inflate_some(http_body *b, tr_session *s, int dir, const uint8_t *
         body_output(b, s, dir, out, got);
         if (rc != ISAL_DECOMP_OK) {
             decode_failed(b, s, dir, inflate_error(rc));
+            b->undecodable = 1; /* what came out before the error depends on how the input was cut */
             break;
         }
         if (z->block_state == ISAL_BLOCK_FINISH) { /* whole bytes it read ahead are given back in avail_in */

@@ -26,6 +26,7 @@ typedef struct http_body {
     uint8_t coding;        /* enum http_coding of the running object */
     uint8_t active;        /* an object is being decoded */
     uint8_t broken;        /* bytes lost or undecodable: no hash, complete=false */
+    uint8_t undecodable;   /* the inflater found bad data: how long the object is, is unknown */
     uint8_t capped;        /* HTTP_BODY_DECODED_MAX reached: nothing more is decoded */
     uint8_t z_started;     /* some compressed input went in */
     uint8_t z_ended;       /* the compressed stream (or gzip member, its trailer checked) ended */

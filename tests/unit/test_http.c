@@ -249,6 +249,21 @@ static void test_gzip_members_and_trailing(void **state)
     free(json);
 }
 
+/* One gzip response of `packed`, answered to GET /g; the events of every split. */
+static char *gzip_response(const uint8_t *packed, size_t plen)
+{
+    static char resp[16384];
+    int h = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
+                     plen);
+    assert_true(h > 0 && (size_t)h + plen <= sizeof resp);
+    memcpy(resp + h, packed, plen);
+    harness_msg m[] = {
+        {C2S, "GET /g HTTP/1.1\r\n\r\n", 0},
+        {S2C, resp, (size_t)h + plen},
+    };
+    return harness_script_all_splits("http", 80, m, 2);
+}
+
 static void test_corrupt_gzip(void **state)
 {
     (void)state;
@@ -260,6 +275,14 @@ static void test_corrupt_gzip(void **state)
     assert_int_equal(harness_count(json, "\"anomaly\":\"http_decompress_error\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"complete\":false", NULL), 1);
     assert_int_equal(harness_count(json, "body_sha256", NULL), 0);
+    free(json);
+
+    /* a good gzip header, then a deflate block of the reserved type (RFC 1951 3.2.3: BTYPE 11) */
+    static const uint8_t bad_block[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0x07, 0x00, 0x00, 0x00};
+    json = gzip_response(bad_block, sizeof bad_block);
+    assert_int_equal(harness_count(json, "\"anomaly\":\"http_decompress_error\"", "invalid block", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"complete\":false", NULL), 1);
+    assert_int_equal(harness_count(json, "body_len", NULL), 0); /* unknown after bad deflate data */
     free(json);
 
     /* the body ends before the gzip stream does */
@@ -279,21 +302,6 @@ static void test_corrupt_gzip(void **state)
     assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"complete\":false", NULL), 1);
     assert_int_equal(harness_count(json, "body_sha256", NULL), 0);
     free(json);
-}
-
-/* One gzip response of `packed`, answered to GET /g; the events of every split. */
-static char *gzip_response(const uint8_t *packed, size_t plen)
-{
-    static char resp[16384];
-    int h = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
-                     plen);
-    assert_true(h > 0 && (size_t)h + plen <= sizeof resp);
-    memcpy(resp + h, packed, plen);
-    harness_msg m[] = {
-        {C2S, "GET /g HTTP/1.1\r\n\r\n", 0},
-        {S2C, resp, (size_t)h + plen},
-    };
-    return harness_script_all_splits("http", 80, m, 2);
 }
 
 static void test_gzip_header_fields(void **state)
