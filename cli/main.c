@@ -275,6 +275,7 @@ int main(int argc, char **argv)
             return 1;
         }
         sink_export_defer_digests(exporter, !pl.src.live);
+        opt.engine.sink_memory = sink_export_memory(exporter);
         tr_sink es = sink_export_sink(exporter);
         tr_ctx_add_sink(&pl.ctx, &es);
     }

@@ -27,12 +27,12 @@
 #define SESSION_BUCKETS_MIN 1024
 /* Each open file's stdio buffer: objects arrive a TCP segment at a time, and glibc's default (the block size,
  * 4 KB) would make a write(2) of every third segment. At most max_open of them exist at once. */
-#define XFILE_BUFFER 65536
+#define XFILE_BUFFER 16384
 /* A transcript's first bytes are held in memory and its file created only when they pass HELD_MAX or the session
  * ends: most sessions (a DNS exchange, a short connection) then cost one create and one close, not a second open
  * to append the footer long after the LRU closed the file. HELD_TOTAL caps what all sessions hold together. */
 #define HELD_MAX 4096
-#define HELD_TOTAL (8u << 20)
+#define HELD_TOTAL (2u << 20)
 
 /* A file the exporter writes: opened on demand, closed by the LRU, reopened at its end. */
 typedef struct xfile {
@@ -83,6 +83,8 @@ struct sink_export {
     sink_export_stats st;
     char err[256];
     size_t held_total; /* transcript bytes all sessions hold */
+    size_t nbuffers;   /* open files' stdio buffers */
+    size_t memory;     /* their bytes and held_total: what the engine counts against --memcap for us */
     tr_pool spare; /* buffers of closed files, for the next open */
 };
 
@@ -124,6 +126,8 @@ static void lru_push(sink_export *x, xfile *xf)
     x->lru_head = xf;
 }
 
+static void note_memory(sink_export *x) { x->memory = x->nbuffers * XFILE_BUFFER + x->held_total; }
+
 static void xfile_close(sink_export *x, xfile *xf)
 {
     if (!xf->f)
@@ -131,6 +135,10 @@ static void xfile_close(sink_export *x, xfile *xf)
     if (fclose(xf->f) != 0)
         fail(x, "%s: %s", xf->rel, strerror(errno));
     tr_pool_give(&x->spare, xf->buf); /* after fclose, which flushes from it */
+    if (xf->buf) {
+        x->nbuffers--;
+        note_memory(x);
+    }
     xf->buf = NULL;
     xf->f = NULL;
     lru_unlink(x, xf);
@@ -169,8 +177,11 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
     }
     __fsetlocking(f, FSETLOCKING_BYCALLER); /* only the engine's thread writes exports */
     xf->buf = tr_pool_take(&x->spare);
-    if (xf->buf)
+    if (xf->buf) {
         setvbuf(f, xf->buf, _IOFBF, XFILE_BUFFER);
+        x->nbuffers++;
+        note_memory(x);
+    }
     if (xf->created)
         x->st.reopens++;
     xf->created = 1;
@@ -264,6 +275,7 @@ static void session_remove(sink_export *x, xsession *xs)
         }
     x->nsession--;
     x->held_total -= xs->held_len;
+    note_memory(x);
     free(xs->held);
     free(xs);
 }
@@ -275,6 +287,7 @@ static void spill_held(sink_export *x, xsession *xs)
         return;
     xfile_write(x, &xs->text, xs->held, xs->held_len);
     x->held_total -= xs->held_len;
+    note_memory(x);
     free(xs->held);
     xs->held = NULL;
     xs->held_len = xs->held_cap = 0;
@@ -299,6 +312,7 @@ static int hold_text(sink_export *x, xsession *xs)
     memcpy(xs->held + xs->held_len, x->sb.p, n);
     xs->held_len = (uint32_t)want;
     x->held_total += n;
+    note_memory(x);
     return 1;
 }
 
@@ -670,6 +684,8 @@ tr_sink sink_export_sink(sink_export *x)
 }
 
 void sink_export_defer_digests(sink_export *x, int on) { x->defer_digests = on; }
+
+const size_t *sink_export_memory(const sink_export *x) { return &x->memory; }
 
 void sink_export_set_max_open(sink_export *x, int max_open) { x->max_open = max_open > 0 ? max_open : 1; }
 

@@ -36,6 +36,9 @@ void sink_export_defer_digests(sink_export *x, int on);
 tr_sink sink_export_sink(sink_export *x);
 /* Lowers or raises the open-handle cap (at least 1). */
 void sink_export_set_max_open(sink_export *x, int max_open);
+/* What the exporter holds for open sessions (open files' buffers, transcripts not yet in a file), kept up to
+ * date: the engine counts it against --memcap (tr_engine_opts.sink_memory). */
+const size_t *sink_export_memory(const sink_export *x);
 
 typedef struct sink_export_stats {
     uint64_t sessions;      /* transcripts written */

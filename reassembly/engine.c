@@ -130,7 +130,9 @@ static void account(tr_engine *e, flow *f)
     f->mem = now;
 }
 
-static int over_memcap(const tr_engine *e) { return e->st.mem + e->queued > e->o.memcap; }
+static size_t sink_memory(const tr_engine *e) { return e->o.sink_memory ? *e->o.sink_memory : 0; }
+
+static int over_memcap(const tr_engine *e) { return e->st.mem + e->queued + sink_memory(e) > e->o.memcap; }
 
 static void deliver_data(tr_engine *e, flow *f, int dir, const uint8_t *p, size_t n)
 {
@@ -152,7 +154,7 @@ static void deliver_datagram(tr_engine *e, flow *f, int dir, const uint8_t *p, s
 
 static void mem_update(tr_engine *e)
 {
-    size_t now = e->st.mem + e->queued;
+    size_t now = e->st.mem + e->queued + sink_memory(e);
     if (now > e->st.mem_peak)
         e->st.mem_peak = now;
 }
@@ -246,7 +248,7 @@ static void undecided_data(tr_engine *e, flow *f, int dir, const uint8_t *p, siz
         deliver_data(e, f, dir, p, n);
         return;
     }
-    int over_memcap = !f->hold && e->st.mem + e->queued + FLOW_HOLD_MAX > e->o.memcap;
+    int over_memcap = !f->hold && e->st.mem + e->queued + sink_memory(e) + FLOW_HOLD_MAX > e->o.memcap;
     if (over_memcap)
         e->st.hold_refused++;
     if (e->o.hold_us <= 0 || over_memcap) {
@@ -400,7 +402,7 @@ static void make_room(tr_engine *e)
     }
 }
 
-/* Over --memcap (sessions' dissector state and buffers, queued and held bytes): the least recently active
+/* Over --memcap (sessions' dissector state and buffers, queued and held bytes, what sinks hold): the least recently active
  * sessions end as for --max-flows, so memory follows the cap, not how many sessions the capture leaves open. */
 static void shed_memory(tr_engine *e)
 {

@@ -22,13 +22,16 @@ typedef struct tr_decode_as {
 
 typedef struct tr_engine_opts {
     size_t max_flows;       /* default 100000 */
-    size_t memcap;          /* bytes of queued/held stream data, default 256 MB */
+    size_t memcap;          /* bytes sessions hold (state, buffers, queued and held data), default 32 MB */
     size_t stream_cap;      /* out-of-order bytes per direction, default 4 MB */
     int64_t tcp_timeout_us; /* default 1 h */
-    int64_t udp_timeout_us; /* default 2 min */
+    int64_t udp_timeout_us; /* default 60 s */
     int64_t hold_us;        /* how long an unclaimed flow waits for an expectation, default 2 s; 0: no wait */
     tr_decode_as decode_as[ENGINE_MAX_DECODE_AS];
     int ndecode_as;
+    /* what the sinks hold for open sessions (the exporter's file buffers and held transcripts), read before
+     * each memcap check and counted against it; NULL when no sink holds any */
+    const size_t *sink_memory;
 } tr_engine_opts;
 
 typedef struct tr_proto_stats {

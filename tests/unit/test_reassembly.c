@@ -307,6 +307,33 @@ static void test_memcap_evicts_idle_sessions(void **state)
     rec_free(r);
 }
 
+/* What a sink holds for sessions (the exporter's buffers) counts against --memcap too: the more it holds, the
+ * fewer sessions stay. */
+static void test_memcap_counts_sink_memory(void **state)
+{
+    (void)state;
+    size_t evicted[2];
+    for (int run = 0; run < 2; run++) {
+        tr_engine_opts o;
+        tr_engine_default_opts(&o);
+        o.memcap = 1u << 20;
+        o.hold_us = 0;
+        size_t sink_holds = run ? 512u << 10 : 0; /* half the cap */
+        o.sink_memory = &sink_holds;
+        rec *r = rec_new(&o);
+        for (int i = 0; i < 100; i++) {
+            uint16_t port = (uint16_t)(2000 + i);
+            handshake(r, port, 1000, 5000);
+            pkt(r, TR_TCP, port, 0, ACK, 1001, 5001, "GET /a HTTP/1.1\r\nHost: x\r\n", 0);
+        }
+        evicted[run] = (size_t)tr_engine_stats_get(r->eng)->evicted_memcap;
+        rec_finish(r);
+        rec_free(r);
+    }
+    assert_true(evicted[0] > 0);
+    assert_true(evicted[1] > evicted[0] + 10);
+}
+
 static void test_stream_cap_forces_gap(void **state)
 {
     (void)state;
@@ -536,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_rst_and_port_reuse),
         cmocka_unit_test(test_flow_cap_evicts_oldest),
         cmocka_unit_test(test_memcap_evicts_idle_sessions),
+        cmocka_unit_test(test_memcap_counts_sink_memory),
         cmocka_unit_test(test_stream_cap_forces_gap),
         cmocka_unit_test(test_udp_conversation_and_timeout),
         cmocka_unit_test(test_expectation_claims_held_flow),
