@@ -79,6 +79,29 @@ static void add_hex_escape(tr_strbuf *sb, uint8_t c)
 
 static int is_plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
 
+/* How many bytes at the start of p[0..n) are plain ASCII (is_plain_ascii): eight at a time while a word has
+ * no byte below 0x20, none above 0x7e and no backslash (the word tests of "Bit Twiddling Hacks"). Transcripts
+ * of text are mostly such runs. */
+static size_t plain_run(const uint8_t *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t below = (w - ones * 0x20) & ~w & highs;
+        uint64_t above = ((w + ones) | w) & highs;
+        uint64_t x = w ^ (ones * '\\');
+        uint64_t backslash = (x - ones) & ~x & highs;
+        if (below | above | backslash)
+            break;
+        i += 8;
+    }
+    while (i < n && is_plain_ascii(p[i]))
+        i++;
+    return i;
+}
+
 /* Length of a UTF-8 character worth showing at p (not a C1 control), or 0. */
 static size_t shown_utf8(const uint8_t *p, size_t n)
 {
@@ -100,9 +123,9 @@ static void text_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_s
         t->pending_cr = 0; /* the CR LF of the line, split between chunks */
     while (i < n) {
         line_start(t, d, sb);
-        size_t j = i;
-        while (j < n && (is_plain_ascii(p[j]) || p[j] == '\t'))
-            j++;
+        size_t j = i + plain_run(p + i, n - i);
+        while (j < n && p[j] == '\t')
+            j += 1 + plain_run(p + j + 1, n - j - 1);
         if (j > i) {
             tr_sb_add(sb, p + i, j - i);
             i = j;
@@ -187,6 +210,9 @@ static int mostly_text(const uint8_t *p, size_t n)
 {
     size_t bad = 0, bad_max = n / 4; /* good * 4 >= n * 3  <=>  bad <= n / 4 */
     for (size_t i = 0; i < n;) {
+        i += plain_run(p + i, n - i);
+        if (i == n)
+            break;
         uint8_t c = p[i];
         size_t k;
         if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t') {
