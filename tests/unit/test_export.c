@@ -141,6 +141,37 @@ static void test_text_conversation(void **state)
     fixture_free(f);
 }
 
+/* Text is scanned a word (8 bytes) at a time: each byte that must be escaped or ends the line, at each
+ * position of a word, is still found. */
+static void test_text_escapes_at_every_position(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t byte;
+        const char *shown;
+    } cases[] = {{0x1f, "\\x1f"}, {0x7f, "\\x7f"}, {0x80, "\\x80"}, {0xff, "\\xff"}, {'\\', "\\\\"}, {'\t', "\t"}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (int at = 0; at < 16; at++) {
+            fixture *f = fixture_new(0);
+            harness *h = session_new(f, NULL, TR_TCP, 1);
+            char line[40], want[64];
+            memset(line, 'a', 32);
+            line[at] = (char)cases[c].byte;
+            line[32] = '\n';
+            harness_data(h, TR_C2S, line, 33);
+            harness_end(h, TR_END_FIN);
+            snprintf(want, sizeof want, ">> %.*s%s%.*s\n", at, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", cases[c].shown,
+                     31 - at, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+            char *t = slurp(f, "sessions/1-tcp.txt", NULL);
+            assert_non_null(t);
+            assert_contains(t, want);
+            free(t);
+            harness_free(h);
+            fixture_free(f);
+        }
+    }
+}
+
 static void test_binary_hex_dump(void **state)
 {
     (void)state;
@@ -687,6 +718,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_conversation),
+        cmocka_unit_test(test_text_escapes_at_every_position),
         cmocka_unit_test(test_binary_hex_dump),
         cmocka_unit_test(test_raw_streams_zero_filled_gap),
         cmocka_unit_test(test_file_extraction_and_events),
