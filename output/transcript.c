@@ -115,10 +115,11 @@ static size_t shown_utf8(const uint8_t *p, size_t n)
     return k;
 }
 
-/* Bytes as text lines of direction d: LF ends a line, everything unprintable escaped. */
-static void text_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
+/* Bytes as text lines of direction d: LF ends a line, everything unprintable escaped. Gives up and returns 0
+ * as soon as more than `escapes_max` bytes needed escaping (what is written is then the caller's to undo). */
+static int text_bytes_upto(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb, size_t escapes_max)
 {
-    size_t i = 0;
+    size_t i = 0, escapes = 0;
     if (t->pending_cr && n && p[0] == '\n')
         t->pending_cr = 0; /* the CR LF of the line, split between chunks */
     while (i < n) {
@@ -152,10 +153,18 @@ static void text_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_s
             tr_sb_add(sb, p + i, k);
             i += k;
         } else {
+            if (++escapes > escapes_max)
+                return 0;
             add_hex_escape(sb, c);
             i++;
         }
     }
+    return 1;
+}
+
+static void text_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
+{
+    (void)text_bytes_upto(t, d, p, n, sb, SIZE_MAX);
 }
 
 /* Bytes inside a bracketed marker: printable ASCII as is, the rest escaped. */
@@ -231,13 +240,36 @@ static int mostly_text(const uint8_t *p, size_t n)
 /* Short runs between Telnet commands are keystrokes: text even when they are control bytes. */
 #define TELNET_SHORT_RUN 8
 
+/* A chunk whose first bytes are not mostly text is decided by mostly_text before anything is written. */
+#define SNIFF_PREFIX 64
+
+/* Text when mostly_text(p, n) says so, else a hex dump. A chunk that looks like text is rendered at once and
+ * taken back if it was not (text_bytes_upto escapes exactly the bytes mostly_text counts against it), so
+ * text, most of what transcripts hold, is scanned once instead of twice. */
 static void show_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, int telnet, tr_strbuf *sb)
 {
     if (!n)
         return;
-    if ((telnet && n <= TELNET_SHORT_RUN) || mostly_text(p, n))
+    int text;
+    if (telnet && n <= TELNET_SHORT_RUN) {
+        text = 1;
         text_bytes(t, d, p, n, sb);
-    else
+    } else if (n > SNIFF_PREFIX && !mostly_text(p, SNIFF_PREFIX)) {
+        text = mostly_text(p, n);
+        if (text)
+            text_bytes(t, d, p, n, sb);
+    } else {
+        size_t mark = sb->len;
+        int overflow = sb->overflow, open_line = t->open_line, pending_cr = t->pending_cr;
+        text = text_bytes_upto(t, d, p, n, sb, n / 4);
+        if (!text) {
+            sb->len = mark;
+            sb->overflow = overflow;
+            t->open_line = open_line;
+            t->pending_cr = pending_cr;
+        }
+    }
+    if (!text)
         hex_dump(t, d, p, n, sb);
     t->off[d] += n;
 }

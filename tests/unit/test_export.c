@@ -141,6 +141,21 @@ static void test_text_conversation(void **state)
     fixture_free(f);
 }
 
+/* The transcript of a TCP session (id 1) in which the client sent two chunks, then the session ended. */
+static char *two_chunk_transcript(const void *a, size_t an, const void *b, size_t bn, int end)
+{
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, NULL, TR_TCP, 1);
+    harness_data(h, TR_C2S, a, an);
+    harness_data(h, TR_C2S, b, bn);
+    harness_end(h, end);
+    char *t = slurp(f, "sessions/1-tcp.txt", NULL);
+    assert_non_null(t);
+    harness_free(h);
+    fixture_free(f);
+    return t;
+}
+
 /* Text is scanned a word (8 bytes) at a time: each byte that must be escaped or ends the line, at each
  * position of a word, is still found. */
 static void test_text_escapes_at_every_position(void **state)
@@ -152,22 +167,15 @@ static void test_text_escapes_at_every_position(void **state)
     } cases[] = {{0x1f, "\\x1f"}, {0x7f, "\\x7f"}, {0x80, "\\x80"}, {0xff, "\\xff"}, {'\\', "\\\\"}, {'\t', "\t"}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         for (int at = 0; at < 16; at++) {
-            fixture *f = fixture_new(0);
-            harness *h = session_new(f, NULL, TR_TCP, 1);
             char line[40], want[64];
             memset(line, 'a', 32);
             line[at] = (char)cases[c].byte;
             line[32] = '\n';
-            harness_data(h, TR_C2S, line, 33);
-            harness_end(h, TR_END_FIN);
             snprintf(want, sizeof want, ">> %.*s%s%.*s\n", at, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", cases[c].shown,
                      31 - at, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-            char *t = slurp(f, "sessions/1-tcp.txt", NULL);
-            assert_non_null(t);
+            char *t = two_chunk_transcript(line, 33, "", 0, TR_END_FIN);
             assert_contains(t, want);
             free(t);
-            harness_free(h);
-            fixture_free(f);
         }
     }
 }
@@ -175,24 +183,32 @@ static void test_text_escapes_at_every_position(void **state)
 static void test_binary_hex_dump(void **state)
 {
     (void)state;
-    fixture *f = fixture_new(0);
-    harness *h = session_new(f, NULL, TR_TCP, 7);
-    harness_data(h, TR_C2S, "hi\n", 3);
     uint8_t bin[20];
     for (int i = 0; i < 20; i++)
         bin[i] = (uint8_t)(i * 13);
-    harness_data(h, TR_C2S, bin, sizeof bin);
-    harness_end(h, TR_END_RST);
-    char *t = slurp(f, "sessions/7-tcp.txt", NULL);
-    assert_non_null(t);
+    char *t = two_chunk_transcript("hi\n", 3, bin, sizeof bin, TR_END_RST);
     /* offsets count the direction's stream: the binary chunk starts at byte 3 */
     assert_contains(t, ">> hi\n"
                        ">> 00000003  00 0d 1a 27 34 41 4e 5b  68 75 82 8f 9c a9 b6 c3  |...'4AN[hu......|\n"
                        ">> 00000013  d0 dd ea f7                                       |....|\n");
     assert_contains(t, "end      rst\n");
     free(t);
-    harness_free(h);
-    fixture_free(f);
+}
+
+/* A chunk that begins as text but is not mostly text is a hex dump, with nothing of a text rendering left
+ * behind: the CR that ended the chunk before it is still shown once, before the dump. */
+static void test_text_start_binary_rest(void **state)
+{
+    (void)state;
+    uint8_t chunk[200];
+    memset(chunk, 'a', 100); /* text for the first 100 bytes: a quarter of 200 escaped bytes is 50 */
+    memset(chunk + 100, 0x01, 100);
+    char *t = two_chunk_transcript("abc\r", 4, chunk, sizeof chunk, TR_END_FIN);
+    assert_contains(t, ">> abc\\r\n"
+                       ">> 00000004  61 61 61 61 61 61 61 61  61 61 61 61 61 61 61 61  |aaaaaaaaaaaaaaaa|\n");
+    assert_contains(t, ">> 000000c4  01 01 01 01 ");
+    assert_null(strstr(t, ">> aaaa"));
+    free(t);
 }
 
 static void test_raw_streams_zero_filled_gap(void **state)
@@ -720,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_text_conversation),
         cmocka_unit_test(test_text_escapes_at_every_position),
         cmocka_unit_test(test_binary_hex_dump),
+        cmocka_unit_test(test_text_start_binary_rest),
         cmocka_unit_test(test_raw_streams_zero_filled_gap),
         cmocka_unit_test(test_file_extraction_and_events),
         cmocka_unit_test(test_hostile_names),
