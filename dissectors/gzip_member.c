@@ -4,12 +4,25 @@
 #include <zlib.h>
 
 enum { FTEXT = 1, FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16 };
-enum stage { ST_FIXED, ST_XLEN, ST_EXTRA, ST_NAME, ST_COMMENT, ST_HCRC, ST_BODY, ST_TRAILER };
+enum stage { ST_FIXED, ST_XLEN, ST_EXTRA, ST_NAME, ST_COMMENT, ST_HCRC, ST_BODY, ST_TRAILER, ST_DONE };
 
 void gzip_member_begin(gzip_member *g)
 {
-    memset(g, 0, sizeof *g);
-    g->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+    memset(g, 0, sizeof *g); /* the CRC-32 of nothing is 0 */
+}
+
+int gzip_member_part(const gzip_member *g)
+{
+    return g->stage < ST_BODY ? GZIP_PART_HEADER
+           : g->stage == ST_BODY ? GZIP_PART_DATA
+           : g->stage == ST_TRAILER ? GZIP_PART_TRAILER
+                                    : GZIP_PART_DONE;
+}
+
+void gzip_member_data_ended(gzip_member *g)
+{
+    g->stage = ST_TRAILER;
+    g->have = 0;
 }
 
 /* Gathers bytes into g->field until it holds `want`; 1 when it does. */
@@ -115,10 +128,6 @@ static uint32_t le32(const uint8_t *b) { return b[0] | (uint32_t)b[1] << 8 | (ui
 int gzip_member_trailer(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
 {
     size_t i = 0;
-    if (g->stage != ST_TRAILER) {
-        g->stage = ST_TRAILER;
-        g->have = 0;
-    }
     int whole = gather(g, 8, p, n, &i);
     *used = i;
     if (!whole)
@@ -131,5 +140,6 @@ int gzip_member_trailer(gzip_member *g, const uint8_t *p, size_t n, size_t *used
         g->why = "incorrect length check";
         return GZIP_BAD;
     }
+    g->stage = ST_DONE;
     return GZIP_DONE;
 }

@@ -106,6 +106,7 @@ static int inflate_start(http_body *b, tr_session *s, int dir, uint32_t format)
         isal_inflate_reset(b->z);
     }
     b->z->crc_flag = format;
+    b->deflate_ended = 0;
     return 0;
 }
 
@@ -152,7 +153,7 @@ static size_t inflate_some(http_body *b, tr_session *s, int dir, const uint8_t *
             b->undecodable = 1; /* what came out before the error depends on how the input was cut */
             break;
         }
-        if (z->block_state == ISAL_BLOCK_FINISH) { /* whole bytes it read ahead are given back in avail_in */
+        if (z->block_state == ISAL_BLOCK_FINISH) { /* bytes it read past the end: see trailer_from_read_ahead */
             b->deflate_ended = 1;
             break;
         }
@@ -168,8 +169,8 @@ static size_t inflate_some(http_body *b, tr_session *s, int dir, const uint8_t *
 
 /* In raw deflate mode ISA-L keeps the whole bytes it read past the end of the deflate data in its bit buffer
  * (read_in, least significant bit first, after the padding bits of the data's last byte) instead of giving
- * them back: they are the start of the gzip trailer. 0 when the trailer is wrong. */
-static int trailer_from_read_ahead(http_body *b, tr_session *s, int dir)
+ * them back in avail_in: they are the start of the gzip trailer. Returns the trailer's gzip_result so far. */
+static int trailer_from_read_ahead(http_body *b)
 {
     struct inflate_state *z = b->z;
     uint8_t ahead[8];
@@ -184,62 +185,50 @@ static int trailer_from_read_ahead(http_body *b, tr_session *s, int dir)
     }
     z->read_in = 0;
     z->read_in_length = 0;
+    gzip_member_data_ended(&b->gz);
     size_t used;
-    int r = k ? gzip_member_trailer(&b->gz, ahead, k, &used) : GZIP_MORE;
-    if (r == GZIP_BAD) {
-        decode_failed(b, s, dir, b->gz.why);
-        return 0;
-    }
-    b->z_ended = r == GZIP_DONE;
-    return 1;
+    return k ? gzip_member_trailer(&b->gz, ahead, k, &used) : GZIP_MORE;
+}
+
+/* Whether the compressed stream ended: for gzip, a member's trailer was checked (and no other member began). */
+static int stream_ended(const http_body *b)
+{
+    return b->coding == HTTP_CODING_GZIP ? gzip_member_part(&b->gz) == GZIP_PART_DONE : b->deflate_ended;
 }
 
 /* gzip: member after member (RFC 1952 2.2), each a header, deflate data and a trailer checked here. */
 static void gzip_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     while (n && !b->broken && !b->capped && !b->z_trailing) {
-        if (!b->z_started || b->z_ended) {
-            if (b->z_ended && p[0] != 0x1f) {
+        if (!b->z_started || stream_ended(b)) {
+            if (b->z_started && p[0] != 0x1f) {
                 b->z_trailing = 1; /* browsers ignore what follows the compressed stream */
                 break;
             }
             gzip_member_begin(&b->gz);
             b->z_started = 1;
-            b->z_ended = 0;
-            b->deflate_ended = 0;
-            b->in_data = 0;
         }
+        int part = gzip_member_part(&b->gz), r = GZIP_MORE;
         size_t used = 0;
-        if (!b->in_data) {
-            int r = gzip_member_header(&b->gz, p, n, &used);
-            if (r == GZIP_BAD) {
-                decode_failed(b, s, dir, b->gz.why);
+        if (part == GZIP_PART_HEADER) {
+            r = gzip_member_header(&b->gz, p, n, &used);
+            if (r == GZIP_DONE && inflate_start(b, s, dir, ISAL_DEFLATE) != 0)
                 break;
-            }
-            if (r == GZIP_DONE) {
-                if (inflate_start(b, s, dir, ISAL_DEFLATE) != 0)
-                    break;
-                b->in_data = 1;
-            }
-        } else if (!b->deflate_ended) {
+        } else if (part == GZIP_PART_DATA) {
             used = inflate_some(b, s, dir, p, n);
-            if (b->deflate_ended && !trailer_from_read_ahead(b, s, dir))
-                break;
+            if (b->deflate_ended)
+                r = trailer_from_read_ahead(b);
         } else {
-            int r = gzip_member_trailer(&b->gz, p, n, &used);
-            if (r == GZIP_BAD) {
-                decode_failed(b, s, dir, b->gz.why);
-                break;
-            }
-            if (r == GZIP_DONE)
-                b->z_ended = 1;
+            r = gzip_member_trailer(&b->gz, p, n, &used);
+        }
+        if (r == GZIP_BAD) {
+            decode_failed(b, s, dir, b->gz.why);
+            break;
         }
         p += used;
         n -= used;
-        if (!used && !b->in_data)
-            break;
-        if (!used && !b->deflate_ended && !b->z_ended)
-            break;
+        if (!used && gzip_member_part(&b->gz) == part)
+            break; /* no progress: the inflater wants more input, or stopped */
     }
 }
 
@@ -248,15 +237,12 @@ static void deflate_run(http_body *b, tr_session *s, int dir, const uint8_t *p, 
 {
     if (!n || b->broken || b->capped || b->z_trailing)
         return;
-    if (b->z_ended) {
+    if (b->deflate_ended) {
         b->z_trailing = 1;
         return;
     }
     size_t used = inflate_some(b, s, dir, p, n);
-    if (b->deflate_ended) {
-        b->z_ended = 1;
-        b->z_trailing = used < n;
-    }
+    b->z_trailing = b->deflate_ended && used < n;
 }
 
 /* RFC 9110 says deflate means the zlib format (RFC 1950), but servers also send raw deflate (RFC 1951),
@@ -307,7 +293,7 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, s
     b->active = 0;
     int complete = transfer_complete && !b->broken;
     int compressed_input = b->z_started || b->head_len > 0;
-    if (complete && b->coding != HTTP_CODING_IDENTITY && compressed_input && !b->z_ended) {
+    if (complete && b->coding != HTTP_CODING_IDENTITY && compressed_input && !stream_ended(b)) {
         tr_anomaly(s->ctx, s, dir, "http_decompress_truncated", "the %s stream stopped before its end",
                    b->coding == HTTP_CODING_GZIP ? "gzip" : "deflate");
         complete = 0;

@@ -29,13 +29,11 @@ typedef struct http_body {
     uint8_t undecodable;   /* the inflater found bad data: how long the object is, is unknown */
     uint8_t capped;        /* HTTP_BODY_DECODED_MAX reached: nothing more is decoded */
     uint8_t z_started;     /* some compressed input went in */
-    uint8_t z_ended;       /* the compressed stream (or gzip member, its trailer checked) ended */
-    uint8_t deflate_ended; /* the inflater reached the end of the deflate data */
-    uint8_t in_data;       /* gzip: the member's header is read, its deflate data is going in */
+    uint8_t deflate_ended; /* the inflater reached the end of the deflate data (of the gzip member) */
     uint8_t z_trailing;    /* bytes after the stream that are not another gzip member: ignored */
     uint8_t head_len;      /* deflate: bytes held to tell zlib-wrapped from raw deflate */
     uint8_t head[2];
-    gzip_member gz;        /* gzip: the running member's framing and check values */
+    gzip_member gz;        /* gzip: the running member's part, framing and check values */
     char name[HTTP_BODY_NAME_MAX];
     char relpath[256];     /* where the exporter put the object, "" when not extracted */
     /* the OpenSSL context is kept from object to object; the inflater's state only while an object is

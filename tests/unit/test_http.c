@@ -289,15 +289,7 @@ static void test_corrupt_gzip(void **state)
     uint8_t plain[2000], packed[4096];
     plaintext(plain, sizeof plain);
     size_t plen = compress_with(plain, sizeof plain, packed, sizeof packed, 31);
-    static char resp[8192];
-    int h = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
-                     plen / 2);
-    memcpy(resp + h, packed, plen / 2);
-    harness_msg t[] = {
-        {C2S, "GET /half HTTP/1.1\r\n\r\n", 0},
-        {S2C, resp, (size_t)h + plen / 2},
-    };
-    json = harness_script_all_splits("http", 80, t, 2);
+    json = gzip_response(packed, plen / 2);
     assert_int_equal(harness_count(json, "\"anomaly\":\"http_decompress_truncated\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"complete\":false", NULL), 1);
     assert_int_equal(harness_count(json, "body_sha256", NULL), 0);
