@@ -130,9 +130,14 @@ static void account(tr_engine *e, flow *f)
     f->mem = now;
 }
 
-static size_t sink_memory(const tr_engine *e) { return e->o.sink_memory ? *e->o.sink_memory : 0; }
+/* What --memcap counts: sessions' state and buffers, out-of-order bytes, and what the sinks hold. */
+static size_t memory_in_use(const tr_engine *e)
+{
+    return e->st.mem + e->queued + (e->o.sink_memory ? *e->o.sink_memory : 0);
+}
 
-static int over_memcap(const tr_engine *e) { return e->st.mem + e->queued + sink_memory(e) > e->o.memcap; }
+/* Whether `more` bytes on top would pass --memcap. */
+static int over_memcap(const tr_engine *e, size_t more) { return memory_in_use(e) + more > e->o.memcap; }
 
 static void deliver_data(tr_engine *e, flow *f, int dir, const uint8_t *p, size_t n)
 {
@@ -154,7 +159,7 @@ static void deliver_datagram(tr_engine *e, flow *f, int dir, const uint8_t *p, s
 
 static void mem_update(tr_engine *e)
 {
-    size_t now = e->st.mem + e->queued + sink_memory(e);
+    size_t now = memory_in_use(e);
     if (now > e->st.mem_peak)
         e->st.mem_peak = now;
 }
@@ -248,10 +253,10 @@ static void undecided_data(tr_engine *e, flow *f, int dir, const uint8_t *p, siz
         deliver_data(e, f, dir, p, n);
         return;
     }
-    int over_memcap = !f->hold && e->st.mem + e->queued + sink_memory(e) + FLOW_HOLD_MAX > e->o.memcap;
-    if (over_memcap)
+    int no_room = !f->hold && over_memcap(e, FLOW_HOLD_MAX);
+    if (no_room)
         e->st.hold_refused++;
-    if (e->o.hold_us <= 0 || over_memcap) {
+    if (e->o.hold_us <= 0 || no_room) {
         decide(e, f, NULL);
         deliver_data(e, f, dir, p, n);
         return;
@@ -402,11 +407,11 @@ static void make_room(tr_engine *e)
     }
 }
 
-/* Over --memcap (sessions' dissector state and buffers, queued and held bytes, what sinks hold): the least recently active
- * sessions end as for --max-flows, so memory follows the cap, not how many sessions the capture leaves open. */
+/* Over --memcap (memory_in_use), the least recently active sessions end as for --max-flows, so memory follows
+ * the cap, not how many sessions the capture leaves open. */
 static void shed_memory(tr_engine *e)
 {
-    while (over_memcap(e) && e->ft.count > 1) {
+    while (over_memcap(e, 0) && e->ft.count > 1) {
         uint64_t before = e->st.evicted;
         make_room(e);
         e->st.evicted_memcap += e->st.evicted - before;
