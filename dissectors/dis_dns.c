@@ -728,12 +728,15 @@ static void emit_edns(dns_msg *m, tr_event *e, const dns_opt *opt)
  * Tables go back to a small pool, so a query costs no malloc. */
 static tr_pool spare = TR_POOL_INIT(DNS_OUTSTANDING_MAX * sizeof(dns_outstanding), 64);
 
-static dns_outstanding *table_take(void)
+/* Gives the session its table (all slots free), counted against --memcap; 0 when out of memory. */
+static int table_take(tr_session *s, dns_state *st)
 {
-    dns_outstanding *t = tr_pool_take(&spare);
-    if (t)
-        memset(t, 0, DNS_OUTSTANDING_MAX * sizeof *t);
-    return t;
+    st->out = tr_pool_take(&spare);
+    if (!st->out)
+        return 0;
+    memset(st->out, 0, DNS_OUTSTANDING_MAX * sizeof *st->out);
+    s->state_extra += DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
+    return 1;
 }
 
 static void table_give(tr_session *s, dns_state *st)
@@ -768,11 +771,8 @@ static void outstanding_add(tr_session *s, dns_state *st, uint16_t id, uint16_t 
 {
     if (outstanding_find(st, id, qtype, q))
         return; /* a retransmission waits for the same answer */
-    if (!st->out) {
-        if (!(st->out = table_take()))
-            return; /* out of memory: this query goes unpaired */
-        s->state_extra += DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
-    }
+    if (!st->out && !table_take(s, st))
+        return; /* out of memory: this query goes unpaired */
     dns_outstanding *slot = NULL, *oldest = NULL;
     for (int i = 0; i < DNS_OUTSTANDING_MAX && !slot; i++) {
         if (!st->out[i].seq)
