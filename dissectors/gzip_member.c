@@ -3,6 +3,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "../core/tr_buf.h"
+
 enum { FTEXT = 1, FHCRC = 2, FEXTRA = 4, FNAME = 8, FCOMMENT = 16 };
 enum stage { ST_FIXED, ST_XLEN, ST_EXTRA, ST_NAME, ST_COMMENT, ST_HCRC, ST_BODY, ST_TRAILER, ST_DONE };
 
@@ -25,13 +27,16 @@ void gzip_member_data_ended(gzip_member *g)
     g->have = 0;
 }
 
-/* Gathers bytes into g->field until it holds `want`; 1 when it does. */
-static int gather(gzip_member *g, size_t want, const uint8_t *p, size_t n, size_t *i)
+/* Gathers bytes from b into g->field until it holds `want`; 1 when it does. */
+static int gather(gzip_member *g, size_t want, tr_buf *b)
 {
-    while (g->have < want && *i < n)
-        g->field[g->have++] = p[(*i)++];
+    while (g->have < want && tr_left(b))
+        g->field[g->have++] = tr_u8(b);
     return g->have == want;
 }
+
+/* The gathered field as a cursor, for its little-endian numbers. */
+static tr_buf field_of(const gzip_member *g) { return tr_buf_make(g->field, g->have); }
 
 /* The stage after `from` that the header's flags call for. */
 static uint8_t next_stage(const gzip_member *g, int from)
@@ -49,12 +54,12 @@ static uint8_t next_stage(const gzip_member *g, int from)
 
 int gzip_member_header(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
 {
-    size_t i = 0;
+    tr_buf b = tr_buf_make(p, n);
     int result = GZIP_MORE;
-    while (result == GZIP_MORE && (i < n || g->stage == ST_BODY)) {
+    while (result == GZIP_MORE && (tr_left(&b) || g->stage == ST_BODY)) {
         switch (g->stage) {
         case ST_FIXED: /* ID1 ID2 CM FLG MTIME(4) XFL OS */
-            if (!gather(g, 10, p, n, &i))
+            if (!gather(g, 10, &b))
                 break;
             if (g->field[0] != 0x1f || g->field[1] != 0x8b) {
                 g->why = "incorrect header check";
@@ -71,16 +76,18 @@ int gzip_member_header(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
                 g->stage = next_stage(g, ST_FIXED);
             }
             break;
-        case ST_XLEN:
-            if (!gather(g, 2, p, n, &i))
+        case ST_XLEN: {
+            if (!gather(g, 2, &b))
                 break;
-            g->skip = (uint16_t)(g->field[0] | (g->field[1] << 8));
+            tr_buf f = field_of(g);
+            g->skip = tr_le16(&f);
             g->have = 0;
             g->stage = ST_EXTRA;
             break;
+        }
         case ST_EXTRA: {
-            size_t take = n - i < g->skip ? n - i : g->skip;
-            i += take;
+            size_t take = tr_left(&b) < g->skip ? tr_left(&b) : g->skip;
+            tr_skip(&b, take);
             g->skip = (uint16_t)(g->skip - take);
             if (!g->skip)
                 g->stage = next_stage(g, ST_EXTRA);
@@ -88,17 +95,16 @@ int gzip_member_header(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
         }
         case ST_NAME:
         case ST_COMMENT: { /* zero-terminated strings, of any length */
-            const uint8_t *nul = memchr(p + i, 0, n - i);
-            if (!nul) {
-                i = n;
-                break;
-            }
-            i += (size_t)(nul - (p + i)) + 1;
-            g->stage = next_stage(g, g->stage);
+            size_t left;
+            const uint8_t *rest = tr_rest(&b, &left);
+            const uint8_t *nul = memchr(rest, 0, left);
+            tr_skip(&b, nul ? (size_t)(nul - rest) + 1 : left);
+            if (nul)
+                g->stage = next_stage(g, g->stage);
             break;
         }
         case ST_HCRC: /* the header's own CRC-16 is not checked, as gzip(1) does not by default */
-            if (!gather(g, 2, p, n, &i))
+            if (!gather(g, 2, &b))
                 break;
             g->have = 0;
             g->stage = ST_BODY;
@@ -108,7 +114,7 @@ int gzip_member_header(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
             break;
         }
     }
-    *used = i;
+    *used = b.off;
     return result;
 }
 
@@ -123,20 +129,19 @@ void gzip_member_decoded(gzip_member *g, const uint8_t *p, size_t n)
     }
 }
 
-static uint32_t le32(const uint8_t *b) { return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24; }
-
 int gzip_member_trailer(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
 {
-    size_t i = 0;
-    int whole = gather(g, 8, p, n, &i);
-    *used = i;
+    tr_buf b = tr_buf_make(p, n);
+    int whole = gather(g, 8, &b);
+    *used = b.off;
     if (!whole)
         return GZIP_MORE;
-    if (le32(g->field) != g->crc) {
+    tr_buf f = field_of(g); /* CRC32 ISIZE */
+    if (tr_le32(&f) != g->crc) {
         g->why = "incorrect data check";
         return GZIP_BAD;
     }
-    if (le32(g->field + 4) != g->size) {
+    if (tr_le32(&f) != g->size) {
         g->why = "incorrect length check";
         return GZIP_BAD;
     }
