@@ -50,8 +50,12 @@ static int wait_for_work(uint64_t tail, uint64_t *head)
         *head = atomic_load_explicit(&wk.head, memory_order_acquire);
         if (*head != tail)
             return 1;
-        if (atomic_load_explicit(&wk.stopping, memory_order_acquire))
-            return 0;
+        if (atomic_load(&wk.stopping)) {
+            /* the last jobs may have been published between the two loads: stop sets `stopping` after
+             * publishing, so head read again now is final */
+            *head = atomic_load(&wk.head);
+            return *head != tail;
+        }
         cpu_relax();
     }
     pthread_mutex_lock(&wk.lock);
