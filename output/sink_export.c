@@ -16,6 +16,7 @@
 #include "../core/tr_worker.h"
 #include "async_file.h"
 #include "digest_lines.h"
+#include "name_set.h"
 #include "safe_name.h"
 #include "tr_format.h"
 #include "transcript.h"
@@ -64,6 +65,7 @@ typedef struct xsession {
     uint32_t held_len, held_cap;
     char raw_rel[2][40]; /* "streams/<id>-c2s.bin" */
     char end[16];       /* `end` of the session_end event */
+    name_set names;     /* names its extracted files took */
 } xsession;
 
 struct sink_export {
@@ -84,7 +86,8 @@ struct sink_export {
     char err[256];
     size_t held_total; /* transcript bytes all sessions hold */
     size_t nbuffers;   /* open files' stdio buffers */
-    size_t memory;     /* their bytes and held_total: what the engine counts against --memcap for us */
+    size_t name_bytes; /* sessions' name sets */
+    size_t memory;     /* these three: what the engine counts against --memcap for us */
     tr_pool spare; /* buffers of closed files, for the next open */
 };
 
@@ -126,7 +129,7 @@ static void lru_push(sink_export *x, xfile *xf)
     x->lru_head = xf;
 }
 
-static void note_memory(sink_export *x) { x->memory = x->nbuffers * XFILE_BUFFER + x->held_total; }
+static void note_memory(sink_export *x) { x->memory = x->nbuffers * XFILE_BUFFER + x->held_total + x->name_bytes; }
 
 static void xfile_close(sink_export *x, xfile *xf)
 {
@@ -275,7 +278,9 @@ static void session_remove(sink_export *x, xsession *xs)
         }
     x->nsession--;
     x->held_total -= xs->held_len;
+    x->name_bytes -= name_set_bytes(&xs->names);
     note_memory(x);
+    name_set_free(&xs->names);
     free(xs->held);
     free(xs);
 }
@@ -478,32 +483,68 @@ static int slot_alloc(sink_export *x)
     return x->nslot++;
 }
 
+/* files/<id>-<safe>, or with k > 1 files/<id>-<stem>-<k><ext>; 0 when it does not fit cap. */
+static int object_rel(char *out, size_t cap, uint64_t id, const char *safe, size_t ext, uint32_t k)
+{
+    int n = k == 1 ? snprintf(out, cap, "files/%" PRIu64 "-%s", id, safe)
+                   : snprintf(out, cap, "files/%" PRIu64 "-%.*s-%u%s", id, (int)ext, safe, k, safe + ext);
+    return n > 0 && (size_t)n < cap;
+}
+
+/* A name no other object of this session took. The file is created on the worker thread (O_TRUNC: a file an
+ * earlier run left there is replaced, as transcripts and events.jsonl are). Only a session past NAME_SET_MAX
+ * names asks the file system (O_EXCL, on this thread, once the worker has created what it was asked to). */
+static int pick_and_open(sink_export *x, xsession *xs, xextract *xe, const tr_session *s, const char *safe, size_t ext,
+                         size_t cap)
+{
+    char rel[XPATH_MAX];
+    if (!object_rel(rel, sizeof rel, s->id, safe, ext, 1))
+        return -ENAMETOOLONG;
+    uint64_t base = name_set_hash(rel, strlen(rel));
+    int asked_fs = 0;
+    for (uint32_t k = name_set_next_k(&xs->names, base); k <= NAME_TRIES; k++) {
+        if (!object_rel(xe->rel, sizeof xe->rel, s->id, safe, ext, k) || strlen(xe->rel) >= cap)
+            return -ENAMETOOLONG;
+        uint64_t key = k == 1 ? base : name_set_hash(xe->rel, strlen(xe->rel));
+        if (name_set_has(&xs->names, key))
+            continue;
+        xe->f.rel = xe->rel;
+        size_t before = name_set_bytes(&xs->names);
+        if (name_set_take(&xs->names, key, base, k) == 0) {
+            x->name_bytes += name_set_bytes(&xs->names) - before;
+            note_memory(x);
+            return xfile_get(x, &xe->f, O_CREAT | O_TRUNC);
+        }
+        if (!asked_fs) {
+            tr_worker_flush();
+            asked_fs = 1;
+        }
+        int r = xfile_get(x, &xe->f, O_CREAT | O_EXCL);
+        if (r == 0)
+            name_set_hint(&xs->names, base, k); /* the next object of that name need not ask for this one again */
+        if (r != -EEXIST)
+            return r;
+    }
+    return -EEXIST;
+}
+
 static int export_file_open(void *self, tr_session *s, const char *name, char *relpath, size_t cap)
 {
     sink_export *x = self;
     char safe[TR_SAFE_NAME_MAX + 1];
     size_t len = tr_safe_name(name ? name : "", name ? strlen(name) : 0, safe, sizeof safe);
     size_t ext = tr_safe_name_ext(safe, len);
-    xextract *xe = calloc(1, sizeof *xe);
+    xsession *xs = session_get(x, s);
+    xextract *xe = xs ? calloc(1, sizeof *xe) : NULL;
     int h = xe ? slot_alloc(x) : -1;
     if (h < 0) {
         free(xe);
         x->st.file_refused++;
         return -1;
     }
-    int r = -EEXIST;
-    for (int k = 1; k <= NAME_TRIES && r == -EEXIST; k++) {
-        if (k == 1)
-            snprintf(xe->rel, sizeof xe->rel, "files/%" PRIu64 "-%s", s->id, safe);
-        else
-            snprintf(xe->rel, sizeof xe->rel, "files/%" PRIu64 "-%.*s-%d%s", s->id, (int)ext, safe, k, safe + ext);
-        if (strlen(xe->rel) >= cap)
-            break;
-        xe->f.rel = xe->rel;
-        r = xfile_get(x, &xe->f, O_CREAT | O_EXCL);
-    }
+    int r = pick_and_open(x, xs, xe, s, safe, ext, cap);
     if (r < 0) {
-        if (r != -EEXIST)
+        if (r != -EEXIST && r != -ENAMETOOLONG)
             fail(x, "%s: %s", xe->rel, strerror(-r));
         free(xe);
         x->free_slot[x->nfree++] = h;

@@ -13,8 +13,9 @@
  * DIR/sessions/<session>-<proto>.txt  transcript (output/transcript.h): a header written when the
  *                                     session first has something to show (endpoints, start), the
  *                                     conversation as it arrives, a footer at close (end, counts)
- * DIR/files/<session>-<name>          extracted objects, safe names (output/safe_name.h), never
- *                                     overwritten: -2, -3, ... before the extension
+ * DIR/files/<session>-<name>          extracted objects, safe names (output/safe_name.h), one per
+ *                                     object of the run: -2, -3, ... before the extension (a file
+ *                                     an earlier run left under the same name is replaced)
  * DIR/streams/<session>-c2s.bin, -s2c.bin   with raw: TCP bytes at their stream offsets, an interior
  *                                     gap as zero bytes (a hole in the file), tcpflow-style
  *

@@ -17,6 +17,8 @@
 
 #include <openssl/evp.h>
 
+#include "../../core/tr_worker.h"
+#include "../../output/name_set.h"
 #include "../../output/safe_name.h"
 #include "../../output/sink_export.h"
 #include "../../output/transcript.h"
@@ -674,6 +676,94 @@ static void test_finish_ends_open_sessions(void **state)
     fixture_free(f);
 }
 
+/* Names are unique within a run without asking the file system: an export into the folder of an earlier run
+ * gives the same names and replaces those files (as it replaces transcripts and events.jsonl). */
+static void test_rerun_replaces_its_own_files(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new(0);
+    for (int run = 0; run < 2; run++) {
+        if (run) {
+            assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
+            char err[256] = "";
+            f->x = sink_export_open(f->dir, 0, err, sizeof err);
+            assert_non_null(f->x);
+            f->k = sink_export_sink(f->x);
+        }
+        harness *h = session_new(f, NULL, TR_TCP, 3);
+        const char *body = run ? "second run" : "first run, longer";
+        for (int i = 0; i < 2; i++) {
+            char rel[256];
+            int fh = tr_file_open(&h->s, "a.txt", rel, sizeof rel);
+            assert_true(fh >= 0);
+            assert_string_equal(rel, i ? "files/3-a-2.txt" : "files/3-a.txt");
+            tr_file_write(&h->s, fh, (const uint8_t *)body, strlen(body));
+            tr_file_close(&h->s, fh, 1);
+        }
+        harness_end(h, TR_END_FIN);
+        harness_free(h);
+    }
+    assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
+    f->x = NULL;
+    for (int i = 0; i < 2; i++) {
+        char *got = slurp(f, i ? "files/3-a-2.txt" : "files/3-a.txt", NULL);
+        assert_non_null(got);
+        assert_string_equal(got, "second run"); /* truncated, not the first run's tail */
+        free(got);
+    }
+    fixture_free(f);
+}
+
+/* A session with more object names than its name set holds: past NAME_SET_MAX the file system is asked (with
+ * the worker creating files meanwhile), and the names still follow on, each file with its own bytes. A name
+ * that looks like a counted one (`a-3.txt`) is not reused. */
+static void test_names_past_the_session_set(void **state)
+{
+    (void)state;
+    assert_int_equal(tr_worker_start(), 0);
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, NULL, TR_TCP, 5);
+    char rel[256];
+    int fh = tr_file_open(&h->s, "a-3.txt", rel, sizeof rel);
+    assert_string_equal(rel, "files/5-a-3.txt");
+    tr_file_close(&h->s, fh, 1);
+    enum { N = NAME_SET_MAX + 50 };
+    for (int i = 1; i <= N; i++) {
+        fh = tr_file_open(&h->s, "dir/a.txt", rel, sizeof rel);
+        assert_true(fh >= 0);
+        int k = i < 3 ? i : i + 1; /* 3 is taken */
+        char want[64], body[32];
+        if (k == 1)
+            snprintf(want, sizeof want, "files/5-a.txt");
+        else
+            snprintf(want, sizeof want, "files/5-a-%d.txt", k);
+        assert_string_equal(rel, want);
+        int n = snprintf(body, sizeof body, "object %d", i);
+        tr_file_write(&h->s, fh, (const uint8_t *)body, (size_t)n);
+        tr_file_close(&h->s, fh, 1);
+    }
+    harness_end(h, TR_END_FIN);
+    assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
+    f->x = NULL;
+    tr_worker_stop();
+    const int check[] = {1, 2, 3, NAME_SET_MAX - 2, NAME_SET_MAX - 1, NAME_SET_MAX, NAME_SET_MAX + 1, N};
+    for (size_t c = 0; c < sizeof check / sizeof check[0]; c++) {
+        int i = check[c], k = i < 3 ? i : i + 1;
+        char path[64], want[32];
+        if (k == 1)
+            snprintf(path, sizeof path, "files/5-a.txt");
+        else
+            snprintf(path, sizeof path, "files/5-a-%d.txt", k);
+        snprintf(want, sizeof want, "object %d", i);
+        char *got = slurp(f, path, NULL);
+        assert_non_null(got);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    harness_free(h);
+    fixture_free(f);
+}
+
 static void test_open_fails_cleanly(void **state)
 {
     (void)state;
@@ -748,6 +838,8 @@ int main(void)
         cmocka_unit_test(test_ftp_data_points_to_file),
         cmocka_unit_test(test_render_from_memory_matches_export),
         cmocka_unit_test(test_finish_ends_open_sessions),
+        cmocka_unit_test(test_rerun_replaces_its_own_files),
+        cmocka_unit_test(test_names_past_the_session_set),
         cmocka_unit_test(test_open_fails_cleanly),
         cmocka_unit_test(test_object_ranges),
     };
