@@ -209,6 +209,11 @@ uint64_t tr_worker_position(void) { return wk.head_local; }
 
 int tr_worker_done(uint64_t pos) { return atomic_load_explicit(&wk.tail, memory_order_acquire) >= pos; }
 
+int tr_worker_behind(void)
+{
+    return wk.running && wk.head_local - atomic_load_explicit(&wk.tail, memory_order_acquire) > RING_BYTES / 2;
+}
+
 void tr_worker_wait(uint64_t pos)
 {
     if (!wk.running)

@@ -48,6 +48,9 @@ void tr_worker_publish(void);
 /* Ring position just past the last job queued: tr_worker_done(pos) says when it has run. */
 uint64_t tr_worker_position(void);
 int tr_worker_done(uint64_t pos);
+/* 1 when the worker has more than half the ring still to run: work the caller could do itself (creating a
+ * file) is then better done on its own thread than queued. */
+int tr_worker_behind(void);
 /* Publishes and waits until the job before pos has run. */
 void tr_worker_wait(uint64_t pos);
 

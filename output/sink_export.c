@@ -163,7 +163,10 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
         xfile_close(x, x->lru_tail);
     int flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (xf->created ? 0 : create_flags);
     FILE *f;
-    if (flags & O_EXCL) { /* the caller tries another name when this one exists: it needs the answer now */
+    /* Opened here, not on the worker: with O_EXCL the caller needs the answer now (it tries another name when
+     * this one exists); a new file is created here when the worker is behind, so creating files (costly in
+     * a large ext4 folder) goes to whichever thread has time. Writes go to the worker either way. */
+    if ((flags & O_EXCL) || ((flags & O_CREAT) && tr_worker_behind())) {
         int fd = openat(x->dirfd, xf->rel, flags, 0644);
         if (fd < 0)
             return -errno;

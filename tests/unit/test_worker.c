@@ -463,6 +463,46 @@ static void test_async_write_error_is_reported(void **state)
     tr_worker_stop();
 }
 
+static _Atomic int gate_open;
+
+static void wait_at_gate(const tr_job *job, const uint8_t *data)
+{
+    (void)job;
+    (void)data;
+    while (!gate_open)
+        usleep(100);
+}
+
+static void nothing(const tr_job *job, const uint8_t *data)
+{
+    (void)job;
+    (void)data;
+}
+
+/* The worker counts as behind while more than half its ring (4 MB) waits to run, and no longer once it ran. */
+static void test_behind_while_half_the_ring_waits(void **state)
+{
+    (void)state;
+    assert_int_equal(tr_worker_behind(), 0); /* not running */
+    assert_int_equal(tr_worker_start(), 0);
+    gate_open = 0;
+    tr_job gate = {.run = wait_at_gate};
+    tr_worker_push(&gate, NULL);
+    tr_worker_publish();
+    static uint8_t chunk[TR_JOB_DATA_MAX];
+    tr_job job = {.run = nothing, .len = sizeof chunk};
+    for (int i = 0; i < 30; i++) /* under 2 MB, even with a skip at the ring's end */
+        tr_worker_push(&job, chunk);
+    assert_int_equal(tr_worker_behind(), 0);
+    for (int i = 0; i < 3; i++)
+        tr_worker_push(&job, chunk);
+    assert_int_equal(tr_worker_behind(), 1);
+    gate_open = 1;
+    tr_worker_flush();
+    assert_int_equal(tr_worker_behind(), 0);
+    tr_worker_stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_stop_runs_every_queued_job),
         cmocka_unit_test(test_async_files_hold_what_was_written),
         cmocka_unit_test(test_async_write_error_is_reported),
+        cmocka_unit_test(test_behind_while_half_the_ring_waits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
