@@ -48,7 +48,7 @@ static size_t sb_room(tr_strbuf *sb, size_t n)
     return n;
 }
 
-void tr_sb_add(tr_strbuf *sb, const void *p, size_t n)
+void tr_sb_add_slow(tr_strbuf *sb, const void *p, size_t n)
 {
     size_t k = sb_room(sb, n);
     if (k) {
@@ -56,17 +56,6 @@ void tr_sb_add(tr_strbuf *sb, const void *p, size_t n)
         sb->len += k;
     }
 }
-
-void tr_sb_addc(tr_strbuf *sb, char c)
-{
-    if (sb->len + 2 <= sb->cap) { /* fast path */
-        sb->p[sb->len++] = c;
-        return;
-    }
-    tr_sb_add(sb, &c, 1);
-}
-
-void tr_sb_adds(tr_strbuf *sb, const char *s) { tr_sb_add(sb, s, strlen(s)); }
 
 void tr_sb_add_u64(tr_strbuf *sb, uint64_t v)
 {
@@ -143,15 +132,38 @@ size_t tr_utf8_seq(const uint8_t *p, size_t n)
     return len;
 }
 
+static int json_plain(uint8_t c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+/* How many bytes from p need no escaping in a JSON string; eight at a time (SWAR) while none of a word does:
+ * a byte below 0x20, at or above 0x80, '"' or '\\' ends the run. */
+static size_t json_plain_run(const uint8_t *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    while (n - i >= 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+        uint64_t stop = ((w - ones * 0x20) | w | (quote - ones) | (backslash - ones)) & highs;
+        /* (x - ones) & highs flags a byte below 0x20 or zero only where no borrow came from a lower byte; the
+         * lowest flagged byte is always right, and any flag ends the fast loop, so the exact scan below
+         * decides */
+        if (stop)
+            break;
+        i += 8;
+    }
+    while (i < n && json_plain(p[i]))
+        i++;
+    return i;
+}
+
 void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;
     while (i < n) {
         /* copy a run of plain ASCII at once */
-        size_t j = i;
-        while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
-            j++;
+        size_t j = i + json_plain_run(p + i, n - i);
         if (j > i) {
             tr_sb_add(sb, p + i, j - i);
             i = j;

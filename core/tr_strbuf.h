@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct tr_strbuf {
     char *p;
@@ -15,9 +16,30 @@ typedef struct tr_strbuf {
 void tr_sb_init(tr_strbuf *sb, size_t max);
 void tr_sb_free(tr_strbuf *sb);
 void tr_sb_reset(tr_strbuf *sb);
-void tr_sb_add(tr_strbuf *sb, const void *p, size_t n);
-void tr_sb_addc(tr_strbuf *sb, char c);
-void tr_sb_adds(tr_strbuf *sb, const char *s);
+/* Grows the buffer (up to max) and appends what fits; the inline appends below call it only when the bytes do
+ * not fit as it is: formatting an event makes dozens of small appends. */
+void tr_sb_add_slow(tr_strbuf *sb, const void *p, size_t n);
+
+static inline void tr_sb_add(tr_strbuf *sb, const void *p, size_t n)
+{
+    if (sb->len + n < sb->cap) { /* room for the bytes and the NUL tr_sb_cstr may add */
+        memcpy(sb->p + sb->len, p, n);
+        sb->len += n;
+        return;
+    }
+    tr_sb_add_slow(sb, p, n);
+}
+
+static inline void tr_sb_addc(tr_strbuf *sb, char c)
+{
+    if (sb->len + 1 < sb->cap) {
+        sb->p[sb->len++] = c;
+        return;
+    }
+    tr_sb_add_slow(sb, &c, 1);
+}
+
+static inline void tr_sb_adds(tr_strbuf *sb, const char *s) { tr_sb_add(sb, s, strlen(s)); }
 /* Decimal integers without printf (the JSON hot path writes several per event). */
 void tr_sb_add_u64(tr_strbuf *sb, uint64_t v);
 void tr_sb_add_i64(tr_strbuf *sb, int64_t v);

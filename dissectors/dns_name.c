@@ -29,6 +29,13 @@ size_t dns_text_escape(char *out, size_t len, size_t cap, uint8_t c, const char 
     return len + n;
 }
 
+/* A name's byte that dns_text_escape would write as itself (printable, not in name_special). */
+static int name_char_plain(uint8_t c)
+{
+    return c > 0x20 && c < 0x7f && c != '"' && c != '.' && c != ';' && c != '\\' && c != '(' && c != ')' && c != '@' &&
+           c != '$';
+}
+
 /* Spaces in TXT strings are printed as is by dig; in names they are \032. */
 static void text_from_wire(dns_name *out)
 {
@@ -43,8 +50,13 @@ static void text_from_wire(dns_name *out)
         size_t l = out->wire[i++];
         if (len && len + 1 < sizeof out->text)
             out->text[len++] = '.';
-        for (size_t k = 0; k < l && i < out->wire_len; k++, i++)
-            len = dns_text_escape(out->text, len, sizeof out->text, out->wire[i], name_special);
+        for (size_t k = 0; k < l && i < out->wire_len; k++, i++) {
+            uint8_t c = out->wire[i];
+            if (name_char_plain(c) && len + 1 < sizeof out->text) /* most are: no escape to look up */
+                out->text[len++] = (char)c;
+            else
+                len = dns_text_escape(out->text, len, sizeof out->text, c, name_special);
+        }
     }
     out->text[len] = '\0';
     out->text_len = len;
