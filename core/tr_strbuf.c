@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tr_swar.h"
+
 void tr_sb_init(tr_strbuf *sb, size_t max)
 {
     memset(sb, 0, sizeof *sb);
@@ -134,27 +136,10 @@ size_t tr_utf8_seq(const uint8_t *p, size_t n)
 
 static int json_plain(uint8_t c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-/* How many bytes from p need no escaping in a JSON string; eight at a time (SWAR) while none of a word does:
- * a byte below 0x20, at or above 0x80, '"' or '\\' ends the run. */
-static size_t json_plain_run(const uint8_t *p, size_t n)
+/* A word with a byte json_plain rejects: below 0x20, 0x80 or above, '"' or a backslash. */
+static uint64_t json_stop(uint64_t w)
 {
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    size_t i = 0;
-    while (n - i >= 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-        uint64_t stop = ((w - ones * 0x20) | w | (quote - ones) | (backslash - ones)) & highs;
-        /* (x - ones) & highs flags a byte below 0x20 or zero only where no borrow came from a lower byte; the
-         * lowest flagged byte is always right, and any flag ends the fast loop, so the exact scan below
-         * decides */
-        if (stop)
-            break;
-        i += 8;
-    }
-    while (i < n && json_plain(p[i]))
-        i++;
-    return i;
+    return tr_swar_below(w, 0x20) | tr_swar_high(w) | tr_swar_equal(w, '"') | tr_swar_equal(w, '\\');
 }
 
 void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n)
@@ -163,7 +148,7 @@ void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n)
     size_t i = 0;
     while (i < n) {
         /* copy a run of plain ASCII at once */
-        size_t j = i + json_plain_run(p + i, n - i);
+        size_t j = i + tr_swar_run(p + i, n - i, json_stop, json_plain);
         if (j > i) {
             tr_sb_add(sb, p + i, j - i);
             i = j;

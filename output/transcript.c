@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/tr_swar.h"
 #include "telnet_markers.h"
 #include "tr_format.h"
 
@@ -79,28 +80,15 @@ static void add_hex_escape(tr_strbuf *sb, uint8_t c)
 
 static int is_plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
 
-/* How many bytes at the start of p[0..n) are plain ASCII (is_plain_ascii): eight at a time while a word has
- * no byte below 0x20, none above 0x7e and no backslash (the word tests of "Bit Twiddling Hacks"). Transcripts
- * of text are mostly such runs. */
-static size_t plain_run(const uint8_t *p, size_t n)
+/* A word with a byte is_plain_ascii rejects: below 0x20, 0x7f or above, or a backslash. */
+static uint64_t plain_ascii_stop(uint64_t w)
 {
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    size_t i = 0;
-    while (n - i >= 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t below = (w - ones * 0x20) & ~w & highs;
-        uint64_t above = ((w + ones) | w) & highs;
-        uint64_t x = w ^ (ones * '\\');
-        uint64_t backslash = (x - ones) & ~x & highs;
-        if (below | above | backslash)
-            break;
-        i += 8;
-    }
-    while (i < n && is_plain_ascii(p[i]))
-        i++;
-    return i;
+    return tr_swar_below(w, 0x20) | tr_swar_high(w + TR_SWAR_ONES) | tr_swar_high(w) | tr_swar_equal(w, '\\');
 }
+
+/* How many bytes at the start of p[0..n) are plain ASCII, eight at a time (core/tr_swar.h): transcripts of
+ * text are mostly such runs. */
+static size_t plain_run(const uint8_t *p, size_t n) { return tr_swar_run(p, n, plain_ascii_stop, is_plain_ascii); }
 
 /* Length of a UTF-8 character worth showing at p (not a C1 control), or 0. */
 static size_t shown_utf8(const uint8_t *p, size_t n)
