@@ -69,7 +69,7 @@ typedef struct telnet_state {
     uint8_t esc;          /* 1 after ESC, 2 inside an ESC [ ... control sequence (arrow keys) */
     uint8_t answering;    /* what the line being typed answers: PROMPT_* */
     /* the server's side of the login */
-    char tail[TELNET_TAIL];
+    char tail[2 * TELNET_TAIL]; /* the last TELNET_TAIL or more bytes, slid back only when full */
     uint8_t tail_len;
     uint8_t prompt, prompt_clean; /* a prompt was the server's last visible text */
     uint8_t logged_in;
@@ -209,9 +209,9 @@ static void server_byte(telnet_state *st, uint8_t c)
 {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0)
         return;
-    if (st->tail_len == TELNET_TAIL) {
-        memmove(st->tail, st->tail + 1, TELNET_TAIL - 1);
-        st->tail_len--;
+    if (st->tail_len == sizeof st->tail) { /* once per TELNET_TAIL bytes, not a move per byte of output */
+        memmove(st->tail, st->tail + TELNET_TAIL, TELNET_TAIL);
+        st->tail_len = TELNET_TAIL;
     }
     st->tail[st->tail_len++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     if (c != ':') {
