@@ -23,7 +23,8 @@ void tr_sb_add_slow(tr_strbuf *sb, const void *p, size_t n);
 static inline void tr_sb_add(tr_strbuf *sb, const void *p, size_t n)
 {
     if (sb->len + n < sb->cap) { /* room for the bytes and the NUL tr_sb_cstr may add */
-        memcpy(sb->p + sb->len, p, n);
+        if (n)                    /* p may be NULL then */
+            memcpy(sb->p + sb->len, p, n);
         sb->len += n;
         return;
     }
