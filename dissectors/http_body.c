@@ -6,6 +6,7 @@
 
 #include <isa-l/igzip_lib.h>
 
+#include "../core/tr_buf.h"
 #include "../core/tr_pool.h"
 #include "gzip_member.h"
 #include "textline.h"
@@ -197,17 +198,19 @@ static int stream_ended(const http_body *b)
 }
 
 /* gzip: member after member (RFC 1952 2.2), each a header, deflate data and a trailer checked here. */
-static void gzip_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
+static void gzip_feed(http_body *b, tr_session *s, int dir, tr_buf *in)
 {
-    while (n && !b->broken && !b->capped && !b->z_trailing) {
+    while (tr_left(in) && !b->broken && !b->capped && !b->z_trailing) {
         if (!b->z_started || stream_ended(b)) {
-            if (b->z_started && p[0] != 0x1f) {
+            if (b->z_started && tr_peek_at(in, in->off) != 0x1f) {
                 b->z_trailing = 1; /* browsers ignore what follows the compressed stream */
                 break;
             }
             gzip_member_begin(&b->gz);
             b->z_started = 1;
         }
+        size_t n;
+        const uint8_t *p = tr_rest(in, &n);
         int part = gzip_member_part(&b->gz), r = GZIP_MORE;
         size_t used = 0;
         if (part == GZIP_PART_HEADER) {
@@ -225,8 +228,7 @@ static void gzip_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, si
             decode_failed(b, s, dir, b->gz.why);
             break;
         }
-        p += used;
-        n -= used;
+        tr_skip(in, used);
         if (!used && gzip_member_part(&b->gz) == part)
             break; /* no progress: the inflater wants more input, or stopped */
     }
@@ -247,13 +249,11 @@ static void deflate_run(http_body *b, tr_session *s, int dir, const uint8_t *p, 
 
 /* RFC 9110 says deflate means the zlib format (RFC 1950), but servers also send raw deflate (RFC 1951),
  * as browsers accept: the first two bytes tell which. */
-static void deflate_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
+static void deflate_feed(http_body *b, tr_session *s, int dir, tr_buf *in)
 {
     if (!b->z_started) {
-        while (b->head_len < 2 && n) {
-            b->head[b->head_len++] = *p++;
-            n--;
-        }
+        while (b->head_len < 2 && tr_left(in))
+            b->head[b->head_len++] = tr_u8(in);
         if (b->head_len < 2)
             return;
         unsigned cmf = b->head[0], flg = b->head[1];
@@ -263,6 +263,8 @@ static void deflate_feed(http_body *b, tr_session *s, int dir, const uint8_t *p,
         b->z_started = 1;
         deflate_run(b, s, dir, b->head, 2);
     }
+    size_t n;
+    const uint8_t *p = tr_rest(in, &n);
     deflate_run(b, s, dir, p, n);
 }
 
@@ -270,12 +272,13 @@ void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size
 {
     if (!b->active || !n)
         return;
+    tr_buf in = tr_buf_make(p, n);
     if (b->coding == HTTP_CODING_IDENTITY)
         body_output(b, s, dir, p, n);
     else if (b->coding == HTTP_CODING_DEFLATE)
-        deflate_feed(b, s, dir, p, n);
+        deflate_feed(b, s, dir, &in);
     else
-        gzip_feed(b, s, dir, p, n);
+        gzip_feed(b, s, dir, &in);
 }
 
 void http_body_lost(http_body *b)
