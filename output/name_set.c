@@ -59,34 +59,24 @@ uint32_t name_set_next_k(const name_set *ns, uint64_t key)
     return s && s->next_k ? s->next_k : 1;
 }
 
-int name_set_take(name_set *ns, uint64_t key, uint64_t base, uint32_t k)
-{
-    int new_base = base != key && !find(ns, base);
-    uint32_t need = ns->n + 1 + (uint32_t)new_base;
-    if (need > NAME_SET_MAX)
-        return -1;
-    if (2 * need > ns->cap && grow(ns) != 0)
-        return -1;
-    name_set_slot *s = place(ns, key);
-    if (!s->key) {
-        s->key = key;
-        ns->n++;
-    }
-    name_set_slot *b = base == key ? s : place(ns, base);
-    if (!b->key) { /* not itself taken: a later name equal to base still checks it */
-        b->key = base;
-        ns->n++;
-    }
-    if (b->next_k < k + 1)
-        b->next_k = k + 1;
-    return 0;
-}
-
 void name_set_hint(name_set *ns, uint64_t base, uint32_t k)
 {
     name_set_slot *b = find(ns, base);
     if (b && b->next_k < k + 1)
         b->next_k = k + 1;
+}
+
+int name_set_take(name_set *ns, uint64_t key, uint64_t base, uint32_t k)
+{
+    if (!find(ns, key)) {
+        if (ns->n + 1 > NAME_SET_MAX || (2 * (ns->n + 1) > ns->cap && grow(ns) != 0))
+            return -1;
+        name_set_slot *s = place(ns, key);
+        s->key = key;
+        ns->n++;
+    }
+    name_set_hint(ns, base, k); /* base is in the set: key itself, or a name taken before (k > 1) */
+    return 0;
 }
 
 size_t name_set_bytes(const name_set *ns) { return (size_t)ns->cap * sizeof *ns->slot; }

@@ -26,10 +26,10 @@ uint64_t name_set_hash(const char *name, size_t n);
 int name_set_has(const name_set *ns, uint64_t key);
 /* The suffix to try first for base name key: 1 when the base was never used. */
 uint32_t name_set_next_k(const name_set *ns, uint64_t key);
-/* Takes name key; when it came from base, base's next try becomes k + 1. 0, or -1 when full (NAME_SET_MAX)
- * or out of memory: the set is unchanged then. */
+/* Takes name key, tried as suffix k of base (key == base for k == 1; for k > 1 base was taken before): base's
+ * next try becomes k + 1. 0, or -1 when full (NAME_SET_MAX) or out of memory: the set is unchanged then. */
 int name_set_take(name_set *ns, uint64_t key, uint64_t base, uint32_t k);
-/* When the set is full: base's next try becomes k + 1 if base is in the set (nothing is added). */
+/* base's next try becomes k + 1, if base is in the set (nothing is added: for when the set is full). */
 void name_set_hint(name_set *ns, uint64_t base, uint32_t k);
 /* Bytes the set holds (for --memcap). */
 size_t name_set_bytes(const name_set *ns);
