@@ -56,7 +56,7 @@ int gzip_member_header(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
 {
     tr_buf b = tr_buf_make(p, n);
     int result = GZIP_MORE;
-    while (result == GZIP_MORE && (tr_left(&b) || g->stage == ST_BODY)) {
+    while (result == GZIP_MORE && g->stage < ST_BODY && tr_left(&b)) {
         switch (g->stage) {
         case ST_FIXED: /* ID1 ID2 CM FLG MTIME(4) XFL OS */
             if (!gather(g, 10, &b))
@@ -109,11 +109,10 @@ int gzip_member_header(gzip_member *g, const uint8_t *p, size_t n, size_t *used)
             g->have = 0;
             g->stage = ST_BODY;
             break;
-        default:
-            result = GZIP_DONE;
-            break;
         }
     }
+    if (result == GZIP_MORE && g->stage >= ST_BODY)
+        result = GZIP_DONE;
     *used = b.off;
     return result;
 }
