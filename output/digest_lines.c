@@ -10,7 +10,8 @@ void digest_lines_init(digest_lines *q, FILE *out)
 {
     q->out = out;
     q->write_failed = 0;
-    q->nholes = 0;
+    q->nholes = q->first = 0;
+    q->head = 0;
     tr_sb_init(&q->queue, DIGEST_LINES_QUEUE_MAX + LINE_MAX_BYTES);
 }
 
@@ -36,25 +37,46 @@ static size_t write_through_hole(digest_lines *q, char *p, size_t from, const tr
     return h->end;
 }
 
-/* Writes held lines up to the first digest still being computed, after waiting for the first `wait` ones. */
+/* Writes held lines up to the first digest still being computed, after waiting for the first `wait` ones.
+ * What was written is only passed over (head, first): the queue is compacted when it must take more, so a
+ * line is not moved again for every line written before it. */
 static void flush_queue(digest_lines *q, int wait)
 {
-    size_t pos = 0;
-    int done = 0;
-    while (done < q->nholes && (done < wait || tr_hash_ticket_ready(q->holes[done].ticket)))
+    size_t pos = q->head;
+    int done = q->first;
+    while (done < q->nholes && (done - q->first < wait || tr_hash_ticket_ready(q->holes[done].ticket)))
         pos = write_through_hole(q, q->queue.p, pos, &q->holes[done++]);
     size_t upto = done < q->nholes ? q->holes[done].start : q->queue.len;
     put(q, q->queue.p + pos, upto - pos);
-    /* keep the rest at the front: a few lines, since the worker is rarely far behind */
-    memmove(q->queue.p, q->queue.p + upto, q->queue.len - upto);
-    q->queue.len -= upto;
-    q->nholes -= done;
-    memmove(q->holes, q->holes + done, (size_t)q->nholes * sizeof q->holes[0]);
-    for (int i = 0; i < q->nholes; i++) {
-        q->holes[i].start -= upto;
-        q->holes[i].hex_at -= upto;
-        q->holes[i].end -= upto;
+    q->head = upto;
+    q->first = done;
+    if (done == q->nholes) { /* all written */
+        q->queue.len = q->head = 0;
+        q->nholes = q->first = 0;
     }
+}
+
+/* Moves what is still held to the front of the queue and of the holes. */
+static void compact(digest_lines *q)
+{
+    if (!q->head && !q->first)
+        return;
+    memmove(q->queue.p, q->queue.p + q->head, q->queue.len - q->head);
+    q->queue.len -= q->head;
+    q->nholes -= q->first;
+    memmove(q->holes, q->holes + q->first, (size_t)q->nholes * sizeof q->holes[0]);
+    for (int i = 0; i < q->nholes; i++) {
+        q->holes[i].start -= q->head;
+        q->holes[i].hex_at -= q->head;
+        q->holes[i].end -= q->head;
+    }
+    q->head = 0;
+    q->first = 0;
+}
+
+static int over_caps(const digest_lines *q, int n, size_t len)
+{
+    return q->nholes + n > DIGEST_LINES_HOLES_MAX || q->queue.len + len > DIGEST_LINES_QUEUE_MAX;
 }
 
 void digest_lines_put(digest_lines *q, const tr_strbuf *line, const tr_digest_holes *holes)
@@ -67,7 +89,7 @@ void digest_lines_put(digest_lines *q, const tr_strbuf *line, const tr_digest_ho
     for (int i = 0; i < n; i++)
         tr_hash_ticket_hold(holes->at[i].ticket); /* until its digest is written */
     if (line->overflow) { /* cut short: holes may lie past its end, so it is written now, not held */
-        flush_queue(q, q->nholes);
+        flush_queue(q, q->nholes - q->first);
         size_t pos = 0;
         for (int i = 0; i < n; i++) {
             if (holes->at[i].end <= line->len)
@@ -78,9 +100,12 @@ void digest_lines_put(digest_lines *q, const tr_strbuf *line, const tr_digest_ho
         put(q, line->p + pos, line->len - pos);
         return;
     }
-    while (q->nholes &&
-           (q->nholes + n > DIGEST_LINES_HOLES_MAX || q->queue.len + line->len > DIGEST_LINES_QUEUE_MAX))
+    if (over_caps(q, n, line->len))
+        compact(q);
+    while (q->nholes && over_caps(q, n, line->len)) {
         flush_queue(q, 1);
+        compact(q);
+    }
     size_t base = q->queue.len;
     tr_sb_add(&q->queue, line->p, line->len);
     for (int i = 0; i < n; i++) {
@@ -96,7 +121,7 @@ void digest_lines_put(digest_lines *q, const tr_strbuf *line, const tr_digest_ho
 void digest_lines_drain(digest_lines *q)
 {
     if (q->nholes || q->queue.len)
-        flush_queue(q, q->nholes);
+        flush_queue(q, q->nholes - q->first);
 }
 
 void digest_lines_free(digest_lines *q)

@@ -16,8 +16,9 @@
 typedef struct digest_lines {
     FILE *out;
     int write_failed;    /* a write came up short (errno tells why) */
-    tr_strbuf queue;     /* lines held back, from the first unknown digest on */
-    int nholes;          /* holes[0..nholes): digests not yet filled in, offsets into queue, in order */
+    tr_strbuf queue;     /* lines held back: queue.p[head..len) not written yet */
+    size_t head;
+    int first, nholes;   /* holes[first..nholes): digests not yet filled in, offsets into queue, in order */
     tr_digest_hole holes[DIGEST_LINES_HOLES_MAX];
 } digest_lines;
 

@@ -255,6 +255,20 @@ static uint8_t *zeros_and_digest(size_t n, char want[SHA256_HEX_LEN + 1])
     return data;
 }
 
+/* Hashes body on the worker and emits an http response numbered n whose body_sha256 waits for it; d gets the
+ * digest's ticket (or hex), for other sinks. */
+static void emit_hashed_response(tr_ctx *ctx, sha256 *h, int n, const void *body, size_t len, sha256_digest *d)
+{
+    tr_event e;
+    tr_ev_init_nosession(&e, ctx, "http", "response");
+    tr_ev_int(&e, "n", n);
+    assert_int_equal(sha256_begin(h), 0);
+    sha256_update(h, body, len);
+    assert_int_equal(sha256_finish_later(h, d), 0);
+    tr_ev_digest(&e, "body_sha256", d->hex, d->ticket);
+    tr_emit(&e);
+}
+
 static void test_lines_wait_for_digests_in_order(void **state)
 {
     (void)state;
@@ -271,18 +285,9 @@ static void test_lines_wait_for_digests_in_order(void **state)
     uint8_t *data = zeros_and_digest(big, want_big);
     sha256 h = {0};
     for (int k = 0; k < 3; k++) {
-        tr_event e;
-        tr_ev_init_nosession(&e, &x.ctx, "http", "response");
-        tr_ev_int(&e, "n", k);
-        assert_int_equal(sha256_begin(&h), 0);
-        if (k == 0)
-            sha256_update(&h, data, big);
-        else
-            sha256_update(&h, "abc", 3);
         sha256_digest d;
-        assert_int_equal(sha256_finish_later(&h, &d), 0);
-        tr_ev_digest(&e, "body_sha256", d.hex, d.ticket);
-        tr_emit(&e);
+        emit_hashed_response(&x.ctx, &h, k, k == 0 ? (const void *)data : "abc", k == 0 ? big : 3, &d);
+        tr_event e;
         tr_ev_init_nosession(&e, &other_ctx, "http", "response");
         tr_ev_digest(&e, "body_sha256", d.hex, d.ticket);
         tr_emit(&e);
@@ -335,6 +340,48 @@ static void test_text_lines_wait_for_digests(void **state)
     snprintf(want, sizeof want, "0.000000 #0 ftp transfer bytes=%zu sha256=%s complete=true\n0.000000 #0 dns query\n",
              big, want_big);
     assert_string_equal(lines_fixture_output(&x), want);
+    sha256_release(&h);
+    free(data);
+    lines_fixture_close(&x);
+}
+
+/* Thousands of lines held at once, past both caps (digests waited for, bytes held): the writer waits for the
+ * oldest digest, writes what it can and goes on, and every line comes out once, in order, its digest in place. */
+static void test_many_lines_wait_past_the_caps(void **state)
+{
+    (void)state;
+    lines_fixture x;
+    lines_fixture_open(&x, SINK_LINES_JSON);
+    enum { EVENTS = 3000, SLOW_EVERY = 50, PAD = 1500 };
+    size_t big = 4u << 20; /* hashed for longer than the lines between two of them take to format */
+    char want_big[SHA256_HEX_LEN + 1];
+    uint8_t *data = zeros_and_digest(big, want_big);
+    char pad[PAD + 1];
+    memset(pad, 'p', PAD);
+    pad[PAD] = '\0';
+    tr_strbuf want;
+    tr_sb_init(&want, 64u << 20);
+    sha256 h = {0};
+    for (int k = 0; k < EVENTS; k++) {
+        int slow = k % SLOW_EVERY == 0; /* the worker is still hashing this one when the next lines come */
+        sha256_digest d;
+        emit_hashed_response(&x.ctx, &h, k, slow ? (const void *)data : "abc", slow ? big : 3, &d);
+        tr_event e;
+        tr_ev_init_nosession(&e, &x.ctx, "dns", "query");
+        tr_ev_str(&e, "qname", pad);
+        tr_emit(&e);
+        char line[2048];
+        snprintf(line, sizeof line,
+                 "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":%d,\"body_sha256\":\"%s\"}}\n"
+                 "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"qname\":\"%s\"}}\n",
+                 k, slow ? want_big : SHA_ABC, pad);
+        tr_sb_adds(&want, line);
+    }
+    assert_false(want.overflow);
+    assert_true(want.len > 4 * DIGEST_LINES_QUEUE_MAX);
+    tr_sb_addc(&want, '\0');
+    assert_string_equal(lines_fixture_output(&x), want.p);
+    tr_sb_free(&want);
     sha256_release(&h);
     free(data);
     lines_fixture_close(&x);
@@ -512,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_held_ticket_is_not_reused),
         cmocka_unit_test(test_lines_wait_for_digests_in_order),
         cmocka_unit_test(test_text_lines_wait_for_digests),
+        cmocka_unit_test(test_many_lines_wait_past_the_caps),
         cmocka_unit_test(test_stop_runs_every_queued_job),
         cmocka_unit_test(test_async_files_hold_what_was_written),
         cmocka_unit_test(test_async_write_error_is_reported),
