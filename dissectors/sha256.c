@@ -5,22 +5,26 @@
 #include "../core/tr_hash.h"
 #include "../core/tr_worker.h"
 
-/* Each call goes to the worker thread (core/tr_hash.h) when it runs, else straight to OpenSSL; the worker starts and stops only
- * when no object is being hashed, so one object never mixes the two. */
+/* Where an object is hashed is chosen when it begins and kept to its end: on the worker (core/tr_hash.h) when
+ * it runs and is not behind, else here, straight to OpenSSL. The two have contexts of their own, since the
+ * worker's may still have steps queued when an object is begun here. The worker starts and stops only when no
+ * object is being hashed. */
 
 int sha256_begin(sha256 *h)
 {
-    if (!h->ctx)
-        h->ctx = tr_hash_ctx_new();
-    if (!h->ctx) {
+    h->on_worker = tr_worker_running() && !tr_worker_behind();
+    struct tr_hash_ctx **c = h->on_worker ? &h->ctx : &h->here;
+    if (!*c)
+        *c = tr_hash_ctx_new();
+    if (!*c) {
         h->active = 0;
         return -1;
     }
     h->active = 1;
-    if (tr_worker_running())
+    if (h->on_worker)
         tr_hash_init(h->ctx);
     else
-        h->ctx->failed = EVP_DigestInit_ex(h->ctx->md, EVP_sha256(), NULL) != 1;
+        h->here->failed = EVP_DigestInit_ex(h->here->md, EVP_sha256(), NULL) != 1;
     return 0;
 }
 
@@ -28,10 +32,10 @@ void sha256_update(sha256 *h, const void *p, size_t n)
 {
     if (!h->active || !n)
         return;
-    if (tr_worker_running())
+    if (h->on_worker)
         tr_hash_update(h->ctx, p, n);
-    else if (!h->ctx->failed && EVP_DigestUpdate(h->ctx->md, p, n) != 1)
-        h->ctx->failed = 1;
+    else if (!h->here->failed && EVP_DigestUpdate(h->here->md, p, n) != 1)
+        h->here->failed = 1;
 }
 
 int sha256_finish_hex(sha256 *h, char hex[SHA256_HEX_LEN + 1])
@@ -42,11 +46,11 @@ int sha256_finish_hex(sha256 *h, char hex[SHA256_HEX_LEN + 1])
     if (!h->active)
         return -1;
     h->active = 0;
-    if (tr_worker_running()) {
+    if (h->on_worker) {
         tr_hash_final(h->ctx, digest, &ok);
     } else {
         unsigned int len = 0;
-        ok = !h->ctx->failed && EVP_DigestFinal_ex(h->ctx->md, digest, &len) == 1 && len == TR_HASH_DIGEST_LEN;
+        ok = !h->here->failed && EVP_DigestFinal_ex(h->here->md, digest, &len) == 1 && len == TR_HASH_DIGEST_LEN;
     }
     if (!ok)
         return -1;
@@ -58,7 +62,7 @@ int sha256_finish_later(sha256 *h, sha256_digest *d)
 {
     d->hex[0] = '\0';
     d->ticket = 0;
-    if (h->active && tr_worker_running()) {
+    if (h->active && h->on_worker) {
         d->ticket = tr_hash_final_later(h->ctx);
         if (d->ticket) {
             h->active = 0;
@@ -78,7 +82,8 @@ void sha256_release(sha256 *h)
         else
             tr_hash_ctx_free(h->ctx);
     }
-    h->ctx = NULL;
+    tr_hash_ctx_free(h->here);
+    h->ctx = h->here = NULL;
     h->active = 0;
 }
 

@@ -1,6 +1,7 @@
 /* sha256: incremental SHA-256 over OpenSSL EVP for the hashes of extracted objects, run on the worker
- * thread when it is started (core/tr_hash.h). One context is reused for many objects (allocated on first use, freed
- * once), so hashing costs no malloc per object. */
+ * thread when it is started (core/tr_hash.h) and keeping up; an object begun while the worker is behind is hashed
+ * on the caller's thread instead, so the two threads share the work. Contexts are reused for many objects
+ * (allocated on first use, freed once), so hashing costs no malloc per object. */
 #ifndef SHA256_H
 #define SHA256_H
 
@@ -12,8 +13,10 @@
 struct tr_hash_ctx;
 
 typedef struct sha256 {
-    struct tr_hash_ctx *ctx; /* kept between objects */
-    int active;           /* started and not finished yet */
+    struct tr_hash_ctx *ctx;  /* for objects hashed on the worker; kept between objects */
+    struct tr_hash_ctx *here; /* for objects hashed on the caller's thread; kept too */
+    int active;               /* started and not finished yet */
+    int on_worker;            /* the running object's steps go to the worker */
 } sha256;
 
 /* Starts a new digest; -1 when OpenSSL could not give a context (the caller then reports no hash). */

@@ -550,6 +550,65 @@ static void test_behind_while_half_the_ring_waits(void **state)
     tr_worker_stop();
 }
 
+/* Hashing goes where there is time: an object begun while the worker is behind is hashed on this thread (its
+ * digest known at once, no ticket), one begun before keeps to the worker, and once the worker has caught up,
+ * new objects go to it again. */
+static void test_objects_begun_while_behind_are_hashed_here(void **state)
+{
+    (void)state;
+    char want_abcdef[SHA256_HEX_LEN + 1];
+    assert_int_equal(sha256_hex_of("abcdef", 6, want_abcdef), 0); /* no worker yet: here */
+    assert_int_equal(tr_worker_start(), 0);
+    gate_open = 0;
+    tr_job gate = {.run = wait_at_gate};
+    tr_worker_push(&gate, NULL);
+    sha256 before = {0}, during = {0}, after = {0};
+    assert_int_equal(sha256_begin(&before), 0);
+    sha256_update(&before, "abc", 3);
+    static uint8_t chunk[TR_JOB_DATA_MAX];
+    tr_job job = {.run = nothing, .len = sizeof chunk};
+    for (int i = 0; i < 33; i++)
+        tr_worker_push(&job, chunk);
+    assert_int_equal(tr_worker_behind(), 1);
+
+    assert_int_equal(sha256_begin(&during), 0);
+    sha256_update(&during, "abc", 3);
+    sha256_digest d;
+    assert_int_equal(sha256_finish_later(&during, &d), 0);
+    assert_true(d.ticket == 0);
+    assert_string_equal(d.hex, SHA_ABC);
+
+    sha256_update(&before, "def", 3);
+    sha256_digest db;
+    assert_int_equal(sha256_finish_later(&before, &db), 0);
+    assert_true(db.ticket != 0);
+    gate_open = 1;
+    unsigned char digest[TR_HASH_DIGEST_LEN];
+    char hex[2 * TR_HASH_DIGEST_LEN + 1];
+    assert_int_equal(tr_hash_ticket_digest(db.ticket, digest), 1);
+    tr_hash_hex(digest, hex);
+    assert_string_equal(hex, want_abcdef);
+
+    tr_worker_flush();
+    assert_int_equal(sha256_begin(&after), 0);
+    sha256_update(&after, "abc", 3);
+    sha256_digest da;
+    assert_int_equal(sha256_finish_later(&after, &da), 0);
+    assert_true(da.ticket != 0);
+    assert_int_equal(tr_hash_ticket_digest(da.ticket, digest), 1);
+    tr_hash_hex(digest, hex);
+    assert_string_equal(hex, SHA_ABC);
+    /* `during` reuses its context here, `before` its context on the worker: both digests right */
+    assert_int_equal(sha256_begin(&during), 0);
+    sha256_update(&during, "abcdef", 6);
+    assert_int_equal(sha256_finish_hex(&during, hex), 0);
+    assert_string_equal(hex, want_abcdef);
+    sha256_release(&before);
+    sha256_release(&during);
+    sha256_release(&after);
+    tr_worker_stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -564,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_async_files_hold_what_was_written),
         cmocka_unit_test(test_async_write_error_is_reported),
         cmocka_unit_test(test_behind_while_half_the_ring_waits),
+        cmocka_unit_test(test_objects_begun_while_behind_are_hashed_here),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
