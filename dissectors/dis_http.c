@@ -71,20 +71,23 @@ static const uint16_t http_text_cap[T_COUNT] = {
  * comma, so a comma could not separate them, and a field value never holds a line end. */
 static const struct http_field_kind {
     const char *name;
+    uint8_t name_len; /* compared first, for every field line of every message */
     uint8_t text;
     const char *join;
 } http_field_kinds[] = {
-    {"host", T_HOST, NULL},
-    {"user-agent", T_USER_AGENT, NULL},
-    {"referer", T_REFERER, NULL},
-    {"cookie", T_COOKIE, "; "},
-    {"authorization", T_AUTHORIZATION, NULL},
-    {"proxy-authorization", T_PROXY_AUTHORIZATION, NULL},
-    {"content-length", T_CONTENT_LENGTH, ","},
-    {"transfer-encoding", T_TRANSFER_ENCODING, ", "},
-    {"content-encoding", T_CONTENT_ENCODING, ", "},
-    {"content-type", T_CONTENT_TYPE, NULL},
-    {"set-cookie", T_SET_COOKIE, "\n"},
+#define FIELD(name, text, join) {name, sizeof name - 1, text, join}
+    FIELD("host", T_HOST, NULL),
+    FIELD("user-agent", T_USER_AGENT, NULL),
+    FIELD("referer", T_REFERER, NULL),
+    FIELD("cookie", T_COOKIE, "; "),
+    FIELD("authorization", T_AUTHORIZATION, NULL),
+    FIELD("proxy-authorization", T_PROXY_AUTHORIZATION, NULL),
+    FIELD("content-length", T_CONTENT_LENGTH, ","),
+    FIELD("transfer-encoding", T_TRANSFER_ENCODING, ", "),
+    FIELD("content-encoding", T_CONTENT_ENCODING, ", "),
+    FIELD("content-type", T_CONTENT_TYPE, NULL),
+    FIELD("set-cookie", T_SET_COOKIE, "\n"),
+#undef FIELD
 };
 
 /* Methods the probe recognises before a whole request line has arrived. */
@@ -749,7 +752,7 @@ static void field_line(tr_session *s, http_side *d, int dir, const uint8_t *p, s
         b--;
     for (size_t k = 0; k < sizeof http_field_kinds / sizeof http_field_kinds[0]; k++) {
         const struct http_field_kind *f = &http_field_kinds[k];
-        if (strlen(f->name) != colon || !textline_starts(p, colon, f->name))
+        if (f->name_len != colon || !textline_starts(p, colon, f->name))
             continue;
         if ((d->m.present & (1u << f->text)) && !f->join)
             return; /* first one kept */
