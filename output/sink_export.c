@@ -164,13 +164,15 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
     int flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (xf->created ? 0 : create_flags);
     FILE *f;
     /* Opened here, not on the worker: with O_EXCL the caller needs the answer now (it tries another name when
-     * this one exists); a new file is created here when the worker is behind, so creating files (costly in
-     * a large ext4 folder) goes to whichever thread has time. Writes go to the worker either way. */
-    if ((flags & O_EXCL) || ((flags & O_CREAT) && tr_worker_behind())) {
+     * this one exists); a new file is created here when the worker is behind, and written and closed here
+     * too while this handle lasts, so creating and writing files (copying into the page cache, costly on
+     * this VM) goes to whichever thread has time. Any later handle of the file writes after this one. */
+    int here = (flags & O_CREAT) && !(flags & O_EXCL) && tr_worker_behind();
+    if ((flags & O_EXCL) || here) {
         int fd = openat(x->dirfd, xf->rel, flags, 0644);
         if (fd < 0)
             return -errno;
-        f = async_file_adopt(fd, xf->rel);
+        f = here ? fdopen(fd, "w") : async_file_adopt(fd, xf->rel);
         if (!f) {
             int e = errno;
             close(fd);

@@ -68,7 +68,9 @@ static void turn(tr_transcript *t, int d, int64_t ts_us, tr_strbuf *sb)
     line_end(t, sb);
     char ts[32];
     tr_format_ts(ts_us, ts);
-    tr_sb_printf(sb, "--- %s%s\n", ts, d == 0 ? " c2s" : d == 1 ? " s2c" : "");
+    tr_sb_adds(sb, "--- "); /* not printf: a turn comes with nearly every message */
+    tr_sb_adds(sb, ts);
+    tr_sb_adds(sb, d == 0 ? " c2s\n" : d == 1 ? " s2c\n" : "\n");
     t->last_dir = d;
 }
 

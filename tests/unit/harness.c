@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "../../core/tr_worker.h"
 #include "../../output/tr_format.h"
 
 static void record(void *self, const tr_event *e)
@@ -181,3 +183,37 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 }
 
 void harness_rmtree(const char *dir) { nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+static _Atomic int worker_released;
+
+static void wait_for_release(const tr_job *job, const uint8_t *data)
+{
+    (void)job;
+    (void)data;
+    while (!worker_released)
+        usleep(100);
+}
+
+static void do_nothing(const tr_job *job, const uint8_t *data)
+{
+    (void)job;
+    (void)data;
+}
+
+void harness_worker_hold(void)
+{
+    worker_released = 0;
+    tr_job hold = {.run = wait_for_release};
+    tr_worker_push(&hold, NULL);
+    tr_worker_publish();
+}
+
+void harness_worker_queue_chunks(int n)
+{
+    static uint8_t chunk[TR_JOB_DATA_MAX];
+    tr_job job = {.run = do_nothing, .len = sizeof chunk};
+    for (int i = 0; i < n; i++)
+        tr_worker_push(&job, chunk);
+}
+
+void harness_worker_release(void) { worker_released = 1; }

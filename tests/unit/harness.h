@@ -35,6 +35,12 @@ void harness_free(harness *h);
 void harness_tmpdir(char *out, size_t cap, const char *tag);
 void harness_rmtree(const char *dir);
 
+/* Holding the worker thread (it must be running): a job that keeps it busy until harness_worker_release, and
+ * jobs of TR_JOB_DATA_MAX bytes that do nothing, queued behind it to make it behind. */
+void harness_worker_hold(void);
+void harness_worker_queue_chunks(int n);
+void harness_worker_release(void);
+
 /* One message of a conversation script. */
 typedef struct harness_msg {
     int dir;

@@ -764,6 +764,45 @@ static void test_names_past_the_session_set(void **state)
     fixture_free(f);
 }
 
+/* Files go to whichever thread has time: one begun while the worker is behind is created, written and closed
+ * on the engine's thread (its bytes are on disk while the worker still waits), one begun before keeps to the
+ * worker; both hold their bytes in the end. */
+static void test_files_begun_while_behind_are_written_here(void **state)
+{
+    (void)state;
+    assert_int_equal(tr_worker_start(), 0);
+    fixture *f = fixture_new(0);
+    harness *h = session_new(f, NULL, TR_TCP, 6);
+    char rel_before[256], rel_during[256];
+    int before = tr_file_open(&h->s, "before.txt", rel_before, sizeof rel_before);
+    tr_file_write(&h->s, before, (const uint8_t *)"on the worker, ", 15);
+    harness_worker_hold();
+    harness_worker_queue_chunks(33); /* over half the ring */
+    assert_int_equal(tr_worker_behind(), 1);
+
+    int during = tr_file_open(&h->s, "during.txt", rel_during, sizeof rel_during);
+    tr_file_write(&h->s, during, (const uint8_t *)"written here", 12);
+    tr_file_close(&h->s, during, 1);
+    char *got = slurp(f, rel_during, NULL);
+    assert_non_null(got);
+    assert_string_equal(got, "written here");
+    free(got);
+    tr_file_write(&h->s, before, (const uint8_t *)"to its end", 10);
+    tr_file_close(&h->s, before, 1);
+
+    harness_worker_release();
+    harness_end(h, TR_END_FIN);
+    assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
+    f->x = NULL;
+    tr_worker_stop();
+    got = slurp(f, rel_before, NULL);
+    assert_non_null(got);
+    assert_string_equal(got, "on the worker, to its end");
+    free(got);
+    harness_free(h);
+    fixture_free(f);
+}
+
 static void test_open_fails_cleanly(void **state)
 {
     (void)state;
@@ -840,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_finish_ends_open_sessions),
         cmocka_unit_test(test_rerun_replaces_its_own_files),
         cmocka_unit_test(test_names_past_the_session_set),
+        cmocka_unit_test(test_files_begun_while_behind_are_written_here),
         cmocka_unit_test(test_open_fails_cleanly),
         cmocka_unit_test(test_object_ranges),
     };

@@ -510,41 +510,18 @@ static void test_async_write_error_is_reported(void **state)
     tr_worker_stop();
 }
 
-static _Atomic int gate_open;
-
-static void wait_at_gate(const tr_job *job, const uint8_t *data)
-{
-    (void)job;
-    (void)data;
-    while (!gate_open)
-        usleep(100);
-}
-
-static void nothing(const tr_job *job, const uint8_t *data)
-{
-    (void)job;
-    (void)data;
-}
-
 /* The worker counts as behind while more than half its ring (4 MB) waits to run, and no longer once it ran. */
 static void test_behind_while_half_the_ring_waits(void **state)
 {
     (void)state;
     assert_int_equal(tr_worker_behind(), 0); /* not running */
     assert_int_equal(tr_worker_start(), 0);
-    gate_open = 0;
-    tr_job gate = {.run = wait_at_gate};
-    tr_worker_push(&gate, NULL);
-    tr_worker_publish();
-    static uint8_t chunk[TR_JOB_DATA_MAX];
-    tr_job job = {.run = nothing, .len = sizeof chunk};
-    for (int i = 0; i < 30; i++) /* under 2 MB, even with a skip at the ring's end */
-        tr_worker_push(&job, chunk);
+    harness_worker_hold();
+    harness_worker_queue_chunks(30); /* under 2 MB, even with a skip at the ring's end */
     assert_int_equal(tr_worker_behind(), 0);
-    for (int i = 0; i < 3; i++)
-        tr_worker_push(&job, chunk);
+    harness_worker_queue_chunks(3);
     assert_int_equal(tr_worker_behind(), 1);
-    gate_open = 1;
+    harness_worker_release();
     tr_worker_flush();
     assert_int_equal(tr_worker_behind(), 0);
     tr_worker_stop();
@@ -559,16 +536,11 @@ static void test_objects_begun_while_behind_are_hashed_here(void **state)
     char want_abcdef[SHA256_HEX_LEN + 1];
     assert_int_equal(sha256_hex_of("abcdef", 6, want_abcdef), 0); /* no worker yet: here */
     assert_int_equal(tr_worker_start(), 0);
-    gate_open = 0;
-    tr_job gate = {.run = wait_at_gate};
-    tr_worker_push(&gate, NULL);
+    harness_worker_hold();
     sha256 before = {0}, during = {0}, after = {0};
     assert_int_equal(sha256_begin(&before), 0);
     sha256_update(&before, "abc", 3);
-    static uint8_t chunk[TR_JOB_DATA_MAX];
-    tr_job job = {.run = nothing, .len = sizeof chunk};
-    for (int i = 0; i < 33; i++)
-        tr_worker_push(&job, chunk);
+    harness_worker_queue_chunks(33);
     assert_int_equal(tr_worker_behind(), 1);
 
     assert_int_equal(sha256_begin(&during), 0);
@@ -582,7 +554,7 @@ static void test_objects_begun_while_behind_are_hashed_here(void **state)
     sha256_digest db;
     assert_int_equal(sha256_finish_later(&before, &db), 0);
     assert_true(db.ticket != 0);
-    gate_open = 1;
+    harness_worker_release();
     unsigned char digest[TR_HASH_DIGEST_LEN];
     char hex[2 * TR_HASH_DIGEST_LEN + 1];
     assert_int_equal(tr_hash_ticket_digest(db.ticket, digest), 1);
