@@ -165,8 +165,8 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
     FILE *f;
     /* Opened here, not on the worker: with O_EXCL the caller needs the answer now (it tries another name when
      * this one exists); a new file is created here when the worker is behind, and written and closed here
-     * too while this handle lasts, so creating and writing files (copying into the page cache, costly on
-     * this VM) goes to whichever thread has time. Any later handle of the file writes after this one. */
+     * too while this handle lasts, so creating and writing files (the kernel's copy into the page cache is
+     * most of a write) goes to whichever thread has time. Any later handle of the file writes after this one. */
     int here = (flags & O_CREAT) && !(flags & O_EXCL) && tr_worker_behind();
     if ((flags & O_EXCL) || here) {
         int fd = openat(x->dirfd, xf->rel, flags, 0644);
