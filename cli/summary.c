@@ -29,8 +29,10 @@ void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, cons
                  ", overlaps %" PRIu64 "\n",
             dec->frags.reassembled, dec->frags.timed_out, dec->frags.dropped_full, dec->frags.overlaps);
     if (tr_worker_running())
-        fprintf(out, "worker thread (hashing, export writes): the engine waited for it %llu times (ring full)\n",
-                tr_worker_full_waits());
+        fprintf(out,
+                "worker thread (hashing, export writes): the engine waited for it %llu times (ring full), and while it\n"
+                "      was behind hashed or wrote %llu objects and files itself\n",
+                tr_worker_full_waits(), tr_worker_taken());
     else
         fprintf(out, "worker thread: off (one CPU), hashing and export writes on the engine's thread\n");
 }

@@ -27,6 +27,7 @@ static struct {
     uint64_t head_published; /* bytes the worker may see */
     uint64_t tail_seen;      /* the worker's tail when last read: the ring has at least that much room */
     unsigned long long full_waits;
+    unsigned long long taken; /* pieces of work the engine did itself while the worker was behind */
     /* shared; each on its own cache line so the two threads do not fight over one */
     _Alignas(64) _Atomic uint64_t head; /* bytes published by the producer */
     _Alignas(64) _Atomic uint64_t tail; /* bytes consumed by the worker */
@@ -168,6 +169,7 @@ int tr_worker_start(void)
     atomic_store(&wk.stopping, 0);
     atomic_store(&wk.sleeping, 0);
     wk.full_waits = 0;
+    wk.taken = 0;
     /* The worker inherits a mask with every signal blocked, so SIGINT and friends reach the engine's thread,
      * whose poll they must interrupt. */
     sigset_t all, old;
@@ -213,6 +215,10 @@ int tr_worker_behind(void)
 {
     return wk.running && wk.head_local - atomic_load_explicit(&wk.tail, memory_order_acquire) > RING_BYTES / 2;
 }
+
+void tr_worker_note_taken(void) { wk.taken++; }
+
+unsigned long long tr_worker_taken(void) { return wk.taken; }
 
 void tr_worker_wait(uint64_t pos)
 {

@@ -48,9 +48,12 @@ void tr_worker_publish(void);
 /* Ring position just past the last job queued: tr_worker_done(pos) says when it has run. */
 uint64_t tr_worker_position(void);
 int tr_worker_done(uint64_t pos);
-/* 1 when the worker has more than half the ring still to run: work the caller could do itself (creating a
- * file) is then better done on its own thread than queued. */
+/* 1 when the worker has more than half the ring still to run: work the caller could do itself (hashing an
+ * object, making a file) is then better done on its own thread than queued. */
 int tr_worker_behind(void);
+/* The caller did such a piece of work itself; counted for --stats. */
+void tr_worker_note_taken(void);
+unsigned long long tr_worker_taken(void);
 /* Publishes and waits until the job before pos has run. */
 void tr_worker_wait(uint64_t pos);
 

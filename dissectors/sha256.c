@@ -12,7 +12,11 @@
 
 int sha256_begin(sha256 *h)
 {
-    h->on_worker = tr_worker_running() && !tr_worker_behind();
+    h->on_worker = tr_worker_running();
+    if (h->on_worker && tr_worker_behind()) {
+        h->on_worker = 0;
+        tr_worker_note_taken();
+    }
     struct tr_hash_ctx **c = h->on_worker ? &h->ctx : &h->here;
     if (!*c)
         *c = tr_hash_ctx_new();

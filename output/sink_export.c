@@ -173,6 +173,8 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
         if (fd < 0)
             return -errno;
         f = here ? fdopen(fd, "w") : async_file_adopt(fd, xf->rel);
+        if (here && f)
+            tr_worker_note_taken();
         if (!f) {
             int e = errno;
             close(fd);

@@ -780,8 +780,10 @@ static void test_files_begun_while_behind_are_written_here(void **state)
     harness_worker_queue_chunks(33); /* over half the ring */
     assert_int_equal(tr_worker_behind(), 1);
 
+    unsigned long long taken = tr_worker_taken();
     int during = tr_file_open(&h->s, "during.txt", rel_during, sizeof rel_during);
     tr_file_write(&h->s, during, (const uint8_t *)"written here", 12);
+    assert_int_equal(tr_worker_taken(), taken + 1); /* for --stats */
     tr_file_close(&h->s, during, 1);
     char *got = slurp(f, rel_during, NULL);
     assert_non_null(got);

@@ -543,7 +543,9 @@ static void test_objects_begun_while_behind_are_hashed_here(void **state)
     harness_worker_queue_chunks(33);
     assert_int_equal(tr_worker_behind(), 1);
 
+    assert_int_equal(tr_worker_taken(), 0);
     assert_int_equal(sha256_begin(&during), 0);
+    assert_int_equal(tr_worker_taken(), 1); /* for --stats */
     sha256_update(&during, "abc", 3);
     sha256_digest d;
     assert_int_equal(sha256_finish_later(&during, &d), 0);
