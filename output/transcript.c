@@ -11,6 +11,25 @@
 
 static const char *const line_prefix[3] = {">> ", "<< ", "== "};
 static const char hex_digits[] = "0123456789abcdef";
+/* Byte c as two hex digits at hex_pairs + 2 * c, and as hex dumps show it in their text column. */
+static const char hex_pairs[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+static const char dump_shown[] =
+    "................................"
+    " !\"#$%&'()*+,-./0123456789:;<=>?"
+    "@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_"
+    "`abcdefghijklmnopqrstuvwxyz{|}~."
+    "................................"
+    "................................"
+    "................................"
+    "................................";
 
 static int dir_index(int dir) { return dir == TR_C2S ? 0 : dir == TR_S2C ? 1 : 2; }
 
@@ -170,15 +189,16 @@ static void marker_bytes(const uint8_t *p, size_t n, tr_strbuf *sb)
     }
 }
 
-/* 16 bytes a line: "<< 00000010  xx xx ... xx  xx ... xx  |ascii|", each line built whole. */
+/* 16 bytes a line: "<< 00000010  xx xx ... xx  xx ... xx  |ascii|", each line built whole from tables: hex
+ * dumps of encrypted or compressed streams can be most of an export. */
 static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
 {
     line_end(t, sb);
-    char line[3 + 16 + 2 + 16 * 3 + 1 + 3 + 16 + 2];
+    enum { HEX_COLUMNS = 16 * 3 + 4 }; /* " xx xx xx xx xx xx xx xx  xx ... xx  |" */
+    char line[3 + 16 + 1 + HEX_COLUMNS + 16 + 2];
     for (size_t i = 0; i < n; i += 16) {
-        size_t k = n - i < 16 ? n - i : 16, w = 0;
+        size_t k = n - i < 16 ? n - i : 16, w = 3;
         memcpy(line, line_prefix[d], 3);
-        w = 3;
         uint64_t off = t->off[d] + i;
         int digits = 8;
         while (digits < 16 && (off >> (4 * digits)))
@@ -186,43 +206,64 @@ static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_str
         for (int s = digits - 1; s >= 0; s--)
             line[w++] = hex_digits[(off >> (4 * s)) & 15];
         line[w++] = ' ';
-        char *hexcol = line + w, *ascii = hexcol + 16 * 3 + 4;
-        memset(hexcol, ' ', 16 * 3 + 3);
+        char *hexcol = line + w, *ascii = hexcol + HEX_COLUMNS;
+        memset(hexcol, ' ', HEX_COLUMNS - 1);
+        hexcol[HEX_COLUMNS - 1] = '|';
         for (size_t j = 0; j < k; j++) {
             uint8_t c = p[i + j];
-            char *h = hexcol + 3 * j + (j >= 8) + 1;
-            h[0] = hex_digits[c >> 4];
-            h[1] = hex_digits[c & 15];
-            ascii[j] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+            memcpy(hexcol + 3 * j + (j >= 8) + 1, hex_pairs + 2 * c, 2);
+            ascii[j] = dump_shown[c];
         }
-        hexcol[16 * 3 + 3] = '|';
-        w += 16 * 3 + 4 + k;
+        w += HEX_COLUMNS + k;
         line[w++] = '|';
         line[w++] = '\n';
-        tr_sb_add(sb, line, w);
+        if (w == sizeof line - 8) /* a whole line, 8-digit offset: a copy of known size, not `rep movs` */
+            tr_sb_add(sb, line, sizeof line - 8);
+        else
+            tr_sb_add(sb, line, w);
     }
 }
 
-/* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB).
- * Stops as soon as more than a quarter are not: binary data is told after a few dozen bytes. */
+/* What mostly_text makes of a byte on its own: text (printable ASCII, CR LF TAB), perhaps the lead byte of a
+ * UTF-8 character worth showing (C2..F4, RFC 3629), or not text. */
+enum { TC_NOT, TC_TEXT, TC_LEAD };
+static const uint8_t text_class[256] = {
+    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_TEXT, TC_TEXT, TC_NOT, TC_NOT, TC_TEXT, TC_NOT, TC_NOT,
+    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
+    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
+    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
+    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
+    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
+    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
+    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_NOT,
+    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
+    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
+    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
+    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
+    TC_NOT, TC_NOT, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD,
+    TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD,
+    TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD,
+    TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
+};
+
+/* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB). Stops as soon
+ * as more than a quarter are not. A byte at a time through text_class: it is asked of chunks whose first bytes
+ * were not text, binary data mostly, where runs of plain ASCII are too short for word-at-a-time scanning. */
 static int mostly_text(const uint8_t *p, size_t n)
 {
     size_t bad = 0, bad_max = n / 4; /* good * 4 >= n * 3  <=>  bad <= n / 4 */
     for (size_t i = 0; i < n;) {
-        i += plain_run(p + i, n - i);
-        if (i == n)
-            break;
-        uint8_t c = p[i];
-        size_t k;
-        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t') {
+        uint8_t cls = text_class[p[i]];
+        if (cls != TC_LEAD) { /* counted without a branch on which: in binary data that would be a coin toss */
+            bad += cls == TC_NOT;
             i++;
-        } else if (c >= 0x80 && (k = shown_utf8(p + i, n - i)) > 0) {
-            i += k;
         } else {
-            i++;
-            if (++bad > bad_max)
-                return 0;
+            size_t k = shown_utf8(p + i, n - i);
+            bad += k == 0;
+            i += k ? k : 1;
         }
+        if (bad > bad_max)
+            return 0;
     }
     return 1;
 }

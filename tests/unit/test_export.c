@@ -197,6 +197,37 @@ static void test_binary_hex_dump(void **state)
     free(t);
 }
 
+/* A chunk whose first 64 bytes are binary is text when three quarters of all its bytes are (UTF-8 characters
+ * count, each of their bytes), and a hex dump when one byte more is not: the edge of mostly_text, exactly. */
+static void test_binary_start_mostly_text_rest(void **state)
+{
+    (void)state;
+    for (int extra_bad = 0; extra_bad < 2; extra_bad++) {
+        uint8_t chunk[512];
+        size_t n = 0;
+        for (int i = 0; i < 64; i++)
+            chunk[n++] = (uint8_t)(0x80 + i); /* lone continuation bytes: not text */
+        while (n < (size_t)(256 - 2 * extra_bad)) {
+            static const uint8_t e_acute[] = {0xc3, 0xa9}; /* two bytes of text */
+            memcpy(chunk + n, e_acute, 2);
+            n += 2;
+        }
+        for (int i = 0; i < extra_bad; i++) {
+            chunk[n++] = 0x01; /* a control byte: not text */
+            chunk[n++] = 'x';
+        }
+        /* 256 bytes: 64 not text, so exactly a quarter; the variant trades a character for a control byte */
+        char *t = two_chunk_transcript("hi\n", 3, chunk, n, TR_END_FIN);
+        if (extra_bad) {
+            assert_contains(t, ">> 00000003  80 81 82 83 84 85 86 87  88 89 8a 8b 8c 8d 8e 8f  |................|\n");
+        } else {
+            assert_contains(t, ">> \\x80\\x81\\x82");
+            assert_contains(t, "\xc3\xa9\xc3\xa9");
+        }
+        free(t);
+    }
+}
+
 /* A chunk that begins as text but is not mostly text is a hex dump, with nothing of a text rendering left
  * behind: the CR that ended the chunk before it is still shown once, before the dump. */
 static void test_text_start_binary_rest(void **state)
@@ -867,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_text_conversation),
         cmocka_unit_test(test_text_escapes_at_every_position),
         cmocka_unit_test(test_binary_hex_dump),
+        cmocka_unit_test(test_binary_start_mostly_text_rest),
         cmocka_unit_test(test_text_start_binary_rest),
         cmocka_unit_test(test_raw_streams_zero_filled_gap),
         cmocka_unit_test(test_file_extraction_and_events),
