@@ -74,9 +74,13 @@ static void compact(digest_lines *q)
     q->first = 0;
 }
 
-static int over_caps(const digest_lines *q, int n, size_t len)
+/* Whether n more holes and len more bytes would pass the caps: counting what is still held (pending), or
+ * everything in the arrays, written or not (stored). */
+static int over_caps(const digest_lines *q, int n, size_t len, int pending)
 {
-    return q->nholes + n > DIGEST_LINES_HOLES_MAX || q->queue.len + len > DIGEST_LINES_QUEUE_MAX;
+    int holes = q->nholes - (pending ? q->first : 0);
+    size_t bytes = q->queue.len - (pending ? q->head : 0);
+    return holes + n > DIGEST_LINES_HOLES_MAX || bytes + len > DIGEST_LINES_QUEUE_MAX;
 }
 
 void digest_lines_put(digest_lines *q, const tr_strbuf *line, const tr_digest_holes *holes)
@@ -100,12 +104,10 @@ void digest_lines_put(digest_lines *q, const tr_strbuf *line, const tr_digest_ho
         put(q, line->p + pos, line->len - pos);
         return;
     }
-    if (over_caps(q, n, line->len))
-        compact(q);
-    while (q->nholes && over_caps(q, n, line->len)) {
-        flush_queue(q, 1);
-        compact(q);
-    }
+    while (q->nholes > q->first && over_caps(q, n, line->len, 1))
+        flush_queue(q, 1); /* waits for the oldest digest still held */
+    if (over_caps(q, n, line->len, 0))
+        compact(q); /* at most once a line: what is held now fits */
     size_t base = q->queue.len;
     tr_sb_add(&q->queue, line->p, line->len);
     for (int i = 0; i < n; i++) {

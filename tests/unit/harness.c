@@ -216,4 +216,16 @@ void harness_worker_queue_chunks(int n)
         tr_worker_push(&job, chunk);
 }
 
+static void pause_job(const tr_job *job, const uint8_t *data)
+{
+    (void)data;
+    usleep((useconds_t)job->arg);
+}
+
+void harness_worker_queue_pause(unsigned usec)
+{
+    tr_job job = {.run = pause_job, .arg = usec};
+    tr_worker_push(&job, NULL);
+}
+
 void harness_worker_release(void) { worker_released = 1; }

@@ -39,6 +39,8 @@ void harness_rmtree(const char *dir);
  * jobs of TR_JOB_DATA_MAX bytes that do nothing, queued behind it to make it behind. */
 void harness_worker_hold(void);
 void harness_worker_queue_chunks(int n);
+/* A job that keeps the worker busy for usec microseconds. */
+void harness_worker_queue_pause(unsigned usec);
 void harness_worker_release(void);
 
 /* One message of a conversation script. */
