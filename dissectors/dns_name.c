@@ -29,11 +29,12 @@ size_t dns_text_escape(char *out, size_t len, size_t cap, uint8_t c, const char 
     return len + n;
 }
 
-/* A name's byte that dns_text_escape would write as itself (printable, not in name_special). */
+/* Letters, digits, '-' and '_': most bytes of a name, and never escaped (neither unprintable nor in
+ * name_special), so they are copied without asking dns_text_escape. */
 static int name_char_plain(uint8_t c)
 {
-    return c > 0x20 && c < 0x7f && c != '"' && c != '.' && c != ';' && c != '\\' && c != '(' && c != ')' && c != '@' &&
-           c != '$';
+    uint8_t lower = c | 0x20;
+    return (lower >= 'a' && lower <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 /* Spaces in TXT strings are printed as is by dig; in names they are \032. */
