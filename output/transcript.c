@@ -21,6 +21,7 @@ static const char hex_pairs[] =
     "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
     "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
     "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+/* A table, not `c >= 0x20 && c < 0x7f ? c : '.'`: on encrypted bytes that branch made hex dumps 1.7x slower. */
 static const char dump_shown[] =
     "................................"
     " !\"#$%&'()*+,-./0123456789:;<=>?"
@@ -194,8 +195,11 @@ static void marker_bytes(const uint8_t *p, size_t n, tr_strbuf *sb)
 static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
 {
     line_end(t, sb);
-    enum { HEX_COLUMNS = 16 * 3 + 4 }; /* " xx xx xx xx xx xx xx xx  xx ... xx  |" */
-    char line[3 + 16 + 1 + HEX_COLUMNS + 16 + 2];
+    enum {
+        HEX_COLUMNS = 16 * 3 + 4,                  /* " xx xx xx xx xx xx xx xx  xx ... xx  |" */
+        WHOLE_LINE = 3 + 8 + 1 + HEX_COLUMNS + 16 + 2, /* 16 bytes at an offset of 8 digits */
+    };
+    char line[WHOLE_LINE + 8]; /* offsets past 4 GB take up to 16 digits */
     for (size_t i = 0; i < n; i += 16) {
         size_t k = n - i < 16 ? n - i : 16, w = 3;
         memcpy(line, line_prefix[d], 3);
@@ -217,45 +221,24 @@ static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_str
         w += HEX_COLUMNS + k;
         line[w++] = '|';
         line[w++] = '\n';
-        if (w == sizeof line - 8) /* a whole line, 8-digit offset: a copy of known size, not `rep movs` */
-            tr_sb_add(sb, line, sizeof line - 8);
+        if (w == WHOLE_LINE) /* a copy of known size: the variable one compiled to `rep movs` */
+            tr_sb_add(sb, line, WHOLE_LINE);
         else
             tr_sb_add(sb, line, w);
     }
 }
 
-/* What mostly_text makes of a byte on its own: text (printable ASCII, CR LF TAB), perhaps the lead byte of a
- * UTF-8 character worth showing (C2..F4, RFC 3629), or not text. */
-enum { TC_NOT, TC_TEXT, TC_LEAD };
-static const uint8_t text_class[256] = {
-    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_TEXT, TC_TEXT, TC_NOT, TC_NOT, TC_TEXT, TC_NOT, TC_NOT,
-    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
-    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
-    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
-    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
-    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
-    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT,
-    TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_TEXT, TC_NOT,
-    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
-    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
-    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
-    TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
-    TC_NOT, TC_NOT, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD,
-    TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD,
-    TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD,
-    TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_LEAD, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT, TC_NOT,
-};
-
 /* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB). Stops as soon
- * as more than a quarter are not. A byte at a time through text_class: it is asked of chunks whose first bytes
- * were not text, binary data mostly, where runs of plain ASCII are too short for word-at-a-time scanning. */
+ * as more than a quarter are not. A byte at a time: it is asked of chunks whose first bytes were not text,
+ * binary data mostly, where runs of plain ASCII are too short for word-at-a-time scanning. */
 static int mostly_text(const uint8_t *p, size_t n)
 {
     size_t bad = 0, bad_max = n / 4; /* good * 4 >= n * 3  <=>  bad <= n / 4 */
     for (size_t i = 0; i < n;) {
-        uint8_t cls = text_class[p[i]];
-        if (cls != TC_LEAD) { /* counted without a branch on which: in binary data that would be a coin toss */
-            bad += cls == TC_NOT;
+        uint8_t c = p[i];
+        if ((uint8_t)(c - 0xC2) > 0xF4 - 0xC2) { /* no UTF-8 lead byte (RFC 3629): one byte, text or not */
+            /* counted without a branch on which: in binary data that would be a coin toss */
+            bad += !((c >= 0x20 && c < 0x7f) | (c == '\n') | (c == '\r') | (c == '\t'));
             i++;
         } else {
             size_t k = shown_utf8(p + i, n - i);
