@@ -134,21 +134,13 @@ size_t tr_utf8_seq(const uint8_t *p, size_t n)
     return len;
 }
 
-static int json_plain(uint8_t c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
-/* A word with a byte json_plain rejects: below 0x20, 0x80 or above, '"' or a backslash. */
-static uint64_t json_stop(uint64_t w)
-{
-    return tr_swar_below(w, 0x20) | tr_swar_high(w) | tr_swar_equal(w, '"') | tr_swar_equal(w, '\\');
-}
-
 void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i = 0;
     while (i < n) {
         /* copy a run of plain ASCII at once */
-        size_t j = i + tr_swar_run(p + i, n - i, json_stop, json_plain);
+        size_t j = i + tr_ascii_run(p + i, n - i, 0x7f, '"', '\\');
         if (j > i) {
             tr_sb_add(sb, p + i, j - i);
             i = j;

@@ -9,7 +9,8 @@
 #include "telnet_markers.h"
 #include "tr_format.h"
 
-static const char *const line_prefix[3] = {">> ", "<< ", "== "};
+#define LINE_PREFIX_LEN 3
+static const char line_prefix[3][LINE_PREFIX_LEN + 1] = {">> ", "<< ", "== "};
 static const char hex_digits[] = "0123456789abcdef";
 /* Byte c as two hex digits at hex_pairs + 2 * c, and as hex dumps show it in their text column. */
 static const char hex_pairs[] =
@@ -76,7 +77,7 @@ static void line_start(tr_transcript *t, int d, tr_strbuf *sb)
 {
     pending_cr_out(t, sb);
     if (!t->open_line) {
-        tr_sb_adds(sb, line_prefix[d]);
+        tr_sb_add(sb, line_prefix[d], LINE_PREFIX_LEN);
         t->open_line = 1;
     }
 }
@@ -103,15 +104,9 @@ static void add_hex_escape(tr_strbuf *sb, uint8_t c)
 
 static int is_plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
 
-/* A word with a byte is_plain_ascii rejects: below 0x20, 0x7f or above, or a backslash. */
-static uint64_t plain_ascii_stop(uint64_t w)
-{
-    return tr_swar_below(w, 0x20) | tr_swar_high(w + TR_SWAR_ONES) | tr_swar_high(w) | tr_swar_equal(w, '\\');
-}
-
-/* How many bytes at the start of p[0..n) are plain ASCII, eight at a time (core/tr_swar.h): transcripts of
- * text are mostly such runs. */
-static size_t plain_run(const uint8_t *p, size_t n) { return tr_swar_run(p, n, plain_ascii_stop, is_plain_ascii); }
+/* How many bytes at the start of p[0..n) are plain ASCII (core/tr_swar.h): transcripts of text are mostly
+ * such runs. */
+static size_t plain_run(const uint8_t *p, size_t n) { return tr_ascii_run(p, n, 0x7e, '\\', '\\'); }
 
 /* Length of a UTF-8 character worth showing at p (not a C1 control), or 0. */
 static size_t shown_utf8(const uint8_t *p, size_t n)
@@ -203,7 +198,7 @@ static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_str
     char line[WHOLE_LINE + 8]; /* offsets past 4 GB take up to 16 digits */
     for (size_t i = 0; i < n; i += 16) {
         size_t k = n - i < 16 ? n - i : 16, w = 3;
-        memcpy(line, line_prefix[d], 3);
+        memcpy(line, line_prefix[d], LINE_PREFIX_LEN);
         uint64_t off = t->off[d] + i;
         int digits = 8;
         while (digits < 16 && (off >> (4 * digits)))
@@ -697,7 +692,7 @@ void tr_transcript_end(tr_transcript *t, tr_strbuf *sb)
     line_end(t, sb);
     for (int d = 0; d < 2; d++)
         if (t->file_bytes[d]) {
-            tr_sb_adds(sb, line_prefix[d]);
+            tr_sb_add(sb, line_prefix[d], LINE_PREFIX_LEN);
             tr_sb_printf(sb, "[%" PRIu64 " bytes of data, in the file]\n", t->file_bytes[d]);
         }
 }
