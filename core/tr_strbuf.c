@@ -140,7 +140,7 @@ void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n)
     size_t i = 0;
     while (i < n) {
         /* copy a run of plain ASCII at once */
-        size_t j = i + tr_ascii_run(p + i, n - i, 0x7f, '"', '\\');
+        size_t j = i + tr_ascii_run(p + i, n - i, 0x7f, '"', '\\', ' ');
         if (j > i) {
             tr_sb_add(sb, p + i, j - i);
             i = j;

@@ -104,9 +104,9 @@ static void add_hex_escape(tr_strbuf *sb, uint8_t c)
 
 static int is_plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
 
-/* How many bytes at the start of p[0..n) are plain ASCII (core/tr_swar.h): transcripts of text are mostly
- * such runs. */
-static size_t plain_run(const uint8_t *p, size_t n) { return tr_ascii_run(p, n, 0x7e, '\\', '\\'); }
+/* How many bytes at the start of p[0..n) are plain ASCII or TAB (core/tr_swar.h): transcripts of text are
+ * mostly such runs. */
+static size_t plain_run(const uint8_t *p, size_t n) { return tr_ascii_run(p, n, 0x7e, '\\', '\\', '\t'); }
 
 /* Length of a UTF-8 character worth showing at p (not a C1 control), or 0. */
 static size_t shown_utf8(const uint8_t *p, size_t n)
@@ -131,8 +131,6 @@ static int text_bytes_upto(tr_transcript *t, int d, const uint8_t *p, size_t n, 
     while (i < n) {
         line_start(t, d, sb);
         size_t j = i + plain_run(p + i, n - i);
-        while (j < n && p[j] == '\t')
-            j += 1 + plain_run(p + j + 1, n - j - 1);
         if (j > i) {
             tr_sb_add(sb, p + i, j - i);
             i = j;

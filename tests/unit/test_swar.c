@@ -10,20 +10,21 @@
 
 #include "core/tr_swar.h"
 
-static size_t reference_run(const uint8_t *p, size_t n, uint8_t top, uint8_t x1, uint8_t x2)
+static size_t reference_run(const uint8_t *p, size_t n, uint8_t top, uint8_t x1, uint8_t x2, uint8_t also)
 {
     size_t i = 0;
-    while (i < n && p[i] >= 0x20 && p[i] <= top && p[i] != x1 && p[i] != x2)
+    while (i < n && ((p[i] >= 0x20 && p[i] <= top && p[i] != x1 && p[i] != x2) || p[i] == also))
         i++;
     return i;
 }
 
 typedef struct rule {
-    uint8_t top, x1, x2;
+    uint8_t top, x1, x2, also;
 } rule;
 
-/* The two rules in use: transcript text (0x20..0x7e but '\'), JSON strings (0x20..0x7f but '"' and '\'). */
-static const rule rules[] = {{0x7e, '\\', '\\'}, {0x7f, '"', '\\'}};
+/* The two rules in use: transcript text (0x20..0x7e but '\', and TAB), JSON strings (0x20..0x7f but '"' and
+ * '\'). */
+static const rule rules[] = {{0x7e, '\\', '\\', '\t'}, {0x7f, '"', '\\', ' '}};
 
 /* Every byte value at every position of runs up to 40 bytes long, after plain text. */
 static void test_stops_at_every_byte_and_position(void **state)
@@ -37,15 +38,15 @@ static void test_stops_at_every_byte_and_position(void **state)
                     for (size_t i = 0; i < n; i++)
                         buf[i] = (uint8_t)('a' + i % 26);
                     buf[pos] = (uint8_t)c;
-                    size_t want = reference_run(buf, n, rules[r].top, rules[r].x1, rules[r].x2);
-                    size_t got = tr_ascii_run(buf, n, rules[r].top, rules[r].x1, rules[r].x2);
+                    size_t want = reference_run(buf, n, rules[r].top, rules[r].x1, rules[r].x2, rules[r].also);
+                    size_t got = tr_ascii_run(buf, n, rules[r].top, rules[r].x1, rules[r].x2, rules[r].also);
                     if (got != want)
                         fail_msg("rule %zu, n %zu, byte 0x%02x at %zu: run %zu, want %zu", r, n, c, pos, got, want);
                 }
             }
             for (size_t i = 0; i < n; i++)
                 buf[i] = (uint8_t)('A' + i % 26);
-            assert_int_equal(tr_ascii_run(buf, n, rules[r].top, rules[r].x1, rules[r].x2), n);
+            assert_int_equal(tr_ascii_run(buf, n, rules[r].top, rules[r].x1, rules[r].x2, rules[r].also), n);
         }
     }
 }
@@ -58,18 +59,21 @@ static void test_range_edges(void **state)
     uint8_t buf[32];
     memcpy(buf, text, sizeof buf);
     buf[20] = 0x7f;
-    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7e, '\\', '\\'), 20);
-    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\'), 32);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7e, '\\', '\\', '\t'), 20);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\', ' '), 32);
     buf[20] = 0x80;
-    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\'), 20);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\', ' '), 20);
     buf[20] = 0xff;
-    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7e, '\\', '\\'), 20);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7e, '\\', '\\', '\t'), 20);
     buf[20] = 0x1f;
-    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\'), 20);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\', ' '), 20);
+    buf[20] = '\t';
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7e, '\\', '\\', '\t'), 32);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\', ' '), 20);
     buf[20] = 0x20;
     buf[3] = '"';
-    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7e, '\\', '\\'), 32);
-    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\'), 3);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7e, '\\', '\\', '\t'), 32);
+    assert_int_equal(tr_ascii_run(buf, sizeof buf, 0x7f, '"', '\\', ' '), 3);
 }
 
 /* Random bytes with the plain ones made common, against the one-byte rule. */
@@ -91,8 +95,8 @@ static void test_random_buffers(void **state)
         size_t off = (x >> 9) % 16; /* unaligned starts */
         if (off > n)
             off = n;
-        assert_int_equal(tr_ascii_run(buf + off, n - off, ru->top, ru->x1, ru->x2),
-                         reference_run(buf + off, n - off, ru->top, ru->x1, ru->x2));
+        assert_int_equal(tr_ascii_run(buf + off, n - off, ru->top, ru->x1, ru->x2, ru->also),
+                         reference_run(buf + off, n - off, ru->top, ru->x1, ru->x2, ru->also));
     }
 }
 
