@@ -5,6 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "../core/tr_swar.h"
 #include "telnet_markers.h"
 #include "tr_format.h"
@@ -222,12 +226,53 @@ static void hex_dump(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_str
     }
 }
 
+/* A lower bound on the bytes mostly_text counts against a chunk, sixteen at a time: on encrypted or compressed
+ * data it passes a quarter long before the byte-at-a-time rule below would have said so. It counts bytes that
+ * are never text and never inside a UTF-8 character (controls but TAB CR LF, 0x7f, 0xc0, 0xc1, 0xf5 and up), and
+ * continuation bytes (0x80..0xbf) after a byte that can neither start nor continue a UTF-8 character, which
+ * therefore start a unit of their own and are counted against the chunk. Without SSE2 it finds nothing. */
+static size_t surely_not_text(const uint8_t *p, size_t n)
+{
+    size_t bad = 0;
+#ifdef __SSE2__
+    const __m128i x1f = _mm_set1_epi8(0x1f), x7f = _mm_set1_epi8(0x7f), xfe = _mm_set1_epi8((char)0xfe);
+    const __m128i xc0 = _mm_set1_epi8((char)0xc0), xf5 = _mm_set1_epi8((char)0xf5), x80 = _mm_set1_epi8((char)0x80);
+    const __m128i xf4 = _mm_set1_epi8((char)0xf4), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n');
+    const __m128i cr = _mm_set1_epi8('\r');
+    /* from byte 1, so every byte has the one before it (byte 0 is left out: a lower bound may leave some out) */
+    for (size_t i = 1; n >= 16 && i <= n - 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i before = _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
+        __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, x1f), v);
+        control = _mm_andnot_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(v, lf)),
+                                                _mm_cmpeq_epi8(v, cr)), control);
+        __m128i never = _mm_or_si128(_mm_cmpeq_epi8(v, x7f), _mm_cmpeq_epi8(_mm_and_si128(v, xfe), xc0));
+        never = _mm_or_si128(never, _mm_cmpeq_epi8(_mm_max_epu8(v, xf5), v));
+        __m128i continuation = _mm_cmpeq_epi8(_mm_and_si128(v, xc0), x80);
+        __m128i before_in_char = /* 0x80..0xf4: every lead and continuation byte (and 0xc0, 0xc1: fewer counted) */
+            _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(before, x80), before),
+                          _mm_cmpeq_epi8(_mm_min_epu8(before, xf4), before));
+        __m128i stray = _mm_andnot_si128(before_in_char, continuation);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(control, never), stray));
+        bad += (size_t)__builtin_popcount(mask);
+    }
+#else
+    (void)p;
+    (void)n;
+#endif
+    return bad;
+}
+
 /* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB). Stops as soon
  * as more than a quarter are not. A byte at a time: it is asked of chunks whose first bytes were not text,
  * binary data mostly, where runs of plain ASCII are too short for word-at-a-time scanning. */
+static size_t surely_not_text(const uint8_t *p, size_t n);
+
 static int mostly_text(const uint8_t *p, size_t n)
 {
     size_t bad = 0, bad_max = n / 4; /* good * 4 >= n * 3  <=>  bad <= n / 4 */
+    if (surely_not_text(p, n) > bad_max)
+        return 0;
     for (size_t i = 0; i < n;) {
         uint8_t c = p[i];
         if ((uint8_t)(c - 0xC2) > 0xF4 - 0xC2) { /* no UTF-8 lead byte (RFC 3629): one byte, text or not */

@@ -228,6 +228,43 @@ static void test_binary_start_mostly_text_rest(void **state)
     }
 }
 
+/* The same edge with characters of three and four bytes after 64 control bytes: the sixteen-at-a-time count
+ * that turns binary chunks away early (surely_not_text) must not count the bytes of a character against the
+ * chunk, or this text would become a hex dump. */
+static void test_binary_start_long_utf8_rest(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t bytes[4];
+        size_t len;
+    } chars[] = {{{0xe4, 0xb8, 0xad}, 3}, {{0xf0, 0x9f, 0x98, 0x80}, 4}}; /* U+4E2D, U+1F600 */
+    for (size_t c = 0; c < sizeof chars / sizeof chars[0]; c++) {
+        for (int extra_bad = 0; extra_bad < 2; extra_bad++) {
+            uint8_t chunk[600];
+            size_t n = 0;
+            for (int i = 0; i < 64 + extra_bad; i++)
+                chunk[n++] = 0x01;
+            while (n + chars[c].len <= 64 + 48 * 4) { /* 256 bytes: 64 control bytes are a quarter */
+                memcpy(chunk + n, chars[c].bytes, chars[c].len);
+                n += chars[c].len;
+            }
+            while (n < 256 + (size_t)extra_bad)
+                chunk[n++] = 'x';
+            char *t = two_chunk_transcript("hi\n", 3, chunk, n, TR_END_FIN);
+            if (extra_bad) {
+                assert_contains(t, ">> 00000003  01 01 01 01 01 01 01 01  01 01 01 01 01 01 01 01  |................|\n");
+            } else {
+                assert_contains(t, ">> \\x01\\x01\\x01");
+                char twice[9] = {0};
+                memcpy(twice, chars[c].bytes, chars[c].len);
+                memcpy(twice + chars[c].len, chars[c].bytes, chars[c].len);
+                assert_contains(t, twice);
+            }
+            free(t);
+        }
+    }
+}
+
 /* A chunk that begins as text but is not mostly text is a hex dump, with nothing of a text rendering left
  * behind: the CR that ended the chunk before it is still shown once, before the dump. */
 static void test_text_start_binary_rest(void **state)
@@ -899,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_text_escapes_at_every_position),
         cmocka_unit_test(test_binary_hex_dump),
         cmocka_unit_test(test_binary_start_mostly_text_rest),
+        cmocka_unit_test(test_binary_start_long_utf8_rest),
         cmocka_unit_test(test_text_start_binary_rest),
         cmocka_unit_test(test_raw_streams_zero_filled_gap),
         cmocka_unit_test(test_file_extraction_and_events),
