@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/tr_addr.h"
 #include "../core/tr_dissector.h"
 #include "../core/tr_pool.h"
 #include "dns_name.h"
@@ -198,9 +199,13 @@ static void out_base64(dns_out *o, const uint8_t *p, size_t n) { out_base64_chun
 
 static void out_addr(dns_out *o, int af, const uint8_t *a)
 {
-    char txt[INET6_ADDRSTRLEN];
-    if (inet_ntop(af, a, txt, sizeof txt))
-        out_str(o, txt);
+    tr_ip ip;
+    char txt[TR_IP_STRLEN];
+    if (af == AF_INET)
+        tr_ip_set4(&ip, a);
+    else
+        tr_ip_set6(&ip, a);
+    out_str(o, tr_ip_format(&ip, txt)); /* not inet_ntop: it formats IPv4 with sprintf, once per A record */
 }
 
 /* RFC 3597: \# length hex (dig writes the hex in upper case). */
