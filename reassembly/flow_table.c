@@ -11,6 +11,7 @@ int flow_table_init(flow_table *t, size_t max_flows)
     while (n < t->max_flows && n < ((size_t)1 << 24))
         n <<= 1;
     t->nbuckets = n;
+    t->spare = (tr_pool)TR_POOL_INIT(sizeof(flow), TR_POOL_KEEP_MAX);
     t->buckets = calloc(n, sizeof *t->buckets);
     t->ids = calloc(n, sizeof *t->ids);
     return t->buckets && t->ids ? 0 : -1;
@@ -21,6 +22,7 @@ void flow_table_free(flow_table *t)
     free(t->buckets);
     free(t->ids);
     t->buckets = t->ids = NULL;
+    tr_pool_drain(&t->spare);
 }
 
 void flow_key_make(flow_key *k, uint8_t l4, const tr_ip *a, uint16_t ap, const tr_ip *b, uint16_t bp)
@@ -129,9 +131,10 @@ void flow_table_touch(flow_table *t, flow *f, int l)
 
 flow *flow_table_insert(flow_table *t, const flow_key *k, uint32_t hash, uint64_t id)
 {
-    flow *f = calloc(1, sizeof *f);
+    flow *f = tr_pool_take(&t->spare);
     if (!f)
         return NULL;
+    memset(f, 0, sizeof *f);
     f->key = *k;
     f->hash = hash;
     f->s.id = id;
@@ -187,5 +190,5 @@ void flow_table_remove(flow_table *t, flow *f)
     t->count--;
     free(f->hold);
     free(f->s.expect_ctx);
-    free(f);
+    tr_pool_give(&t->spare, f);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../core/tr_pool.h"
 #include "../core/tr_session.h"
 #include "deliver.h"
 #include "tcp_stream.h"
@@ -46,6 +47,7 @@ typedef struct flow_table {
     flow *head[FLOW_LIST_COUNT], *tail[FLOW_LIST_COUNT]; /* head = oldest */
     flow *undecided;
     size_t nundecided;
+    tr_pool spare; /* flows ended, kept for the next: short conversations (DNS) come and go by the thousand */
 } flow_table;
 
 int flow_table_init(flow_table *t, size_t max_flows);
