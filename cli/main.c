@@ -55,6 +55,7 @@ typedef struct pipeline {
     int finished;   /* the engine has ended every session */
     int read_error; /* a live read failed; message in read_err */
     char read_err[PCAP_ERRBUF_SIZE + 64];
+    sink_lines *lines;
 } pipeline;
 
 static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen)
@@ -130,7 +131,7 @@ static int run_lines(pipeline *pl)
         }
         if (o->count && pl->count >= o->count)
             break;
-        if (ferror(stdout))
+        if (sink_lines_write_failed(pl->lines))
             break; /* the reader went away (head, a closed pipe): nothing more to say */
         if (show_progress) {
             double now = wall_seconds();
@@ -257,6 +258,8 @@ int main(int argc, char **argv)
     static sink_lines lines;
     sink_lines_init(&lines, stdout, opt.json ? SINK_LINES_JSON : SINK_LINES_TEXT, 0);
     sink_lines_defer_digests(&lines, !pl.src.live); /* live lines appear as sessions happen, digests included */
+    pl.lines = &lines;
+    int lines_used = 0;
     tui_model *model = NULL;
     if (opt.tui) {
         model = tui_model_new(NULL);
@@ -265,6 +268,7 @@ int main(int argc, char **argv)
     } else if (!opt.export_dir || opt.format_given) { /* an export holds the events: stdout only when asked */
         tr_sink ls = sink_lines_sink(&lines);
         tr_ctx_add_sink(&pl.ctx, &ls);
+        lines_used = 1;
     }
     sink_export *exporter = NULL;
     if (opt.export_dir) {
@@ -280,12 +284,14 @@ int main(int argc, char **argv)
         tr_ctx_add_sink(&pl.ctx, &es);
     }
     /* Hashing objects on the second core overlaps it with everything else; one core gains nothing from a thread. */
-    __fsetlocking(stdout, FSETLOCKING_BYCALLER); /* only this thread writes it: no lock per line */
+    __fsetlocking(stdout, FSETLOCKING_BYCALLER); /* one thread at a time writes it (the worker, while it writes
+                                                     lines, until sink_lines_drain): no lock per line */
     static char stdout_buffer[1 << 16]; /* glibc's default for a pipe is 4 KB: a write(2) every ten lines */
     if (!pl.src.live)
         setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
-    if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-        (void)tr_worker_start(); /* when no thread can be made, hashing stays on this one */
+    int pcap_to_stdout = opt.write_file && strcmp(opt.write_file, "-") == 0;
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && tr_worker_start() == 0 && lines_used && !pl.src.live && !pcap_to_stdout)
+        sink_lines_use_worker(&lines, 1); /* formatting lines is a third of the work on traffic of small events */
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
     if (!pl.engine) {
         fprintf(stderr, "trawl: out of memory\n");

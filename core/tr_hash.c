@@ -11,8 +11,7 @@
 typedef struct ticket_slot {
     uint64_t ticket;  /* which ticket uses the slot now; 0: never used */
     uint64_t done_at; /* worker position just past the final */
-    unsigned char digest[TR_HASH_DIGEST_LEN];
-    int ok;
+    tr_hash_result r; /* written by the worker only, at the final */
     int holds;        /* consumers that still need it: the slot is not reused meanwhile */
 } ticket_slot;
 
@@ -83,14 +82,8 @@ void tr_hash_init(tr_hash_ctx *c)
 
 void tr_hash_update(tr_hash_ctx *c, const void *p, size_t n)
 {
-    const uint8_t *bytes = p;
-    while (n) {
-        size_t chunk = n < TR_JOB_DATA_MAX ? n : TR_JOB_DATA_MAX;
-        tr_job job = {.run = run_update, .obj = c, .len = (uint32_t)chunk};
-        tr_worker_push(&job, bytes);
-        bytes += chunk;
-        n -= chunk;
-    }
+    tr_job job = {.run = run_update, .obj = c};
+    tr_worker_push_split(&job, p, n);
 }
 
 void tr_hash_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int *ok)
@@ -115,9 +108,9 @@ uint64_t tr_hash_final_later(tr_hash_ctx *c)
     }
     if (!slot)
         return 0;
-    slot->ticket = t;
-    slot->ok = 0;
-    tr_job job = {.run = run_final, .obj = c, .out = slot->digest, .out2 = &slot->ok};
+    slot->ticket = t; /* r is left to run_final, which always writes r.ok: a job queued before this final may
+                         still read the slot's last result on the worker (tr_hash_ticket_result) */
+    tr_job job = {.run = run_final, .obj = c, .out = slot->r.digest, .out2 = &slot->r.ok};
     tr_worker_push(&job, NULL);
     tr_worker_publish(); /* the digest is wanted soon: the event waits for it */
     slot->done_at = tr_worker_position();
@@ -150,9 +143,15 @@ int tr_hash_ticket_digest(uint64_t t, unsigned char digest[TR_HASH_DIGEST_LEN])
     if (!slot)
         return 0;
     tr_worker_wait(slot->done_at);
-    if (slot->ok)
-        memcpy(digest, slot->digest, TR_HASH_DIGEST_LEN);
-    return slot->ok;
+    if (slot->r.ok)
+        memcpy(digest, slot->r.digest, TR_HASH_DIGEST_LEN);
+    return slot->r.ok;
+}
+
+const tr_hash_result *tr_hash_ticket_result(uint64_t t)
+{
+    ticket_slot *slot = slot_of(t);
+    return slot ? &slot->r : NULL;
 }
 
 int tr_hash_ticket_hex(uint64_t t, char hex[2 * TR_HASH_DIGEST_LEN + 1])

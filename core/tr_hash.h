@@ -33,6 +33,15 @@ uint64_t tr_hash_final_later(tr_hash_ctx *c);
 /* The worker frees the context after the operations queued before it. */
 void tr_hash_free(tr_hash_ctx *c);
 
+/* Where the worker puts a ticket's digest. A job queued after the ticket was given may read it on the worker
+ * thread, without holding the ticket: a later final that reuses the slot runs after that job. NULL for an
+ * unknown ticket. */
+typedef struct tr_hash_result {
+    unsigned char digest[TR_HASH_DIGEST_LEN];
+    int ok; /* 1: every step since init succeeded and digest holds the SHA-256 */
+} tr_hash_result;
+const tr_hash_result *tr_hash_ticket_result(uint64_t ticket);
+
 /* 1 when the ticket's digest is known (reading it will not wait). */
 int tr_hash_ticket_ready(uint64_t ticket);
 /* Waits for the ticket's digest; 1 with the digest, 0 when a step failed. */

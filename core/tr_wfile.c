@@ -104,15 +104,8 @@ void tr_wfile_pwrite(tr_wfile *wf, const void *p, size_t n, uint64_t off)
         wfile_do_pwrite(wf, p, n, off);
         return;
     }
-    const uint8_t *bytes = p;
-    while (n) {
-        size_t chunk = n < TR_JOB_DATA_MAX ? n : TR_JOB_DATA_MAX;
-        tr_job job = {.run = run_pwrite, .obj = wf, .len = (uint32_t)chunk, .arg = off};
-        tr_worker_push(&job, bytes);
-        bytes += chunk;
-        off += chunk;
-        n -= chunk;
-    }
+    tr_job job = {.run = run_pwrite, .obj = wf, .arg = off};
+    tr_worker_push_split(&job, p, n);
 }
 
 void tr_wfile_close(tr_wfile *wf)

@@ -229,3 +229,17 @@ void tr_worker_wait(uint64_t pos)
 }
 
 void tr_worker_flush(void) { tr_worker_wait(wk.head_local); }
+
+void tr_worker_push_split(const tr_job *job, const void *data, size_t n)
+{
+    const uint8_t *bytes = data;
+    tr_job piece = *job;
+    while (n) {
+        size_t chunk = n < TR_JOB_DATA_MAX ? n : TR_JOB_DATA_MAX;
+        piece.len = (uint32_t)chunk;
+        tr_worker_push(&piece, bytes);
+        bytes += chunk;
+        piece.arg += chunk;
+        n -= chunk;
+    }
+}

@@ -43,6 +43,9 @@ typedef struct tr_job {
 
 /* Queues job and job->len bytes of data (copied); waits for room when the ring is full. */
 void tr_worker_push(const tr_job *job, const void *data);
+/* Queues n bytes of data as copies of job, each with at most TR_JOB_DATA_MAX of them (its len), and its arg
+ * advanced by the bytes queued before it (so a file offset in arg stays right). */
+void tr_worker_push_split(const tr_job *job, const void *data, size_t n);
 /* Hands what was queued to the worker now (queued jobs otherwise go in batches). */
 void tr_worker_publish(void);
 /* Ring position just past the last job queued: tr_worker_done(pos) says when it has run. */

@@ -1,5 +1,9 @@
 #include "sink_lines.h"
 
+#include <stdlib.h>
+
+#include "../core/tr_worker.h"
+#include "event_blob.h"
 #include "tr_format.h"
 
 #define LINE_MAX_BYTES (4u << 20)
@@ -10,25 +14,111 @@ void sink_lines_init(sink_lines *l, FILE *out, int format, int with_files)
     l->format = format;
     l->with_files = with_files;
     l->defer_digests = 0;
+    l->use_worker = 0;
+    l->blob = NULL;
+    l->view = NULL;
+    atomic_init(&l->worker_write_failed, 0);
     tr_sb_init(&l->sb, LINE_MAX_BYTES);
+    tr_sb_init(&l->wsb, LINE_MAX_BYTES);
     digest_lines_init(&l->queue, out);
 }
 
 void sink_lines_defer_digests(sink_lines *l, int on) { l->defer_digests = on; }
 
+void sink_lines_use_worker(sink_lines *l, int on)
+{
+    if (on && !l->blob) {
+        l->blob = malloc(TR_JOB_DATA_MAX);
+        l->view = malloc(sizeof *l->view);
+        if (!l->blob || !l->view) { /* then lines stay on this thread */
+            free(l->blob);
+            free(l->view);
+            l->blob = NULL;
+            l->view = NULL;
+            on = 0;
+        }
+    }
+    l->use_worker = on;
+}
+
+static void format(const sink_lines *l, const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes)
+{
+    if (l->format == SINK_LINES_JSON)
+        tr_format_json_holes(e, l->with_files, sb, holes);
+    else
+        tr_format_text_holes(e, sb, holes);
+}
+
+/* ---- on the worker ---- */
+
+static void worker_put(sink_lines *l, const void *p, size_t n)
+{
+    if (n && fwrite(p, 1, n, l->out) != n)
+        atomic_store_explicit(&l->worker_write_failed, 1, memory_order_relaxed);
+}
+
+static void run_format(const tr_job *job, const uint8_t *data)
+{
+    sink_lines *l = job->obj;
+    event_blob_unpack(data, job->len, l->view);
+    tr_sb_reset(&l->wsb);
+    format(l, &l->view->e, &l->wsb, NULL);
+    worker_put(l, l->wsb.p, l->wsb.len);
+}
+
+static void run_write(const tr_job *job, const uint8_t *data)
+{
+    sink_lines *l = job->obj;
+    worker_put(l, data, job->len);
+}
+
+/* ---- on the engine's thread ---- */
+
+/* The event to the worker: flattened, or as text formatted here while the worker is behind (when it carries no
+ * digest, which here would mean waiting) or when it is too large for a job. */
+static void to_worker(sink_lines *l, const tr_event *e)
+{
+    int tickets = tr_ev_has_digest_tickets(e);
+    if (!(tr_worker_behind() && !tickets)) {
+        size_t n = event_blob_pack(e, l->blob, TR_JOB_DATA_MAX);
+        if (n) {
+            tr_job job = {.run = run_format, .obj = l, .len = (uint32_t)n};
+            tr_worker_push(&job, l->blob);
+            return;
+        }
+    }
+    tr_sb_reset(&l->sb);
+    format(l, e, &l->sb, NULL); /* digests, if any, waited for */
+    tr_job job = {.run = run_write, .obj = l};
+    tr_worker_push_split(&job, l->sb.p, l->sb.len);
+}
+
 static void lines_on_event(void *self, const tr_event *e)
 {
     sink_lines *l = self;
+    if (l->use_worker && tr_worker_running()) {
+        to_worker(l, e);
+        return;
+    }
     tr_sb_reset(&l->sb);
     tr_digest_holes holes = {.n = 0};
-    if (l->format == SINK_LINES_JSON)
-        tr_format_json_holes(e, l->with_files, &l->sb, l->defer_digests ? &holes : NULL);
-    else
-        tr_format_text_holes(e, &l->sb, l->defer_digests ? &holes : NULL);
+    format(l, e, &l->sb, l->defer_digests ? &holes : NULL);
     digest_lines_put(&l->queue, &l->sb, &holes);
 }
 
-void sink_lines_drain(sink_lines *l) { digest_lines_drain(&l->queue); }
+void sink_lines_drain(sink_lines *l)
+{
+    if (l->use_worker && tr_worker_running())
+        tr_worker_flush();
+    digest_lines_drain(&l->queue);
+}
+
+int sink_lines_write_failed(sink_lines *l)
+{
+    if (atomic_load_explicit(&l->worker_write_failed, memory_order_relaxed))
+        return 1;
+    return !(l->use_worker && tr_worker_running()) && ferror(l->out);
+}
 
 tr_sink sink_lines_sink(sink_lines *l)
 {
@@ -43,4 +133,9 @@ void sink_lines_free(sink_lines *l)
 {
     digest_lines_free(&l->queue);
     tr_sb_free(&l->sb);
+    tr_sb_free(&l->wsb);
+    free(l->blob);
+    free(l->view);
+    l->blob = NULL;
+    l->view = NULL;
 }

@@ -204,7 +204,8 @@ static void record_event(void *self, const tr_event *e)
         }
 }
 
-/* A sink_lines writing to memory with digests deferred, on a context of its own, the worker running. */
+/* A sink_lines writing to memory with digests deferred, on a context of its own, the worker running; with
+ * use_worker, lines are formatted and written on the worker (as trawl reads files), else here. */
 typedef struct lines_fixture {
     char *out;
     size_t outlen;
@@ -213,7 +214,7 @@ typedef struct lines_fixture {
     sink_lines lines;
 } lines_fixture;
 
-static void lines_fixture_open(lines_fixture *x, int format)
+static void lines_fixture_open(lines_fixture *x, int format, int use_worker)
 {
     assert_int_equal(tr_worker_start(), 0);
     x->out = NULL;
@@ -223,6 +224,8 @@ static void lines_fixture_open(lines_fixture *x, int format)
     tr_ctx_init(&x->ctx);
     sink_lines_init(&x->lines, x->f, format, 0);
     sink_lines_defer_digests(&x->lines, 1);
+    sink_lines_use_worker(&x->lines, use_worker);
+    assert_int_equal(x->lines.use_worker, use_worker);
     tr_sink ls = sink_lines_sink(&x->lines);
     assert_int_equal(ls.takes_digest_tickets, 1);
     tr_ctx_add_sink(&x->ctx, &ls);
@@ -271,9 +274,9 @@ static void emit_hashed_response(tr_ctx *ctx, sha256 *h, int n, const void *body
 
 static void test_lines_wait_for_digests_in_order(void **state)
 {
-    (void)state;
+    int use_worker = *(int *)*state;
     lines_fixture x;
-    lines_fixture_open(&x, SINK_LINES_JSON);
+    lines_fixture_open(&x, SINK_LINES_JSON, use_worker);
     tr_ctx other_ctx; /* the same digests to a sink that takes no tickets */
     tr_ctx_init(&other_ctx);
     seen other = {{0}};
@@ -317,9 +320,9 @@ static void test_lines_wait_for_digests_in_order(void **state)
 /* Text lines wait the same way: ` body_sha256=<hex>` is filled in and the order kept. */
 static void test_text_lines_wait_for_digests(void **state)
 {
-    (void)state;
+    int use_worker = *(int *)*state;
     lines_fixture x;
-    lines_fixture_open(&x, SINK_LINES_TEXT);
+    lines_fixture_open(&x, SINK_LINES_TEXT, use_worker);
     size_t big = 5u << 20;
     char want_big[SHA256_HEX_LEN + 1];
     uint8_t *data = zeros_and_digest(big, want_big);
@@ -349,9 +352,9 @@ static void test_text_lines_wait_for_digests(void **state)
  * oldest digest, writes what it can and goes on, and every line comes out once, in order, its digest in place. */
 static void test_many_lines_wait_past_the_caps(void **state)
 {
-    (void)state;
+    int use_worker = *(int *)*state;
     lines_fixture x;
-    lines_fixture_open(&x, SINK_LINES_JSON);
+    lines_fixture_open(&x, SINK_LINES_JSON, use_worker);
     enum { EVENTS = 3000, SLOW_EVERY = 50, PAD = 1500 };
     char pad[PAD + 1];
     memset(pad, 'p', PAD);
@@ -583,16 +586,90 @@ static void test_objects_begun_while_behind_are_hashed_here(void **state)
     tr_worker_stop();
 }
 
+/* Lines on the worker, while it is behind: events without digests are formatted here and queued as text, events
+ * with a digest still go to the worker flattened, and every line comes out in the order emitted. */
+static void test_lines_on_worker_keep_order_while_behind(void **state)
+{
+    (void)state;
+    lines_fixture x;
+    lines_fixture_open(&x, SINK_LINES_JSON, 1);
+    sha256 h = {0};
+    sha256_digest d;
+    harness_worker_hold(); /* so the first line is still to be written when the others are formatted here */
+    emit_hashed_response(&x.ctx, &h, 0, "abc", 3, &d); /* not behind yet: hashed on the worker, a ticket */
+    assert_true(d.ticket != 0);
+    harness_worker_queue_chunks(33);
+    assert_int_equal(tr_worker_behind(), 1);
+    tr_event e;
+    tr_ev_init_nosession(&e, &x.ctx, "dns", "query");
+    tr_ev_int(&e, "n", 1);
+    tr_emit(&e); /* formatted here */
+    emit_hashed_response(&x.ctx, &h, 2, "abc", 3, &d); /* begun while behind: hashed here, no ticket */
+    tr_ev_init_nosession(&e, &x.ctx, "dns", "query");
+    tr_ev_int(&e, "n", 3);
+    tr_emit(&e);
+    harness_worker_release();
+    char want[2048];
+    snprintf(want, sizeof want,
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":0,\"body_sha256\":\"%s\"}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"n\":1}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"http\",\"type\":\"response\",\"http\":{\"n\":2,\"body_sha256\":\"%s\"}}\n"
+             "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"n\":3}}\n",
+             SHA_ABC, SHA_ABC);
+    assert_string_equal(lines_fixture_output(&x), want);
+    sha256_release(&h);
+    lines_fixture_close(&x);
+}
+
+/* An event larger than a job (a 100 KB field) is formatted here and its text queued in pieces, between the
+ * lines before and after it. */
+static void test_line_too_large_for_a_job(void **state)
+{
+    (void)state;
+    lines_fixture x;
+    lines_fixture_open(&x, SINK_LINES_JSON, 1);
+    enum { BIG = 100000 };
+    char *big = malloc(BIG + 1);
+    assert_non_null(big);
+    memset(big, 'q', BIG);
+    big[BIG] = '\0';
+    tr_event e;
+    for (int k = 0; k < 3; k++) {
+        tr_ev_init_nosession(&e, &x.ctx, "dns", "query");
+        tr_ev_str(&e, "qname", k == 1 ? big : "x");
+        tr_emit(&e);
+    }
+    tr_strbuf want;
+    tr_sb_init(&want, 1u << 20);
+    const char *head = "{\"ts\":0.000000,\"session\":0,\"proto\":\"dns\",\"type\":\"query\",\"dns\":{\"qname\":\"";
+    for (int k = 0; k < 3; k++) {
+        tr_sb_adds(&want, head);
+        tr_sb_adds(&want, k == 1 ? big : "x");
+        tr_sb_adds(&want, "\"}}\n");
+    }
+    tr_sb_addc(&want, '\0');
+    assert_string_equal(lines_fixture_output(&x), want.p);
+    tr_sb_free(&want);
+    free(big);
+    lines_fixture_close(&x);
+}
+
 int main(void)
 {
+    static int here = 0, on_worker = 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors_inline),
         cmocka_unit_test(test_vectors_on_worker),
         cmocka_unit_test(test_interleaved_objects_match_inline),
         cmocka_unit_test(test_held_ticket_is_not_reused),
-        cmocka_unit_test(test_lines_wait_for_digests_in_order),
-        cmocka_unit_test(test_text_lines_wait_for_digests),
-        cmocka_unit_test(test_many_lines_wait_past_the_caps),
+        cmocka_unit_test_prestate(test_lines_wait_for_digests_in_order, &here),
+        cmocka_unit_test_prestate(test_lines_wait_for_digests_in_order, &on_worker),
+        cmocka_unit_test_prestate(test_text_lines_wait_for_digests, &here),
+        cmocka_unit_test_prestate(test_text_lines_wait_for_digests, &on_worker),
+        cmocka_unit_test_prestate(test_many_lines_wait_past_the_caps, &here),
+        cmocka_unit_test_prestate(test_many_lines_wait_past_the_caps, &on_worker),
+        cmocka_unit_test(test_lines_on_worker_keep_order_while_behind),
+        cmocka_unit_test(test_line_too_large_for_a_job),
         cmocka_unit_test(test_stop_runs_every_queued_job),
         cmocka_unit_test(test_async_files_hold_what_was_written),
         cmocka_unit_test(test_async_write_error_is_reported),
