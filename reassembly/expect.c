@@ -2,11 +2,17 @@
 
 #include <string.h>
 
+static void drop(expect_table *t, expect_entry *e)
+{
+    e->used = 0;
+    t->live--;
+}
+
 static void expire(expect_table *t, int64_t now_us)
 {
-    for (int i = 0; i < EXPECT_MAX; i++)
+    for (int i = 0; i < EXPECT_MAX && t->live; i++)
         if (t->e[i].used && now_us > t->e[i].expires_us) {
-            t->e[i].used = 0;
+            drop(t, &t->e[i]);
             t->expired++;
         }
 }
@@ -19,6 +25,7 @@ int expect_add(expect_table *t, uint64_t parent, const tr_expectation *x, int64_
         if (e->used)
             continue;
         e->used = 1;
+        t->live++;
         e->x = *x;
         e->parent = parent;
         e->expires_us = now_us + (x->timeout_us > 0 ? x->timeout_us : EXPECT_DEFAULT_TIMEOUT_US);
@@ -48,12 +55,15 @@ static int matches(const tr_expectation *x, const tr_endpoint *client, const tr_
 expect_entry *expect_match(expect_table *t, uint8_t l4, const tr_endpoint *a, const tr_endpoint *b, int64_t now_us,
                            int *server_is_b)
 {
-    for (int i = 0; i < EXPECT_MAX; i++) {
+    for (int i = 0, left = t->live; i < EXPECT_MAX && left > 0; i++) {
         expect_entry *e = &t->e[i];
-        if (!e->used || e->x.l4 != l4)
+        if (!e->used)
+            continue;
+        left--;
+        if (e->x.l4 != l4)
             continue;
         if (now_us > e->expires_us) {
-            e->used = 0;
+            drop(t, e);
             t->expired++;
             continue;
         }
@@ -66,7 +76,7 @@ expect_entry *expect_match(expect_table *t, uint8_t l4, const tr_endpoint *a, co
             hit = 1;
         }
         if (hit) {
-            e->used = 0;
+            drop(t, e);
             t->matched++;
             return e;
         }

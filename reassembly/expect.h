@@ -21,6 +21,7 @@ typedef struct expect_entry {
 
 typedef struct expect_table {
     expect_entry e[EXPECT_MAX];
+    int live; /* entries used: a new flow with none waiting (nearly always) looks at none of the 256 */
     uint64_t added, matched, expired, dropped_full;
 } expect_table;
 
