@@ -20,7 +20,7 @@ void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, cons
         fprintf(out, "%-32s %10" PRIu64 "\n", ctx->anomaly_names[i], ctx->anomaly_counts[i]);
     }
     fprintf(out, "\ncaps: sessions evicted (--max-flows, --memcap) %" PRIu64 " (for --memcap %" PRIu64 "), timed out %" PRIu64
-                 ", holes forced by --memcap/stream cap %" PRIu64 ", peak stream memory %.1f MB\n",
+                 ", holes forced by --memcap/stream cap %" PRIu64 ", peak memory under --memcap %.1f MB\n",
             st->evicted, st->evicted_memcap, st->timed_out, st->cap_gaps, st->mem_peak / 1048576.0);
     fprintf(out, "      unclaimed flows held %" PRIu64 " (claimed later by an expectation %" PRIu64
                  ", not held for --memcap %" PRIu64 ")\n",

@@ -130,7 +130,7 @@ static void account(tr_engine *e, flow *f)
     f->mem = now;
 }
 
-/* What --memcap counts: sessions' state and buffers, out-of-order bytes, and what the sinks hold. */
+/* What --memcap counts: sessions' records, state and buffers, out-of-order bytes, and what the sinks hold. */
 static size_t memory_in_use(const tr_engine *e)
 {
     return e->st.mem + e->queued + (e->o.sink_memory ? *e->o.sink_memory : 0);
@@ -166,16 +166,28 @@ static void mem_update(tr_engine *e)
 
 /* ---- holding unclaimed flows ---- */
 
+/* A held flow's buffer starts small and doubles up to FLOW_HOLD_MAX; what it has taken counts against --memcap
+ * (a whole FLOW_HOLD_MAX for every held flow made a capture of many short TLS connections look 30 MB large). */
+#define HOLD_FIRST 4096
+
 static void hold_append(tr_engine *e, flow *f, int kind, const uint8_t *p, size_t n)
 {
     size_t rec = 5 + (kind >= HOLD_GAP ? 0 : n);
-    if (f->hold_len + rec > FLOW_HOLD_MAX)
+    size_t need = f->hold_len + rec;
+    if (need > FLOW_HOLD_MAX)
         return; /* the caller gives up holding when this happens */
-    if (!f->hold) {
-        f->hold = malloc(FLOW_HOLD_MAX);
-        if (!f->hold)
+    if (need > f->hold_cap) {
+        size_t cap = f->hold_cap ? f->hold_cap : HOLD_FIRST;
+        while (cap < need)
+            cap *= 2;
+        if (cap > FLOW_HOLD_MAX)
+            cap = FLOW_HOLD_MAX;
+        uint8_t *grown = realloc(f->hold, cap);
+        if (!grown)
             return;
-        e->st.mem += FLOW_HOLD_MAX;
+        e->st.mem += cap - f->hold_cap;
+        f->hold = grown;
+        f->hold_cap = (uint32_t)cap;
         mem_update(e);
     }
     uint8_t *h = f->hold + f->hold_len;
@@ -215,9 +227,10 @@ static void decide(tr_engine *e, flow *f, const tr_dissector *d)
     if (!f->hold)
         return;
     uint8_t *h = f->hold;
-    size_t len = f->hold_len;
+    size_t len = f->hold_len, cap = f->hold_cap;
     f->hold = NULL;
     f->hold_len = 0;
+    f->hold_cap = 0;
     for (size_t off = 0; off + 5 <= len;) {
         uint8_t kind = h[off];
         uint32_t n;
@@ -231,7 +244,7 @@ static void decide(tr_engine *e, flow *f, const tr_dissector *d)
         }
     }
     free(h);
-    e->st.mem -= FLOW_HOLD_MAX;
+    e->st.mem -= cap;
 }
 
 /* First bytes of a flow no one has claimed: probe, port, or hold for an expectation. */
@@ -253,7 +266,7 @@ static void undecided_data(tr_engine *e, flow *f, int dir, const uint8_t *p, siz
         deliver_data(e, f, dir, p, n);
         return;
     }
-    int no_room = !f->hold && over_memcap(e, FLOW_HOLD_MAX);
+    int no_room = !f->hold && over_memcap(e, HOLD_FIRST);
     if (no_room)
         e->st.hold_refused++;
     if (e->o.hold_us <= 0 || no_room) {
@@ -385,6 +398,7 @@ static void flow_end(tr_engine *e, flow *f, int reason)
     tcp_half_free(&f->half[1], &e->queued);
     if (reason == TR_END_TIMEOUT)
         e->st.timed_out++;
+    e->st.mem -= sizeof *f;
     flow_table_remove(&e->ft, f);
 }
 
@@ -469,6 +483,7 @@ static flow *flow_new(tr_engine *e, const tr_packet *p, const flow_key *k, uint3
     if (!f)
         return NULL;
     e->st.sessions++;
+    e->st.mem += sizeof *f; /* the record itself: a flood of short conversations (DNS) is mostly records */
     tr_session *s = &f->s;
     s->ctx = e->ctx;
     s->l4 = p->l4;

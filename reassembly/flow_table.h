@@ -36,6 +36,7 @@ typedef struct flow {
     size_t mem;            /* what the engine counts for it in st.mem: tr_deliver_held when last seen */
     uint8_t *hold;         /* chunks held while undecided: {kind, len32, bytes} in arrival order */
     size_t hold_len;
+    uint32_t hold_cap;     /* bytes allocated for hold */
     int64_t hold_until;
 } flow;
 

@@ -12,6 +12,7 @@
 
 #include "../../output/tr_format.h"
 #include "../../reassembly/engine.h"
+#include "../../reassembly/flow_table.h"
 #include "harness.h"
 
 typedef struct rec {
@@ -307,6 +308,30 @@ static void test_memcap_evicts_idle_sessions(void **state)
     rec_free(r);
 }
 
+/* A flood of one-datagram conversations holds nothing but the sessions' records, and those count against
+ * --memcap too: past it the least recently active end, so memory follows the cap even when --max-flows is far. */
+static void test_memcap_counts_session_records(void **state)
+{
+    (void)state;
+    tr_engine_opts o;
+    tr_engine_default_opts(&o);
+    o.memcap = 1u << 20;
+    rec *r = rec_new(&o);
+    const tr_engine_stats *st = tr_engine_stats_get(r->eng);
+    enum { CONVERSATIONS = 5000 };
+    size_t records_fit = o.memcap / sizeof(flow);
+    for (int i = 0; i < CONVERSATIONS; i++)
+        pkt(r, TR_UDP, (uint16_t)(20000 + i), 0, 0, 0, 0, "x", 1);
+    assert_true(st->mem <= o.memcap);
+    assert_int_equal(st->evicted, st->evicted_memcap);
+    assert_true(CONVERSATIONS - st->evicted_memcap <= records_fit);
+    assert_true(CONVERSATIONS - st->evicted_memcap > records_fit - 10);
+    const char *ev = rec_finish(r);
+    assert_int_equal(harness_count(ev, "\"end\":\"evicted\"", NULL), (int)st->evicted_memcap);
+    assert_int_equal(st->mem, 0);
+    rec_free(r);
+}
+
 /* What a sink holds for sessions (the exporter's buffers) counts against --memcap too: the more it holds, the
  * fewer sessions stay. */
 static void test_memcap_counts_sink_memory(void **state)
@@ -426,6 +451,32 @@ static void test_unclaimed_flow_falls_back_to_tcp(void **state)
     assert_string_equal(tr_sb_cstr(&r->stream[0]), "abcdef");
     const char *ev = rec_finish(r);
     assert_int_equal(harness_count(ev, "\"proto\":\"tcp\"", "\"bytes\":{\"c2s\":6,", NULL), 1);
+    rec_free(r);
+}
+
+/* A held flow counts what its buffer has taken against --memcap, which grows with what it holds (4 KB first,
+ * doubling), and nothing once the hold ends. */
+static void test_hold_counts_what_it_takes(void **state)
+{
+    (void)state;
+    rec *r = rec_new(holding_opts());
+    const tr_engine_stats *st = tr_engine_stats_get(r->eng);
+    pkt(r, TR_TCP, 31000, 0, SYN, 1, 0, NULL, 0);
+    size_t record = st->mem;
+    assert_int_equal(record, sizeof(flow));
+    pkt(r, TR_TCP, 31000, 0, ACK, 2, 1, "abc", 0);
+    assert_int_equal(st->mem, record + 4096);
+    static char five_k[5000];
+    memset(five_k, 'x', sizeof five_k);
+    pkt(r, TR_TCP, 31000, 0, ACK, 5, 1, five_k, sizeof five_k);
+    assert_int_equal(r->stream[0].len, 0); /* still held */
+    assert_int_equal(st->mem, record + 8192);
+    now_us += 3 * 1000000LL; /* past the hold */
+    pkt(r, TR_TCP, 31000, 0, ACK, 5005, 1, "def", 0);
+    assert_int_equal(r->stream[0].len, 3 + sizeof five_k + 3);
+    assert_int_equal(st->mem, record);
+    rec_finish(r);
+    assert_int_equal(st->mem, 0);
     rec_free(r);
 }
 
@@ -564,6 +615,8 @@ int main(void)
         cmocka_unit_test(test_flow_cap_evicts_oldest),
         cmocka_unit_test(test_memcap_evicts_idle_sessions),
         cmocka_unit_test(test_memcap_counts_sink_memory),
+        cmocka_unit_test(test_memcap_counts_session_records),
+        cmocka_unit_test(test_hold_counts_what_it_takes),
         cmocka_unit_test(test_stream_cap_forces_gap),
         cmocka_unit_test(test_udp_conversation_and_timeout),
         cmocka_unit_test(test_expectation_claims_held_flow),
