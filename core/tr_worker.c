@@ -213,7 +213,10 @@ int tr_worker_done(uint64_t pos) { return atomic_load_explicit(&wk.tail, memory_
 
 int tr_worker_behind(void)
 {
-    return wk.running && wk.head_local - atomic_load_explicit(&wk.tail, memory_order_acquire) > RING_BYTES / 2;
+    if (!wk.running || wk.head_local - wk.tail_seen <= RING_BYTES / 2)
+        return 0; /* tail_seen trails the real tail: no need to read the worker's cache line (asked per event) */
+    wk.tail_seen = atomic_load_explicit(&wk.tail, memory_order_acquire);
+    return wk.head_local - wk.tail_seen > RING_BYTES / 2;
 }
 
 void tr_worker_note_taken(void) { wk.taken++; }
