@@ -290,8 +290,11 @@ int main(int argc, char **argv)
     if (!pl.src.live)
         setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     int pcap_to_stdout = opt.write_file && strcmp(opt.write_file, "-") == 0;
-    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && tr_worker_start() == 0 && lines_used && !pl.src.live && !pcap_to_stdout)
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && tr_worker_start() == 0 && lines_used && !pl.src.live &&
+        !pcap_to_stdout) {
         sink_lines_use_worker(&lines, 1); /* formatting lines is a third of the work on traffic of small events */
+        pl.ctx.results_on_worker = pl.ctx.nsinks == 1; /* the lines alone: bodies may be inflated there too */
+    }
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
     if (!pl.engine) {
         fprintf(stderr, "trawl: out of memory\n");
@@ -311,6 +314,7 @@ int main(int argc, char **argv)
 
     finish_once(&pl);
     sink_lines_drain(&lines);
+    tr_ctx_fold_worker_counts(&pl.ctx); /* the events and anomalies the worker wrote itself */
     fflush(stdout);
     if (exporter && sink_export_finish(exporter, err, sizeof err) < 0) {
         fprintf(stderr, "trawl: %s: %s\n", opt.export_dir, err);

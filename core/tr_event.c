@@ -7,6 +7,7 @@
 #include "tr_dissector.h"
 #include "tr_hash.h"
 #include "tr_session.h"
+#include "tr_worker.h"
 
 static void ev_reset(tr_event *e)
 {
@@ -196,16 +197,60 @@ void tr_ev_digest(tr_event *e, const char *key, const char *hex, uint64_t ticket
     e->arena_used += 2 * TR_HASH_DIGEST_LEN;
 }
 
+void tr_ev_later(tr_event *e, tr_ev_later_fn fn, const void *arg)
+{
+    tr_field *f = ev_add(e, NULL, TR_F_LATER);
+    if (!f)
+        return;
+    _Static_assert(sizeof fn <= sizeof f->i, "a function pointer fits in i");
+    memcpy(&f->i, &fn, sizeof fn);
+    f->s = arg;
+}
+
+void tr_ev_later_get(const tr_field *f, tr_ev_later_fn *fn, const void **arg)
+{
+    memcpy(fn, &f->i, sizeof *fn);
+    *arg = f->s;
+}
+
 int tr_ev_has_digest_tickets(const tr_event *e)
 {
     for (int i = 0; i < e->nf; i++)
-        if (e->f[i].type == TR_F_DIGEST)
+        if (e->f[i].type == TR_F_DIGEST || e->f[i].type == TR_F_LATER)
             return 1;
     return 0;
 }
 
+/* Puts each TR_F_LATER field's fields in its place (the worker has run what they wait for). */
+static void expand_later(tr_event *e)
+{
+    static tr_field was[TR_EVENT_MAX_FIELDS]; /* the engine's thread only */
+    int n = e->nf, top_mode = e->top_mode;
+    memcpy(was, e->f, (size_t)n * sizeof was[0]);
+    e->nf = 0;
+    e->depth = 0;
+    for (int i = 0; i < n; i++) {
+        if (was[i].type == TR_F_LATER) {
+            tr_ev_later_fn fn;
+            const void *arg;
+            tr_ev_later_get(&was[i], &fn, &arg);
+            e->top_mode = was[i].top;
+            fn(arg, e);
+        } else if (e->nf < TR_EVENT_MAX_FIELDS) {
+            e->f[e->nf++] = was[i];
+        }
+    }
+    e->top_mode = top_mode;
+}
+
 void tr_ev_resolve_digests(tr_event *e)
 {
+    for (int i = 0; i < e->nf; i++)
+        if (e->f[i].type == TR_F_LATER) {
+            tr_worker_flush();
+            expand_later(e);
+            break;
+        }
     for (int i = 0; i < e->nf; i++) {
         tr_field *f = &e->f[i];
         if (f->type != TR_F_DIGEST)
@@ -255,6 +300,15 @@ void tr_emit(tr_event *e)
     }
 }
 
+/* The top-level `anomaly` and `detail` fields (detail points at `detail`, which must last until written). */
+static void anomaly_fields(tr_event *e, const char *name, char detail[512], const char *fmt, va_list ap)
+{
+    e->top_mode = 1;
+    tr_ev_str(e, "anomaly", name);
+    vsnprintf(detail, 512, fmt, ap);
+    tr_ev_str(e, "detail", detail);
+}
+
 void tr_anomaly(tr_ctx *ctx, tr_session *s, int dir, const char *name, const char *fmt, ...)
 {
     static tr_event e; /* anomalies are rare and never nested: one static event saves stack */
@@ -265,13 +319,71 @@ void tr_anomaly(tr_ctx *ctx, tr_session *s, int dir, const char *name, const cha
     if (!e.ctx)
         return;
     tr_ctx_count_anomaly(e.ctx, name);
-    e.top_mode = 1;
-    tr_ev_str(&e, "anomaly", name);
     char detail[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    anomaly_fields(&e, name, detail, fmt, ap);
     va_end(ap);
-    tr_ev_str(&e, "detail", detail);
     tr_emit(&e);
+}
+
+/* ---- events found on the worker thread ---- */
+
+static struct {
+    tr_worker_line_fn fn;
+    void *self;
+    /* written on the worker only; read after tr_worker_flush */
+    uint64_t events;
+    const char *names[TR_MAX_ANOMALY_KINDS];
+    uint64_t counts[TR_MAX_ANOMALY_KINDS];
+} on_worker;
+
+void tr_worker_lines_set(tr_worker_line_fn fn, void *self)
+{
+    on_worker.fn = fn;
+    on_worker.self = self;
+}
+
+static void count_on_worker(const char *name)
+{
+    on_worker.events++;
+    for (int i = 0; i < TR_MAX_ANOMALY_KINDS; i++) {
+        if (!on_worker.names[i])
+            on_worker.names[i] = name;
+        if (on_worker.names[i] == name || strcmp(on_worker.names[i], name) == 0) {
+            on_worker.counts[i]++;
+            return;
+        }
+    }
+}
+
+void tr_anomaly_on_worker(const tr_session *s, int dir, int64_t ts_us, const char *name, const char *fmt, ...)
+{
+    static tr_event e; /* the worker's thread only */
+    ev_reset(&e);
+    e.session = s;
+    e.ctx = NULL;
+    e.ts_us = ts_us;
+    e.proto = tr_session_proto(s);
+    e.type = "anomaly";
+    e.dir = dir;
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    anomaly_fields(&e, name, detail, fmt, ap);
+    va_end(ap);
+    count_on_worker(name);
+    if (on_worker.fn)
+        on_worker.fn(on_worker.self, &e);
+}
+
+void tr_ctx_fold_worker_counts(tr_ctx *ctx)
+{
+    ctx->events += on_worker.events;
+    on_worker.events = 0;
+    for (int i = 0; i < TR_MAX_ANOMALY_KINDS && on_worker.names[i]; i++) {
+        tr_ctx_add_anomalies(ctx, on_worker.names[i], on_worker.counts[i]);
+        on_worker.names[i] = NULL;
+        on_worker.counts[i] = 0;
+    }
 }

@@ -22,6 +22,8 @@ typedef enum tr_ftype {
     TR_F_TS,         /* i: microseconds since the epoch, written like `ts` */
     TR_F_DIGEST,     /* i: a hash ticket (core/tr_hash.h) whose hex digest is not known yet; s: 64 bytes reserved
                         for it. Only sinks with takes_digest_tickets see this; others get a TR_F_STR. */
+    TR_F_LATER,      /* fields known once the worker has run the jobs queued before the event (tr_ev_later):
+                        only sinks with takes_digest_tickets see this; others get the fields */
 } tr_ftype;
 
 typedef struct tr_field {
@@ -70,8 +72,18 @@ void tr_ev_file(tr_event *e, const char *key, const char *relpath); /* empty/NUL
 void tr_ev_ts(tr_event *e, const char *key, int64_t us);
 /* A SHA-256 that is either known (hex, "" for none: field left out) or still being computed (ticket != 0). */
 void tr_ev_digest(tr_event *e, const char *key, const char *hex, uint64_t ticket);
-/* Waits for the digests of TR_F_DIGEST fields and makes them strings (or drops them when hashing failed). */
+/* Fields that work still queued for the worker will know: fn(arg, e) adds them (with tr_ev_int, tr_ev_str,
+ * tr_ev_bool; strings it adds must outlive the formatting, not be in the arena) where the event is formatted,
+ * after the worker ran the jobs queued before it, on the worker (output/event_blob.c) or, for a sink that
+ * formats at once, here after waiting (tr_ev_resolve_digests). */
+typedef void (*tr_ev_later_fn)(const void *arg, tr_event *e);
+void tr_ev_later(tr_event *e, tr_ev_later_fn fn, const void *arg);
+/* The function and argument of a TR_F_LATER field. */
+void tr_ev_later_get(const tr_field *f, tr_ev_later_fn *fn, const void **arg);
+/* Waits for the digests of TR_F_DIGEST fields and makes them strings (or drops them when hashing failed), and
+ * for the worker to run what TR_F_LATER fields wait for, and puts their fields in their place. */
 void tr_ev_resolve_digests(tr_event *e);
+/* Whether the event has TR_F_DIGEST or TR_F_LATER fields. */
 int tr_ev_has_digest_tickets(const tr_event *e);
 /* Copies n bytes into the event's arena and returns them (NULL when full). */
 char *tr_ev_alloc(tr_event *e, size_t n);
@@ -86,5 +98,17 @@ void tr_emit(tr_event *e);
 /* Convenience: an anomaly event (top-level `anomaly` and `detail`); s may be NULL (needs ctx then). */
 void tr_anomaly(struct tr_ctx *ctx, struct tr_session *s, int dir, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* ---- events that work running on the worker thread finds (a gzip body found bad by its inflate job) ---- */
+
+/* Where they go: the sink that formats lines on the worker registers itself (NULL: nowhere). */
+typedef void (*tr_worker_line_fn)(void *self, const tr_event *e);
+void tr_worker_lines_set(tr_worker_line_fn fn, void *self);
+/* On the worker: an anomaly of session s (a copy the job keeps) found at ts_us; written in the job's place in
+ * the output, counted for --stats once folded in. */
+void tr_anomaly_on_worker(const struct tr_session *s, int dir, int64_t ts_us, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Adds what the worker emitted to ctx's counts (events, anomalies); after tr_worker_flush. */
+void tr_ctx_fold_worker_counts(struct tr_ctx *ctx);
 
 #endif

@@ -26,16 +26,18 @@ int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink)
     return ctx->nsinks++;
 }
 
-void tr_ctx_count_anomaly(tr_ctx *ctx, const char *name)
+void tr_ctx_count_anomaly(tr_ctx *ctx, const char *name) { tr_ctx_add_anomalies(ctx, name, 1); }
+
+void tr_ctx_add_anomalies(tr_ctx *ctx, const char *name, uint64_t n)
 {
     for (int i = 0; i < TR_MAX_ANOMALY_KINDS; i++) {
         if (!ctx->anomaly_names[i]) {
             ctx->anomaly_names[i] = name; /* names are string literals */
-            ctx->anomaly_counts[i] = 1;
+            ctx->anomaly_counts[i] = n;
             return;
         }
         if (strcmp(ctx->anomaly_names[i], name) == 0) {
-            ctx->anomaly_counts[i]++;
+            ctx->anomaly_counts[i] += n;
             return;
         }
     }

@@ -91,6 +91,8 @@ typedef struct tr_ctx {
     tr_sink sinks[TR_MAX_SINKS];
     int nsinks;
     int file_sink;        /* index of the sink that extracts files, -1 when none */
+    int results_on_worker; /* the only sink formats lines on the worker thread: a dissector may leave work there
+                              whose results its events carry (tr_ev_later), HTTP's inflating */
     int64_t now_us;       /* time of the packet being processed */
     struct tr_engine *engine;
     /* anomaly counts by name, for --stats */
@@ -105,6 +107,7 @@ typedef struct tr_ctx {
 void tr_ctx_init(tr_ctx *ctx);
 int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink); /* returns the sink's index, -1 when full */
 void tr_ctx_count_anomaly(tr_ctx *ctx, const char *name);
+void tr_ctx_add_anomalies(tr_ctx *ctx, const char *name, uint64_t n);
 
 /* A live session by id, or NULL (ended, evicted, or no flow table). */
 tr_session *tr_session_find(tr_ctx *ctx, uint64_t id);

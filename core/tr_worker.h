@@ -35,6 +35,7 @@ typedef struct tr_job {
     void *out;
     void *out2;
     uint64_t arg;
+    int64_t at; /* the module's too; tr_worker_push_split leaves it as it is */
     int iarg;
     uint32_t len;
 } tr_job;

@@ -399,6 +399,8 @@ static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char
 
 static void ev_body(tr_event *e, const http_side *d, int complete, const sha256_digest *digest)
 {
+    if (d->m.has_body && http_body_later_fields(&d->body, e))
+        return; /* body_len, body_sha256 and complete come from the worker, which decoded it (no exporter: no file) */
     if (d->m.has_body) {
         /* after bad deflate data, the bytes decoded before it depend on how the input was cut (ISA-L's fast
          * and careful paths stop at different points): no length is better than one that changes with it */
@@ -528,6 +530,8 @@ static void message_done(tr_session *s, http_state *st, int dir, int transfer_co
         if (d->m.paired && (d->m.status >= 200 || d->m.status == 101))
             queue_pop(st);
     }
+    if (d->m.has_body)
+        http_body_done(&d->body, s); /* a body decoded on the worker is let go after its event */
     d->phase = PH_START;
     buffer_give(s, &d->buf); /* its text is in the event; the next message takes a buffer again */
 }

@@ -1,17 +1,50 @@
 #include "http_body.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <isa-l/igzip_lib.h>
 
 #include "../core/tr_buf.h"
 #include "../core/tr_pool.h"
+#include "../core/tr_worker.h"
 #include "gzip_member.h"
 #include "textline.h"
 
 #define FILE_NOT_YET (-2) /* the exporter is asked on the first decoded byte, so empty bodies make no files */
+
+/* An object decoded on the worker thread: its copy of the body there, what anomalies name, and the results the
+ * message's event takes from it. Made by the engine at the object's start; after that only the worker's jobs
+ * touch it, up to the one that frees it, queued after the event's line. */
+typedef struct http_body_remote {
+    http_body b;       /* first: a body with on_worker set is one of these */
+    tr_session snap;   /* the session's id, transport, endpoints and protocol, as anomalies show them */
+    int dir;
+    int64_t ts;        /* of the bytes being decoded */
+    int complete;      /* from the end job */
+    char hex[SHA256_HEX_LEN + 1];
+} http_body_remote;
+
+
+static void body_anomaly(http_body *b, tr_session *s, int dir, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void body_anomaly(http_body *b, tr_session *s, int dir, const char *name, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    if (b->on_worker) {
+        const http_body_remote *r = (const http_body_remote *)b;
+        tr_anomaly_on_worker(&r->snap, r->dir, r->ts, name, "%s", detail);
+    } else {
+        tr_anomaly(s->ctx, s, dir, name, "%s", detail);
+    }
+}
 
 int http_coding_from_header(const char *v, size_t n, int *unsupported)
 {
@@ -45,17 +78,60 @@ int http_coding_from_header(const char *v, size_t n, int *unsupported)
     return *unsupported ? HTTP_CODING_IDENTITY : coding;
 }
 
-void http_body_begin(http_body *b, tr_session *s, int dir, int coding, const char *name)
+static void remote_let_go(http_body *b, tr_session *s);
+
+/* The object's fields as begun, hashed on the worker thread (sha256_begin) or on this one. */
+static void begin_here(http_body *b, int coding, const char *name, int hash_here)
 {
-    (void)s;
-    (void)dir;
     memset(b, 0, offsetof(http_body, z));
     b->file = FILE_NOT_YET;
     b->coding = (uint8_t)coding;
     b->active = 1;
     snprintf(b->name, sizeof b->name, "%s", name ? name : "");
-    if (sha256_begin(&b->hash) != 0)
+    if ((hash_here ? sha256_begin_here(&b->hash) : sha256_begin(&b->hash)) != 0)
         b->broken = 1;
+}
+
+/* A compressed object goes to the worker when the ctx lets results wait for it and the worker has time. */
+static http_body_remote *remote_begin(tr_session *s, int dir, int coding, const char *name)
+{
+    if (coding == HTTP_CODING_IDENTITY || !s->ctx || !s->ctx->results_on_worker || !tr_worker_running() ||
+        tr_worker_behind())
+        return NULL;
+    http_body_remote *r = malloc(sizeof *r);
+    if (!r)
+        return NULL;
+    r->b.z = NULL;
+    memset(&r->b.hash, 0, sizeof r->b.hash);
+    begin_here(&r->b, coding, name, 1); /* the worker's own thread hashes it: no job per update */
+    r->b.on_worker = 1;
+    r->b.remote = NULL;
+    memset(&r->snap, 0, sizeof r->snap);
+    r->snap.id = s->id;
+    r->snap.l4 = s->l4;
+    r->snap.client = s->client;
+    r->snap.server = s->server;
+    r->snap.dis = s->dis;
+    r->dir = dir;
+    r->ts = 0;
+    r->complete = 0;
+    r->hex[0] = '\0';
+    return r;
+}
+
+void http_body_begin(http_body *b, tr_session *s, int dir, int coding, const char *name)
+{
+    remote_let_go(b, s); /* an earlier object's, if its message ended without http_body_done */
+    http_body_remote *r = remote_begin(s, dir, coding, name);
+    if (r) {
+        memset(b, 0, offsetof(http_body, z));
+        b->file = FILE_NOT_YET;
+        b->coding = (uint8_t)coding;
+        b->active = 1;
+        b->remote = r;
+        return;
+    }
+    begin_here(b, coding, name, 0);
 }
 
 /* Decoded bytes: counted, hashed and extracted. */
@@ -67,41 +143,48 @@ static void body_output(http_body *b, tr_session *s, int dir, const uint8_t *p, 
         n = (size_t)(HTTP_BODY_DECODED_MAX - b->len);
         b->capped = 1;
         b->broken = 1;
-        tr_anomaly(s->ctx, s, dir, "http_body_too_large", "decoded body passed %llu bytes; the rest is not decoded",
-                   (unsigned long long)HTTP_BODY_DECODED_MAX);
+        body_anomaly(b, s, dir, "http_body_too_large", "decoded body passed %llu bytes; the rest is not decoded",
+                     (unsigned long long)HTTP_BODY_DECODED_MAX);
     }
-    if (b->file == FILE_NOT_YET)
-        b->file = tr_file_open(s, b->name, b->relpath, sizeof b->relpath);
+    if (!b->on_worker) { /* on the worker there is no exporter (tr_ctx.results_on_worker) */
+        if (b->file == FILE_NOT_YET)
+            b->file = tr_file_open(s, b->name, b->relpath, sizeof b->relpath);
+        tr_file_write(s, b->file, p, n);
+    }
     sha256_update(&b->hash, p, n);
-    tr_file_write(s, b->file, p, n);
     b->len += n;
 }
 
 /* The inflater's state (its tables and a 64 KB history buffer) is taken from a pool while an object is
  * decoded and counted against --memcap. */
 #define INFLATE_STATE_BYTES sizeof(struct inflate_state)
-static tr_pool inflaters = TR_POOL_INIT(sizeof(struct inflate_state), 16);
+static tr_pool inflaters = TR_POOL_INIT(sizeof(struct inflate_state), 16);        /* the engine's */
+static tr_pool worker_inflaters = TR_POOL_INIT(sizeof(struct inflate_state), 16); /* the worker's */
+
+static tr_pool *inflater_pool(const http_body *b) { return b->on_worker ? &worker_inflaters : &inflaters; }
 
 static void inflate_end(http_body *b, tr_session *s)
 {
     if (!b->z)
         return;
-    tr_pool_give(&inflaters, b->z);
+    tr_pool_give(inflater_pool(b), b->z);
     b->z = NULL;
-    s->state_extra -= INFLATE_STATE_BYTES;
+    if (!b->on_worker) /* a worker's object is counted whole (REMOTE_BYTES) */
+        s->state_extra -= INFLATE_STATE_BYTES;
 }
 
 /* format: ISAL_ZLIB or ISAL_DEFLATE (raw; also inside a gzip member, whose framing is gzip_member's). */
 static int inflate_start(http_body *b, tr_session *s, int dir, uint32_t format)
 {
     if (!b->z) {
-        b->z = tr_pool_take(&inflaters);
+        b->z = tr_pool_take(inflater_pool(b));
         if (!b->z) {
-            tr_anomaly(s->ctx, s, dir, "http_decompress_error", "no memory for the inflater");
+            body_anomaly(b, s, dir, "http_decompress_error", "no memory for the inflater");
             b->broken = 1;
             return -1;
         }
-        s->state_extra += INFLATE_STATE_BYTES;
+        if (!b->on_worker)
+            s->state_extra += INFLATE_STATE_BYTES;
         isal_inflate_init(b->z);
     } else {
         isal_inflate_reset(b->z);
@@ -127,8 +210,8 @@ static const char *inflate_error(int rc)
 
 static void decode_failed(http_body *b, tr_session *s, int dir, const char *why)
 {
-    tr_anomaly(s->ctx, s, dir, "http_decompress_error", "%s body: %s",
-               b->coding == HTTP_CODING_GZIP ? "gzip" : "deflate", why);
+    body_anomaly(b, s, dir, "http_decompress_error", "%s body: %s", b->coding == HTTP_CODING_GZIP ? "gzip" : "deflate",
+                 why);
     b->broken = 1;
 }
 
@@ -136,16 +219,18 @@ static void decode_failed(http_body *b, tr_session *s, int dir, const char *why)
  * the bytes taken, so what follows the stream (a gzip trailer, another member) is left to the caller. */
 static size_t inflate_some(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
 {
-    static uint8_t out[32768]; /* the engine's thread only */
+    static uint8_t engine_out[32768], worker_out[32768]; /* one for each thread */
+    uint8_t *out = b->on_worker ? worker_out : engine_out;
+    enum { OUT_BYTES = sizeof engine_out };
     struct inflate_state *z = b->z;
     uint32_t chunk = n < (1u << 30) ? (uint32_t)n : (1u << 30);
     z->next_in = (uint8_t *)(uintptr_t)p; /* ISA-L only reads input; its API is not const-qualified */
     z->avail_in = chunk;
     for (;;) {
         z->next_out = out;
-        z->avail_out = sizeof out;
+        z->avail_out = OUT_BYTES;
         int rc = isal_inflate(z);
-        size_t got = sizeof out - z->avail_out;
+        size_t got = OUT_BYTES - z->avail_out;
         if (b->coding == HTTP_CODING_GZIP)
             gzip_member_decoded(&b->gz, out, got);
         body_output(b, s, dir, out, got);
@@ -268,7 +353,110 @@ static void deflate_feed(http_body *b, tr_session *s, int dir, tr_buf *in)
     deflate_run(b, s, dir, p, n);
 }
 
+/* ---- on the worker: a remote object's jobs ---- */
+
+static void feed_here(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n);
+static int end_checks(http_body *b, tr_session *s, int dir, int transfer_complete);
+
+static void run_feed(const tr_job *job, const uint8_t *data)
+{
+    http_body_remote *r = job->obj;
+    r->ts = job->at;
+    feed_here(&r->b, NULL, r->dir, data, job->len);
+}
+
+static void run_lost(const tr_job *job, const uint8_t *data)
+{
+    (void)data;
+    http_body_remote *r = job->obj;
+    r->b.broken = 1;
+}
+
+static void run_end(const tr_job *job, const uint8_t *data)
+{
+    (void)data;
+    http_body_remote *r = job->obj;
+    r->ts = job->at;
+    http_body *b = &r->b;
+    b->active = 0;
+    int complete = end_checks(b, NULL, r->dir, job->iarg);
+    if (complete)
+        complete = sha256_finish_hex(&b->hash, r->hex) == 0;
+    else
+        sha256_abort(&b->hash);
+    r->complete = complete;
+    inflate_end(b, NULL);
+}
+
+static void run_free(const tr_job *job, const uint8_t *data)
+{
+    (void)data;
+    http_body_remote *r = job->obj;
+    inflate_end(&r->b, NULL);
+    sha256_release(&r->b.hash);
+    free(r);
+}
+
+/* body_len (unless undecodable), body_sha256 (when complete) and complete, as ev_body in dis_http adds them. */
+static void remote_fields(const void *arg, tr_event *e)
+{
+    const http_body_remote *r = arg;
+    if (!r->b.undecodable)
+        tr_ev_int(e, "body_len", (int64_t)r->b.len);
+    if (r->complete && r->hex[0])
+        tr_ev_str(e, "body_sha256", r->hex);
+    tr_ev_bool(e, "complete", r->complete);
+}
+
+/* ---- on the engine's thread ---- */
+
+static void remote_job(http_body *b, tr_session *s, void (*run)(const tr_job *, const uint8_t *), int iarg)
+{
+    tr_job job = {.run = run, .obj = b->remote, .iarg = iarg, .at = s && s->ctx ? s->ctx->now_us : 0};
+    tr_worker_push(&job, NULL);
+}
+
+/* The worker's inflater is counted against --memcap as the engine's own would be: from the first compressed
+ * bytes to the object's end (z_started stands for it on the engine's copy). */
+static void remote_count(http_body *b, tr_session *s)
+{
+    if (!b->z_started) {
+        b->z_started = 1;
+        s->state_extra += INFLATE_STATE_BYTES;
+    }
+}
+
+static void remote_uncount(http_body *b, tr_session *s)
+{
+    if (b->z_started) {
+        b->z_started = 0;
+        s->state_extra -= INFLATE_STATE_BYTES;
+    }
+}
+
+static void remote_let_go(http_body *b, tr_session *s)
+{
+    if (!b->remote)
+        return;
+    remote_job(b, s, run_free, 0); /* after the jobs before it, the event's line among them */
+    b->remote = NULL;
+    remote_uncount(b, s);
+}
+
 void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
+{
+    if (!b->active || !n)
+        return;
+    if (b->remote) {
+        remote_count(b, s);
+        tr_job job = {.run = run_feed, .obj = b->remote, .at = s->ctx ? s->ctx->now_us : 0};
+        tr_worker_push_split(&job, p, n);
+        return;
+    }
+    feed_here(b, s, dir, p, n);
+}
+
+static void feed_here(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     if (!b->active || !n)
         return;
@@ -285,6 +473,21 @@ void http_body_lost(http_body *b)
 {
     /* a compressed stream cannot go on past a hole; identity bytes are still counted and extracted */
     b->broken = 1;
+    if (b->remote)
+        remote_job(b, NULL, run_lost, 0);
+}
+
+/* Whether the object is complete as far as its transfer and decoding tell (the digest aside); says why not. */
+static int end_checks(http_body *b, tr_session *s, int dir, int transfer_complete)
+{
+    int complete = transfer_complete && !b->broken;
+    int compressed_input = b->z_started || b->head_len > 0;
+    if (complete && b->coding != HTTP_CODING_IDENTITY && compressed_input && !stream_ended(b)) {
+        body_anomaly(b, s, dir, "http_decompress_truncated", "the %s stream stopped before its end",
+                     b->coding == HTTP_CODING_GZIP ? "gzip" : "deflate");
+        complete = 0;
+    }
+    return complete;
 }
 
 int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, sha256_digest *d)
@@ -294,13 +497,12 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, s
     if (!b->active)
         return 0;
     b->active = 0;
-    int complete = transfer_complete && !b->broken;
-    int compressed_input = b->z_started || b->head_len > 0;
-    if (complete && b->coding != HTTP_CODING_IDENTITY && compressed_input && !stream_ended(b)) {
-        tr_anomaly(s->ctx, s, dir, "http_decompress_truncated", "the %s stream stopped before its end",
-                   b->coding == HTTP_CODING_GZIP ? "gzip" : "deflate");
-        complete = 0;
+    if (b->remote) { /* the worker decides; the event takes it from there (http_body_later_fields) */
+        remote_job(b, s, run_end, transfer_complete);
+        remote_uncount(b, s);
+        return 0;
     }
+    int complete = end_checks(b, s, dir, transfer_complete);
     if (complete)
         complete = sha256_finish_later(&b->hash, d) == 0;
     else
@@ -312,8 +514,19 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, s
     return complete;
 }
 
+int http_body_later_fields(const http_body *b, tr_event *e)
+{
+    if (!b->remote)
+        return 0;
+    tr_ev_later(e, remote_fields, b->remote);
+    return 1;
+}
+
+void http_body_done(http_body *b, tr_session *s) { remote_let_go(b, s); }
+
 void http_body_release(http_body *b, tr_session *s)
 {
+    remote_let_go(b, s);
     if (b->active && b->file >= 0)
         tr_file_close(s, b->file, 0);
     b->active = 0;

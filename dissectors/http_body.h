@@ -40,13 +40,20 @@ typedef struct http_body {
      * decoded (taken from a pool, NULL otherwise) */
     struct inflate_state *z;
     sha256 hash;
+    uint8_t on_worker;               /* this is the worker's copy of an object (see remote) */
+    struct http_body_remote *remote; /* the running object is decoded on the worker thread, from this copy */
 } http_body;
 
 /* Maps a Content-Encoding value to a coding; *unsupported is set for a coding trawl cannot undo
  * (the object is then hashed as transferred). */
 int http_coding_from_header(const char *v, size_t n, int *unsupported);
 
-/* Starts an object; `name` is the file name to offer the exporter once the first byte arrives. */
+/* Where the ctx's results go to the worker (tr_ctx.results_on_worker: no exporter, lines formatted there), a
+ * compressed object is inflated, counted and hashed on the worker thread: the engine queues its bytes and goes
+ * on, and the message's event carries body_len, body_sha256 and complete as fields filled in there
+ * (http_body_later_fields); an anomaly found while inflating is written in its place by the worker.
+ *
+ * Starts an object; `name` is the file name to offer the exporter once the first byte arrives. */
 void http_body_begin(http_body *b, tr_session *s, int dir, int coding, const char *name);
 /* Bytes of the body after transfer decoding (still content-coded). */
 void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n);
@@ -54,6 +61,11 @@ void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size
 void http_body_lost(http_body *b);
 /* Ends the object. Returns 1 when it is complete; then d holds its SHA-256 (hex or ticket), else it is empty. */
 int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, sha256_digest *d);
+/* When the ended object is decoded on the worker: adds to e a field standing for body_len, body_sha256 and
+ * complete, and returns 1 (0, adding nothing, otherwise). */
+int http_body_later_fields(const http_body *b, tr_event *e);
+/* After the message's event: a worker's object is let go (freed there once its event is written). */
+void http_body_done(http_body *b, tr_session *s);
 /* Frees the inflater and OpenSSL memory (the session is closing). */
 void http_body_release(http_body *b, tr_session *s);
 

@@ -10,6 +10,8 @@
  * worker's may still have steps queued when an object is begun here. The worker starts and stops only when no
  * object is being hashed. */
 
+static int begin(sha256 *h);
+
 int sha256_begin(sha256 *h)
 {
     h->on_worker = tr_worker_running();
@@ -17,6 +19,17 @@ int sha256_begin(sha256 *h)
         h->on_worker = 0;
         tr_worker_note_taken();
     }
+    return begin(h);
+}
+
+int sha256_begin_here(sha256 *h)
+{
+    h->on_worker = 0;
+    return begin(h);
+}
+
+static int begin(sha256 *h)
+{
     struct tr_hash_ctx **c = h->on_worker ? &h->ctx : &h->here;
     if (!*c)
         *c = tr_hash_ctx_new();

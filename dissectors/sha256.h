@@ -21,6 +21,8 @@ typedef struct sha256 {
 
 /* Starts a new digest; -1 when OpenSSL could not give a context (the caller then reports no hash). */
 int sha256_begin(sha256 *h);
+/* Starts a digest computed on the calling thread whatever the worker does (for code running on the worker). */
+int sha256_begin_here(sha256 *h);
 void sha256_update(sha256 *h, const void *p, size_t n);
 /* Finishes the digest into 64 lowercase hex digits and a NUL; -1 (hex = "") when none was running. */
 int sha256_finish_hex(sha256 *h, char hex[SHA256_HEX_LEN + 1]);

@@ -71,7 +71,10 @@ size_t event_blob_pack(const tr_event *e, uint8_t *out, size_t cap)
         int64_t v = f->i;
         const void *str = f->s;
         size_t n = f->s ? f->n : 0;
-        if (f->type == TR_F_DIGEST) {
+        if (f->type == TR_F_LATER) { /* its function in i, its argument's address as the bytes */
+            str = &f->s;
+            n = sizeof f->s;
+        } else if (f->type == TR_F_DIGEST) {
             const tr_hash_result *r = tr_hash_ticket_result((uint64_t)f->i);
             if (!r)
                 continue; /* an unknown ticket has no digest: the formatters leave such a field out */
@@ -154,6 +157,18 @@ void event_blob_unpack(const uint8_t *blob, size_t len, event_blob_view *vw)
         f->i = v;
         f->type = type;
         f->top = top;
+        if (type == TR_F_LATER) { /* its fields, added here: the worker has run the jobs before this one */
+            tr_ev_later_fn fn;
+            const void *arg;
+            tr_ev_later_get(f, &fn, &arg);
+            memcpy(&arg, f->s, sizeof arg);
+            e->nf = nf;
+            e->depth = 0;
+            e->top_mode = top;
+            fn(arg, e);
+            nf = e->nf;
+            continue;
+        }
         if (type == TR_F_DIGEST) {
             const tr_hash_result *res = (const tr_hash_result *)(intptr_t)v;
             if (!res->ok)
@@ -168,4 +183,5 @@ void event_blob_unpack(const uint8_t *blob, size_t len, event_blob_view *vw)
         nf++;
     }
     e->nf = nf;
+    e->top_mode = 0;
 }

@@ -25,6 +25,8 @@ void sink_lines_init(sink_lines *l, FILE *out, int format, int with_files)
 
 void sink_lines_defer_digests(sink_lines *l, int on) { l->defer_digests = on; }
 
+static void worker_line(void *self, const tr_event *e);
+
 void sink_lines_use_worker(sink_lines *l, int on)
 {
     if (on && !l->blob) {
@@ -39,6 +41,7 @@ void sink_lines_use_worker(sink_lines *l, int on)
         }
     }
     l->use_worker = on;
+    tr_worker_lines_set(on ? worker_line : NULL, on ? l : NULL);
 }
 
 static void format(const sink_lines *l, const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes)
@@ -66,6 +69,15 @@ static void run_format(const tr_job *job, const uint8_t *data)
     worker_put(l, l->wsb.p, l->wsb.len);
 }
 
+/* An event found on the worker (an anomaly of a body it decodes): formatted and written in its place. */
+static void worker_line(void *self, const tr_event *e)
+{
+    sink_lines *l = self;
+    tr_sb_reset(&l->wsb);
+    format(l, e, &l->wsb, NULL);
+    worker_put(l, l->wsb.p, l->wsb.len);
+}
+
 static void run_write(const tr_job *job, const uint8_t *data)
 {
     sink_lines *l = job->obj;
@@ -73,6 +85,19 @@ static void run_write(const tr_job *job, const uint8_t *data)
 }
 
 /* ---- on the engine's thread ---- */
+
+/* e, or a copy with its TR_F_LATER fields filled in (after waiting for the worker): for formatting here. */
+static const tr_event *settled(const tr_event *e)
+{
+    static tr_event copy;
+    for (int i = 0; i < e->nf; i++)
+        if (e->f[i].type == TR_F_LATER) {
+            copy = *e;
+            tr_ev_resolve_digests(&copy);
+            return &copy;
+        }
+    return e;
+}
 
 /* The event to the worker: flattened, or as text formatted here while the worker is behind (when it carries no
  * digest, which here would mean waiting) or when it is too large for a job. */
@@ -88,7 +113,7 @@ static void to_worker(sink_lines *l, const tr_event *e)
         }
     }
     tr_sb_reset(&l->sb);
-    format(l, e, &l->sb, NULL); /* digests, if any, waited for */
+    format(l, settled(e), &l->sb, NULL); /* digests and later fields, if any, waited for */
     tr_job job = {.run = run_write, .obj = l};
     tr_worker_push_split(&job, l->sb.p, l->sb.len);
 }
@@ -102,7 +127,7 @@ static void lines_on_event(void *self, const tr_event *e)
     }
     tr_sb_reset(&l->sb);
     tr_digest_holes holes = {.n = 0};
-    format(l, e, &l->sb, l->defer_digests ? &holes : NULL);
+    format(l, settled(e), &l->sb, l->defer_digests ? &holes : NULL);
     digest_lines_put(&l->queue, &l->sb, &holes);
 }
 
@@ -131,6 +156,8 @@ tr_sink sink_lines_sink(sink_lines *l)
 
 void sink_lines_free(sink_lines *l)
 {
+    if (l->use_worker)
+        tr_worker_lines_set(NULL, NULL);
     digest_lines_free(&l->queue);
     tr_sb_free(&l->sb);
     tr_sb_free(&l->wsb);

@@ -12,7 +12,19 @@
 #include <cmocka.h>
 
 #include "../../core/tr_worker.h"
+#include "../../output/sink_lines.h"
 #include "../../output/tr_format.h"
+
+static int results_on_worker;
+
+void harness_results_on_worker(int on)
+{
+    results_on_worker = on;
+    if (on)
+        assert_int_equal(tr_worker_start(), 0);
+    else
+        tr_worker_stop();
+}
 
 static void record(void *self, const tr_event *e)
 {
@@ -29,6 +41,16 @@ harness *harness_new(const char *proto, uint8_t l4, uint16_t server_port)
     tr_sink k = {0};
     k.self = h;
     k.on_event = record;
+    if (results_on_worker) {
+        h->lines = calloc(1, sizeof *h->lines);
+        h->lines_file = open_memstream(&h->lines_buf, &h->lines_len);
+        assert_true(h->lines && h->lines_file);
+        sink_lines_init(h->lines, h->lines_file, SINK_LINES_JSON, 0);
+        sink_lines_defer_digests(h->lines, 1);
+        sink_lines_use_worker(h->lines, 1);
+        k = sink_lines_sink(h->lines);
+        h->ctx.results_on_worker = 1;
+    }
     tr_ctx_add_sink(&h->ctx, &k);
     h->ctx.now_us = 1700000000000000LL;
     h->s.id = 1;
@@ -70,6 +92,13 @@ void harness_datagram(harness *h, int dir, const void *p, size_t n)
 const char *harness_close(harness *h, int reason)
 {
     tr_deliver_close(&h->s, &h->d, reason);
+    if (h->lines) {
+        sink_lines_drain(h->lines);
+        tr_ctx_fold_worker_counts(&h->ctx);
+        fflush(h->lines_file);
+        tr_sb_reset(&h->out);
+        tr_sb_add(&h->out, h->lines_buf, h->lines_len);
+    }
     return tr_sb_cstr(&h->out);
 }
 
@@ -91,6 +120,13 @@ void harness_free(harness *h)
 {
     if (h->s.state)
         tr_deliver_close(&h->s, &h->d, TR_END_EOF);
+    if (h->lines) {
+        sink_lines_drain(h->lines);
+        sink_lines_free(h->lines);
+        fclose(h->lines_file);
+        free(h->lines_buf);
+        free(h->lines);
+    }
     tr_sb_free(&h->out);
     free(h);
 }

@@ -5,17 +5,29 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../../core/tr_dissector.h"
 #include "../../core/tr_strbuf.h"
 #include "../../reassembly/deliver.h"
+
+struct sink_lines;
 
 typedef struct harness {
     tr_ctx ctx;
     tr_session s;
     tr_deliver d;
     tr_strbuf out; /* JSON lines of every event so far */
+    /* with harness_results_on_worker: the lines come from trawl's own sink, formatted on the worker */
+    struct sink_lines *lines;
+    FILE *lines_file;
+    char *lines_buf;
+    size_t lines_len;
 } harness;
+
+/* From now on (on) or no more, harnesses write their events as trawl reads a file with -T json: lines
+ * formatted on the worker thread (started here), with results left to it (tr_ctx.results_on_worker). */
+void harness_results_on_worker(int on);
 
 /* A session of `proto` (a registered dissector name, or NULL for none) from 10.0.0.1:40000
  * to 10.0.0.2:server_port. */

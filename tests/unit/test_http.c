@@ -792,6 +792,62 @@ static void test_idle_session_holds_nothing(void **state)
     harness_free(h);
 }
 
+static int on_worker(void **state)
+{
+    (void)state;
+    harness_results_on_worker(1);
+    return 0;
+}
+
+static int off_worker(void **state)
+{
+    (void)state;
+    harness_results_on_worker(0);
+    return 0;
+}
+
+/* Bodies inflated on the worker give the very lines the engine gives: a good gzip body, one that goes bad in
+ * its middle (the anomaly in the same place, before the line of a request that came after it on the other
+ * side), and one cut short, with lines of the same session between them. */
+static void test_worker_lines_match_engine(void **state)
+{
+    (void)state;
+    uint8_t plain[6000], packed[16384];
+    plaintext(plain, sizeof plain);
+    size_t plen = compress_with(plain, sizeof plain, packed, sizeof packed, 31);
+    static char resp[65536];
+    size_t total = 0, bad = 0;
+    for (int k = 0; k < 3; k++) {
+        size_t n = k == 2 ? plen / 2 : plen;
+        total += (size_t)snprintf(resp + total, sizeof resp - total,
+                                  "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", n);
+        memcpy(resp + total, packed, n);
+        if (k == 1) {
+            bad = total + n / 2;
+            memset(resp + bad, 0xff, 32); /* bad data in the middle of the second body */
+        }
+        total += n;
+    }
+    size_t cut = bad + 64; /* the next request's line comes after the bad bytes, before the body ends */
+    harness_msg m[] = {
+        {C2S, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n", 0},
+        {S2C, resp, cut},
+        {C2S, "GET /c HTTP/1.1\r\n\r\n", 0},
+        {S2C, resp + cut, total - cut},
+    };
+    char *on = harness_script_all_splits("http", 80, m, 4);
+    harness_results_on_worker(0);
+    char *here = harness_script("http", 80, m, 4, 0);
+    harness_results_on_worker(1);
+    assert_string_equal(on, here);
+    assert_int_equal(harness_count(on, "\"anomaly\":\"http_decompress_", NULL), 2);
+    assert_int_equal(harness_count(on, "\"body_len\":6000", "\"complete\":true", NULL), 1);
+    const char *anomaly = strstr(on, "http_decompress_error"), *third = strstr(on, "\"uri\":\"/c\"");
+    assert_true(anomaly && third && anomaly < third); /* where the bad bytes came, not where the body ended */
+    free(on);
+    free(here);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -805,6 +861,14 @@ int main(void)
         cmocka_unit_test(test_gzip_header_fields),
         cmocka_unit_test(test_gzip_trailer_checked),
         cmocka_unit_test(test_corrupt_gzip),
+        /* the same, inflated on the worker thread as trawl -T json does, every split giving the same lines */
+        cmocka_unit_test_setup_teardown(test_gzip, on_worker, off_worker),
+        cmocka_unit_test_setup_teardown(test_deflate, on_worker, off_worker),
+        cmocka_unit_test_setup_teardown(test_gzip_members_and_trailing, on_worker, off_worker),
+        cmocka_unit_test_setup_teardown(test_gzip_header_fields, on_worker, off_worker),
+        cmocka_unit_test_setup_teardown(test_gzip_trailer_checked, on_worker, off_worker),
+        cmocka_unit_test_setup_teardown(test_corrupt_gzip, on_worker, off_worker),
+        cmocka_unit_test_setup_teardown(test_worker_lines_match_engine, on_worker, off_worker),
         cmocka_unit_test(test_no_body),
         cmocka_unit_test(test_100_continue),
         cmocka_unit_test(test_post_body),
