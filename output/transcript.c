@@ -106,10 +106,10 @@ static void add_hex_escape(tr_strbuf *sb, uint8_t c)
     tr_sb_add(sb, esc, 4);
 }
 
-static int is_plain_ascii(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '\\'; }
+/* Printable ASCII but the backslash (the escape): shown as is (core/tr_swar.h's rule; ' ' adds nothing). */
+static int is_plain_ascii(uint8_t c) { return tr_ascii_plain(c, 0x7e, '\\', '\\', ' '); }
 
-/* How many bytes at the start of p[0..n) are plain ASCII or TAB (core/tr_swar.h): transcripts of text are
- * mostly such runs. */
+/* How many bytes at the start of p[0..n) are plain ASCII or TAB: transcripts of text are mostly such runs. */
 static size_t plain_run(const uint8_t *p, size_t n) { return tr_ascii_run(p, n, 0x7e, '\\', '\\', '\t'); }
 
 /* Length of a UTF-8 character worth showing at p (not a C1 control), or 0. */
@@ -264,10 +264,8 @@ static size_t surely_not_text(const uint8_t *p, size_t n)
 }
 
 /* Text when at least three quarters of the bytes are printable (UTF-8 counts, so do CR LF TAB). Stops as soon
- * as more than a quarter are not. A byte at a time: it is asked of chunks whose first bytes were not text,
- * binary data mostly, where runs of plain ASCII are too short for word-at-a-time scanning. */
-static size_t surely_not_text(const uint8_t *p, size_t n);
-
+ * as more than a quarter are not. Past the bound above, a byte at a time: it is asked of chunks whose first
+ * bytes were not text, binary data mostly, where runs of plain ASCII are too short for wider scanning. */
 static int mostly_text(const uint8_t *p, size_t n)
 {
     size_t bad = 0, bad_max = n / 4; /* good * 4 >= n * 3  <=>  bad <= n / 4 */
