@@ -207,10 +207,15 @@ void tr_ev_later(tr_event *e, tr_ev_later_fn fn, const void *arg)
     f->s = arg;
 }
 
-void tr_ev_later_get(const tr_field *f, tr_ev_later_fn *fn, const void **arg)
+void tr_ev_later_add(tr_event *e, tr_field later)
 {
-    memcpy(fn, &f->i, sizeof *fn);
-    *arg = f->s;
+    tr_ev_later_fn fn;
+    memcpy(&fn, &later.i, sizeof fn);
+    int top_mode = e->top_mode;
+    e->depth = 0; /* the fields it adds are leaves at the level `later` was at */
+    e->top_mode = later.top;
+    fn(later.s, e);
+    e->top_mode = top_mode;
 }
 
 int tr_ev_has_digest_tickets(const tr_event *e)
@@ -225,22 +230,15 @@ int tr_ev_has_digest_tickets(const tr_event *e)
 static void expand_later(tr_event *e)
 {
     static tr_field was[TR_EVENT_MAX_FIELDS]; /* the engine's thread only */
-    int n = e->nf, top_mode = e->top_mode;
+    int n = e->nf;
     memcpy(was, e->f, (size_t)n * sizeof was[0]);
     e->nf = 0;
-    e->depth = 0;
     for (int i = 0; i < n; i++) {
-        if (was[i].type == TR_F_LATER) {
-            tr_ev_later_fn fn;
-            const void *arg;
-            tr_ev_later_get(&was[i], &fn, &arg);
-            e->top_mode = was[i].top;
-            fn(arg, e);
-        } else if (e->nf < TR_EVENT_MAX_FIELDS) {
+        if (was[i].type == TR_F_LATER)
+            tr_ev_later_add(e, was[i]);
+        else if (e->nf < TR_EVENT_MAX_FIELDS)
             e->f[e->nf++] = was[i];
-        }
     }
-    e->top_mode = top_mode;
 }
 
 void tr_ev_resolve_digests(tr_event *e)
@@ -344,18 +342,6 @@ void tr_worker_lines_set(tr_worker_line_fn fn, void *self)
     on_worker.self = self;
 }
 
-static void count_on_worker(const char *name)
-{
-    on_worker.events++;
-    for (int i = 0; i < TR_MAX_ANOMALY_KINDS; i++) {
-        if (!on_worker.names[i])
-            on_worker.names[i] = name;
-        if (on_worker.names[i] == name || strcmp(on_worker.names[i], name) == 0) {
-            on_worker.counts[i]++;
-            return;
-        }
-    }
-}
 
 void tr_anomaly_on_worker(const tr_session *s, int dir, int64_t ts_us, const char *name, const char *fmt, ...)
 {
@@ -372,7 +358,8 @@ void tr_anomaly_on_worker(const tr_session *s, int dir, int64_t ts_us, const cha
     va_start(ap, fmt);
     anomaly_fields(&e, name, detail, fmt, ap);
     va_end(ap);
-    count_on_worker(name);
+    on_worker.events++;
+    tr_anomaly_counts_add(on_worker.names, on_worker.counts, name, 1);
     if (on_worker.fn)
         on_worker.fn(on_worker.self, &e);
 }

@@ -78,8 +78,9 @@ void tr_ev_digest(tr_event *e, const char *key, const char *hex, uint64_t ticket
  * formats at once, here after waiting (tr_ev_resolve_digests). */
 typedef void (*tr_ev_later_fn)(const void *arg, tr_event *e);
 void tr_ev_later(tr_event *e, tr_ev_later_fn fn, const void *arg);
-/* The function and argument of a TR_F_LATER field. */
-void tr_ev_later_get(const tr_field *f, tr_ev_later_fn *fn, const void **arg);
+/* Adds the fields a TR_F_LATER field stands for at the end of e (its function called with its argument), as
+ * fields of the level the LATER field was at; for whoever rebuilds an event's fields in order. */
+void tr_ev_later_add(tr_event *e, tr_field later);
 /* Waits for the digests of TR_F_DIGEST fields and makes them strings (or drops them when hashing failed), and
  * for the worker to run what TR_F_LATER fields wait for, and puts their fields in their place. */
 void tr_ev_resolve_digests(tr_event *e);

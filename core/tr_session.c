@@ -30,14 +30,20 @@ void tr_ctx_count_anomaly(tr_ctx *ctx, const char *name) { tr_ctx_add_anomalies(
 
 void tr_ctx_add_anomalies(tr_ctx *ctx, const char *name, uint64_t n)
 {
+    tr_anomaly_counts_add(ctx->anomaly_names, ctx->anomaly_counts, name, n);
+}
+
+void tr_anomaly_counts_add(const char *names[TR_MAX_ANOMALY_KINDS], uint64_t counts[TR_MAX_ANOMALY_KINDS],
+                           const char *name, uint64_t n)
+{
     for (int i = 0; i < TR_MAX_ANOMALY_KINDS; i++) {
-        if (!ctx->anomaly_names[i]) {
-            ctx->anomaly_names[i] = name; /* names are string literals */
-            ctx->anomaly_counts[i] = n;
+        if (!names[i]) {
+            names[i] = name; /* names are string literals */
+            counts[i] = n;
             return;
         }
-        if (strcmp(ctx->anomaly_names[i], name) == 0) {
-            ctx->anomaly_counts[i] += n;
+        if (strcmp(names[i], name) == 0) {
+            counts[i] += n;
             return;
         }
     }

@@ -108,6 +108,10 @@ void tr_ctx_init(tr_ctx *ctx);
 int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink); /* returns the sink's index, -1 when full */
 void tr_ctx_count_anomaly(tr_ctx *ctx, const char *name);
 void tr_ctx_add_anomalies(tr_ctx *ctx, const char *name, uint64_t n);
+/* Adds n to name's count in a table of anomaly kinds (a new name takes the next free entry; past the last, it
+ * is not counted). */
+void tr_anomaly_counts_add(const char *names[TR_MAX_ANOMALY_KINDS], uint64_t counts[TR_MAX_ANOMALY_KINDS],
+                           const char *name, uint64_t n);
 
 /* A live session by id, or NULL (ended, evicted, or no flow table). */
 tr_session *tr_session_find(tr_ctx *ctx, uint64_t id);

@@ -158,14 +158,10 @@ void event_blob_unpack(const uint8_t *blob, size_t len, event_blob_view *vw)
         f->type = type;
         f->top = top;
         if (type == TR_F_LATER) { /* its fields, added here: the worker has run the jobs before this one */
-            tr_ev_later_fn fn;
-            const void *arg;
-            tr_ev_later_get(f, &fn, &arg);
-            memcpy(&arg, f->s, sizeof arg);
+            tr_field later = *f;
+            memcpy(&later.s, f->s, sizeof later.s); /* the argument's address, packed as the field's bytes */
             e->nf = nf;
-            e->depth = 0;
-            e->top_mode = top;
-            fn(arg, e);
+            tr_ev_later_add(e, later);
             nf = e->nf;
             continue;
         }
@@ -183,5 +179,4 @@ void event_blob_unpack(const uint8_t *blob, size_t len, event_blob_view *vw)
         nf++;
     }
     e->nf = nf;
-    e->top_mode = 0;
 }

@@ -60,22 +60,21 @@ static void worker_put(sink_lines *l, const void *p, size_t n)
         atomic_store_explicit(&l->worker_write_failed, 1, memory_order_relaxed);
 }
 
-static void run_format(const tr_job *job, const uint8_t *data)
-{
-    sink_lines *l = job->obj;
-    event_blob_unpack(data, job->len, l->view);
-    tr_sb_reset(&l->wsb);
-    format(l, &l->view->e, &l->wsb, NULL);
-    worker_put(l, l->wsb.p, l->wsb.len);
-}
-
-/* An event found on the worker (an anomaly of a body it decodes): formatted and written in its place. */
+/* An event's line, formatted and written on the worker: one the engine flattened (run_format), or one found
+ * there (an anomaly of a body it decodes), in its place. */
 static void worker_line(void *self, const tr_event *e)
 {
     sink_lines *l = self;
     tr_sb_reset(&l->wsb);
     format(l, e, &l->wsb, NULL);
     worker_put(l, l->wsb.p, l->wsb.len);
+}
+
+static void run_format(const tr_job *job, const uint8_t *data)
+{
+    sink_lines *l = job->obj;
+    event_blob_unpack(data, job->len, l->view);
+    worker_line(l, &l->view->e);
 }
 
 static void run_write(const tr_job *job, const uint8_t *data)
