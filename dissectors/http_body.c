@@ -28,7 +28,6 @@ typedef struct http_body_remote {
     char hex[SHA256_HEX_LEN + 1];
 } http_body_remote;
 
-
 static void body_anomaly(http_body *b, tr_session *s, int dir, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 static void body_anomaly(http_body *b, tr_session *s, int dir, const char *name, const char *fmt, ...)
@@ -78,18 +77,37 @@ int http_coding_from_header(const char *v, size_t n, int *unsupported)
     return *unsupported ? HTTP_CODING_IDENTITY : coding;
 }
 
+/* The inflater's state (its tables and a 64 KB history buffer) is taken from a pool while an object is
+ * decoded, and counted against --memcap on the engine's copy of the object from its first compressed byte to its
+ * end: the same whichever thread decodes it, so what --memcap ends does not depend on the threads' timing. */
+#define INFLATE_STATE_BYTES sizeof(struct inflate_state)
+
+static void inflater_count(http_body *b, tr_session *s)
+{
+    if (!b->inflater_counted) {
+        b->inflater_counted = 1;
+        s->state_extra += INFLATE_STATE_BYTES;
+    }
+}
+
+static void inflater_uncount(http_body *b, tr_session *s)
+{
+    if (b->inflater_counted) {
+        b->inflater_counted = 0;
+        s->state_extra -= INFLATE_STATE_BYTES;
+    }
+}
+
 static void remote_let_go(http_body *b, tr_session *s);
 
-/* The object's fields as begun, hashed on the worker thread (sha256_begin) or on this one. */
-static void begin_here(http_body *b, int coding, const char *name, int hash_here)
+/* The object's fields as an object begins (its hash is begun by the caller). */
+static void object_reset(http_body *b, int coding, const char *name)
 {
     memset(b, 0, offsetof(http_body, z));
     b->file = FILE_NOT_YET;
     b->coding = (uint8_t)coding;
     b->active = 1;
     snprintf(b->name, sizeof b->name, "%s", name ? name : "");
-    if ((hash_here ? sha256_begin_here(&b->hash) : sha256_begin(&b->hash)) != 0)
-        b->broken = 1;
 }
 
 /* A compressed object goes to the worker when the ctx lets results wait for it and the worker has time. */
@@ -103,7 +121,9 @@ static http_body_remote *remote_begin(tr_session *s, int dir, int coding, const 
         return NULL;
     r->b.z = NULL;
     memset(&r->b.hash, 0, sizeof r->b.hash);
-    begin_here(&r->b, coding, name, 1); /* the worker's own thread hashes it: no job per update */
+    object_reset(&r->b, coding, name);
+    if (sha256_begin_here(&r->b.hash) != 0) /* the worker's own thread hashes it: no job per update */
+        r->b.broken = 1;
     r->b.on_worker = 1;
     r->b.remote = NULL;
     memset(&r->snap, 0, sizeof r->snap);
@@ -122,16 +142,11 @@ static http_body_remote *remote_begin(tr_session *s, int dir, int coding, const 
 void http_body_begin(http_body *b, tr_session *s, int dir, int coding, const char *name)
 {
     remote_let_go(b, s); /* an earlier object's, if its message ended without http_body_done */
-    http_body_remote *r = remote_begin(s, dir, coding, name);
-    if (r) {
-        memset(b, 0, offsetof(http_body, z));
-        b->file = FILE_NOT_YET;
-        b->coding = (uint8_t)coding;
-        b->active = 1;
-        b->remote = r;
-        return;
-    }
-    begin_here(b, coding, name, 0);
+    inflater_uncount(b, s); /* and its count, if it did not end */
+    object_reset(b, coding, name);
+    b->remote = remote_begin(s, dir, coding, name);
+    if (!b->remote && sha256_begin(&b->hash) != 0) /* a worker's object is hashed there */
+        b->broken = 1;
 }
 
 /* Decoded bytes: counted, hashed and extracted. */
@@ -155,22 +170,17 @@ static void body_output(http_body *b, tr_session *s, int dir, const uint8_t *p, 
     b->len += n;
 }
 
-/* The inflater's state (its tables and a 64 KB history buffer) is taken from a pool while an object is
- * decoded and counted against --memcap. */
-#define INFLATE_STATE_BYTES sizeof(struct inflate_state)
 static tr_pool inflaters = TR_POOL_INIT(sizeof(struct inflate_state), 16);        /* the engine's */
 static tr_pool worker_inflaters = TR_POOL_INIT(sizeof(struct inflate_state), 16); /* the worker's */
 
 static tr_pool *inflater_pool(const http_body *b) { return b->on_worker ? &worker_inflaters : &inflaters; }
 
-static void inflate_end(http_body *b, tr_session *s)
+static void inflate_end(http_body *b)
 {
     if (!b->z)
         return;
     tr_pool_give(inflater_pool(b), b->z);
     b->z = NULL;
-    if (!b->on_worker) /* a worker's object is counted whole (REMOTE_BYTES) */
-        s->state_extra -= INFLATE_STATE_BYTES;
 }
 
 /* format: ISAL_ZLIB or ISAL_DEFLATE (raw; also inside a gzip member, whose framing is gzip_member's). */
@@ -183,8 +193,6 @@ static int inflate_start(http_body *b, tr_session *s, int dir, uint32_t format)
             b->broken = 1;
             return -1;
         }
-        if (!b->on_worker)
-            s->state_extra += INFLATE_STATE_BYTES;
         isal_inflate_init(b->z);
     } else {
         isal_inflate_reset(b->z);
@@ -385,14 +393,14 @@ static void run_end(const tr_job *job, const uint8_t *data)
     else
         sha256_abort(&b->hash);
     r->complete = complete;
-    inflate_end(b, NULL);
+    inflate_end(b);
 }
 
 static void run_free(const tr_job *job, const uint8_t *data)
 {
     (void)data;
     http_body_remote *r = job->obj;
-    inflate_end(&r->b, NULL);
+    inflate_end(&r->b);
     sha256_release(&r->b.hash);
     free(r);
 }
@@ -416,39 +424,21 @@ static void remote_job(http_body *b, tr_session *s, void (*run)(const tr_job *, 
     tr_worker_push(&job, NULL);
 }
 
-/* The worker's inflater is counted against --memcap as the engine's own would be: from the first compressed
- * bytes to the object's end (z_started stands for it on the engine's copy). */
-static void remote_count(http_body *b, tr_session *s)
-{
-    if (!b->z_started) {
-        b->z_started = 1;
-        s->state_extra += INFLATE_STATE_BYTES;
-    }
-}
-
-static void remote_uncount(http_body *b, tr_session *s)
-{
-    if (b->z_started) {
-        b->z_started = 0;
-        s->state_extra -= INFLATE_STATE_BYTES;
-    }
-}
-
 static void remote_let_go(http_body *b, tr_session *s)
 {
     if (!b->remote)
         return;
     remote_job(b, s, run_free, 0); /* after the jobs before it, the event's line among them */
     b->remote = NULL;
-    remote_uncount(b, s);
 }
 
 void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     if (!b->active || !n)
         return;
+    if (b->coding != HTTP_CODING_IDENTITY)
+        inflater_count(b, s);
     if (b->remote) {
-        remote_count(b, s);
         tr_job job = {.run = run_feed, .obj = b->remote, .at = s->ctx ? s->ctx->now_us : 0};
         tr_worker_push_split(&job, p, n);
         return;
@@ -456,10 +446,9 @@ void http_body_feed(http_body *b, tr_session *s, int dir, const uint8_t *p, size
     feed_here(b, s, dir, p, n);
 }
 
+/* Bytes of an active object, decoded on this thread (the engine's, or the worker's for its copy). */
 static void feed_here(http_body *b, tr_session *s, int dir, const uint8_t *p, size_t n)
 {
-    if (!b->active || !n)
-        return;
     tr_buf in = tr_buf_make(p, n);
     if (b->coding == HTTP_CODING_IDENTITY)
         body_output(b, s, dir, p, n);
@@ -497,9 +486,9 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, s
     if (!b->active)
         return 0;
     b->active = 0;
+    inflater_uncount(b, s); /* the inflater's ~90 KB go back now, not when the connection ends */
     if (b->remote) { /* the worker decides; the event takes it from there (http_body_later_fields) */
         remote_job(b, s, run_end, transfer_complete);
-        remote_uncount(b, s);
         return 0;
     }
     int complete = end_checks(b, s, dir, transfer_complete);
@@ -510,7 +499,7 @@ int http_body_end(http_body *b, tr_session *s, int dir, int transfer_complete, s
     if (b->file >= 0)
         tr_file_close(s, b->file, complete);
     b->file = FILE_NOT_YET;
-    inflate_end(b, s); /* the inflater's ~90 KB go back now, not when the connection ends: idle sessions stay small */
+    inflate_end(b); /* idle sessions stay small */
     return complete;
 }
 
@@ -527,9 +516,10 @@ void http_body_done(http_body *b, tr_session *s) { remote_let_go(b, s); }
 void http_body_release(http_body *b, tr_session *s)
 {
     remote_let_go(b, s);
+    inflater_uncount(b, s);
     if (b->active && b->file >= 0)
         tr_file_close(s, b->file, 0);
     b->active = 0;
-    inflate_end(b, s);
+    inflate_end(b);
     sha256_release(&b->hash);
 }

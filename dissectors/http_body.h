@@ -29,6 +29,8 @@ typedef struct http_body {
     uint8_t undecodable;   /* the inflater found bad data: how long the object is, is unknown */
     uint8_t capped;        /* HTTP_BODY_DECODED_MAX reached: nothing more is decoded */
     uint8_t z_started;     /* some compressed input went in */
+    uint8_t inflater_counted; /* an inflater is counted against --memcap for it: from its first compressed byte to
+                                 its end, whichever thread decodes it */
     uint8_t deflate_ended; /* the inflater reached the end of the deflate data (of the gzip member) */
     uint8_t z_trailing;    /* bytes after the stream that are not another gzip member: ignored */
     uint8_t head_len;      /* deflate: bytes held to tell zlib-wrapped from raw deflate */

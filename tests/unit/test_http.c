@@ -792,6 +792,45 @@ static void test_idle_session_holds_nothing(void **state)
     harness_free(h);
 }
 
+/* What a gzip response counts against --memcap, after each piece of it, in one mode (state_extra per piece). */
+static void memcap_trace(int on_worker_thread, size_t *trace, size_t pieces)
+{
+    harness_results_on_worker(on_worker_thread);
+    harness *h = harness_new("http", TR_TCP, 80);
+    harness_data(h, C2S, "GET /g HTTP/1.1\r\n\r\n", 19);
+    uint8_t plain[3000], packed[4096];
+    plaintext(plain, sizeof plain);
+    size_t n = compress_with(plain, sizeof plain, packed, sizeof packed, 31);
+    char resp[8192];
+    int head = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", n);
+    memcpy(resp + head, packed, n);
+    size_t total = (size_t)head + n, step = (total + pieces - 1) / pieces;
+    for (size_t i = 0, k = 0; k < pieces; i += step, k++) {
+        if (i < total)
+            harness_data(h, S2C, resp + i, i + step <= total ? step : total - i);
+        trace[k] = h->s.state_extra;
+    }
+    harness_close(h, TR_END_FIN);
+    harness_free(h);
+    harness_results_on_worker(0);
+}
+
+/* The inflater counts against --memcap over the same span whichever thread inflates the body (from its first
+ * compressed byte to its end), so what the cap ends does not depend on the threads' timing. */
+static void test_memcap_count_same_on_either_thread(void **state)
+{
+    (void)state;
+    enum { PIECES = 97 };
+    size_t here[PIECES], there[PIECES];
+    memcap_trace(0, here, PIECES);
+    memcap_trace(1, there, PIECES);
+    for (int k = 0; k < PIECES; k++)
+        if (here[k] != there[k])
+            fail_msg("after piece %d of %d: %zu bytes counted here, %zu with the worker", k, PIECES, here[k], there[k]);
+    assert_true(here[PIECES / 2] > 0);
+    assert_int_equal(here[PIECES - 1], 0);
+}
+
 static int on_worker(void **state)
 {
     (void)state;
@@ -869,6 +908,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gzip_trailer_checked, on_worker, off_worker),
         cmocka_unit_test_setup_teardown(test_corrupt_gzip, on_worker, off_worker),
         cmocka_unit_test_setup_teardown(test_worker_lines_match_engine, on_worker, off_worker),
+        cmocka_unit_test_setup_teardown(test_idle_session_holds_nothing, on_worker, off_worker),
+        cmocka_unit_test(test_memcap_count_same_on_either_thread),
         cmocka_unit_test(test_no_body),
         cmocka_unit_test(test_100_continue),
         cmocka_unit_test(test_post_body),
