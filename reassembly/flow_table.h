@@ -15,9 +15,13 @@ enum flow_list { FLOW_LIST_TCP, FLOW_LIST_UDP, FLOW_LIST_CLOSING, FLOW_LIST_COUN
 
 #define FLOW_HOLD_MAX 32768 /* first bytes kept while no dissector has claimed the flow */
 
+/* Five 64-bit words with no padding, hashed and compared as words. The endpoints are sorted (by address, then
+ * port: any order both directions agree on), so both directions find the same flow. */
 typedef struct flow_key {
-    uint8_t l4;
-    tr_endpoint lo, hi; /* endpoints sorted, so both directions find the same flow */
+    uint8_t addr_lo[16], addr_hi[16]; /* IPv4 in the first 4 bytes, the rest zero */
+    uint16_t port_lo, port_hi;
+    uint8_t l4, v;
+    uint8_t zero[2];
 } flow_key;
 
 typedef struct flow {
