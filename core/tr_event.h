@@ -1,5 +1,7 @@
 /* tr_event: what dissectors and the engine emit — common fields plus a small tree of typed fields.
- * An event and the strings it points at live only during tr_emit(); sinks copy what they keep. */
+ * An event and the strings it points at live only during tr_emit(); sinks copy what they keep. The names in
+ * it (proto, type, and the fields' keys) are literals, or strings as lasting: formatting on the worker reads
+ * them after tr_emit has returned (output/event_blob.c carries them by address). */
 #ifndef TR_EVENT_H
 #define TR_EVENT_H
 
@@ -27,7 +29,7 @@ typedef enum tr_ftype {
 } tr_ftype;
 
 typedef struct tr_field {
-    const char *key; /* NULL inside lists */
+    const char *key; /* NULL inside lists; a literal (above) */
     const char *s;
     size_t n;
     int64_t i;

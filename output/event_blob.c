@@ -3,20 +3,21 @@
 #include <string.h>
 
 /* Fixed-size records, copied in and out with memcpy (the blob has no alignment). */
+/* The event's proto and type, and its fields' keys, are carried by address: they are literals (tr_event.h). */
 typedef struct blob_head {
     int64_t ts_us;
     uint64_t session_id;
+    const char *proto, *type;
     tr_endpoint client, server;
     int32_t dir;
     int32_t nf;
-    uint16_t proto_len, type_len;
     uint8_t has_session, l4;
 } blob_head;
 
-/* Each field: i (8 bytes; TR_F_DIGEST: the address of its tr_hash_result), n (4: bytes of s after the key),
- * key_len (2), type, top, has_key (1 each), then the key and a NUL when it has one, then s. Written and read
- * member by member: a record built on the stack and copied whole stalled on store forwarding. */
-enum { FIELD_HEAD = 8 + 4 + 2 + 3 };
+/* Each field: i (8 bytes; TR_F_DIGEST: the address of its tr_hash_result), its key's address (8), n (4: bytes
+ * of s that follow), type, top (1 each), then s. Written and read member by member: a record built on the stack
+ * and copied whole stalled on store forwarding. */
+enum { FIELD_HEAD = 8 + 8 + 4 + 2 };
 
 typedef struct packer {
     uint8_t *out;
@@ -35,25 +36,15 @@ static void put(packer *pk, const void *p, size_t n)
     pk->len += n;
 }
 
-static void put_cstr(packer *pk, const char *s, size_t n)
-{
-    put(pk, s, n);
-    put(pk, "", 1);
-}
-
 size_t event_blob_pack(const tr_event *e, uint8_t *out, size_t cap)
 {
     packer pk = {.out = out, .cap = cap};
-    const char *proto = e->proto ? e->proto : "", *type = e->type ? e->type : "";
-    size_t proto_len = strlen(proto), type_len = strlen(type);
-    if (proto_len > UINT16_MAX || type_len > UINT16_MAX)
-        return 0;
     blob_head h;
     memset(&h, 0, sizeof h);
     h.ts_us = e->ts_us;
     h.dir = e->dir;
-    h.proto_len = (uint16_t)proto_len;
-    h.type_len = (uint16_t)type_len;
+    h.proto = e->proto ? e->proto : "";
+    h.type = e->type ? e->type : "";
     if (e->session) {
         h.has_session = 1;
         h.session_id = e->session->id;
@@ -63,8 +54,6 @@ size_t event_blob_pack(const tr_event *e, uint8_t *out, size_t cap)
     }
     size_t head_at = pk.len;
     put(&pk, &h, sizeof h);
-    put_cstr(&pk, proto, proto_len);
-    put_cstr(&pk, type, type_len);
     int nf = 0, digests = 0;
     for (int i = 0; i < e->nf && !pk.full; i++) {
         const tr_field *f = &e->f[i];
@@ -84,21 +73,16 @@ size_t event_blob_pack(const tr_event *e, uint8_t *out, size_t cap)
             str = NULL;
             n = 0;
         }
-        size_t key_len = f->key ? strlen(f->key) : 0;
-        if (key_len > UINT16_MAX || n > UINT32_MAX || FIELD_HEAD + key_len + 1 + n > pk.cap - pk.len)
+        if (n > UINT32_MAX || FIELD_HEAD + n > pk.cap - pk.len)
             return 0;
         uint8_t *w = pk.out + pk.len;
         uint32_t n32 = (uint32_t)n;
-        uint16_t k16 = (uint16_t)key_len;
         memcpy(w, &v, 8);
-        memcpy(w + 8, &n32, 4);
-        memcpy(w + 12, &k16, 2);
-        w[14] = f->type;
-        w[15] = f->top;
-        w[16] = f->key != NULL;
+        memcpy(w + 8, &f->key, sizeof f->key);
+        memcpy(w + 16, &n32, 4);
+        w[20] = f->type;
+        w[21] = f->top;
         pk.len += FIELD_HEAD;
-        if (f->key)
-            put_cstr(&pk, f->key, key_len);
         put(&pk, str, n);
         nf++;
     }
@@ -121,10 +105,8 @@ void event_blob_unpack(const uint8_t *blob, size_t len, event_blob_view *vw)
     e->ctx = NULL;
     e->top_mode = e->depth = e->truncated = 0;
     e->arena_used = 0;
-    e->proto = (const char *)blob + at;
-    at += h.proto_len + 1u;
-    e->type = (const char *)blob + at;
-    at += h.type_len + 1u;
+    e->proto = h.proto;
+    e->type = h.type;
     e->session = NULL;
     if (h.has_session) {
         memset(&vw->s, 0, sizeof vw->s);
@@ -139,18 +121,12 @@ void event_blob_unpack(const uint8_t *blob, size_t len, event_blob_view *vw)
         const uint8_t *r = blob + at;
         int64_t v;
         uint32_t n;
-        uint16_t key_len;
-        memcpy(&v, r, 8);
-        memcpy(&n, r + 8, 4);
-        memcpy(&key_len, r + 12, 2);
-        uint8_t type = r[14], top = r[15], has_key = r[16];
-        at += FIELD_HEAD;
         tr_field *f = &e->f[nf];
-        f->key = NULL;
-        if (has_key) {
-            f->key = (const char *)blob + at;
-            at += key_len + 1u;
-        }
+        memcpy(&v, r, 8);
+        memcpy(&f->key, r + 8, sizeof f->key);
+        memcpy(&n, r + 16, 4);
+        uint8_t type = r[20], top = r[21];
+        at += FIELD_HEAD;
         f->s = n ? (const char *)blob + at : NULL;
         f->n = n;
         at += n;
