@@ -822,8 +822,9 @@ static int decode_records(dns_msg *m, tr_buf *cur, dns_sections *ss, tr_event *e
         if (open)
             tr_ev_list(e, section_keys[sec]);
         for (unsigned i = 0; ok && i < count[sec]; i++) {
+            /* the counting pass only skips names: its problems are not reported (the listing pass finds them) */
             dns_name name;
-            if (!read_name(m, cur, &name, section_keys[sec])) {
+            if (e ? !read_name(m, cur, &name, section_keys[sec]) : (dns_name_skip(&m->msg, cur), cur->err != TR_OK)) {
                 ok = 0;
                 break;
             }
@@ -834,13 +835,14 @@ static int decode_records(dns_msg *m, tr_buf *cur, dns_sections *ss, tr_event *e
             tr_skip(cur, rdlen);
             if (cur->err) {
                 char tn[16];
-                msg_problem(m, "dns_truncated", "%s record %u of %u (%s %s) runs past the end of the message",
-                            section_keys[sec], i + 1, count[sec], name.text, type_text(type, tn));
+                if (e)
+                    msg_problem(m, "dns_truncated", "%s record %u of %u (%s %s) runs past the end of the message",
+                                section_keys[sec], i + 1, count[sec], name.text, type_text(type, tn));
                 ok = 0;
                 break;
             }
             if (type == T_OPT) {
-                if (sec != 2 || opt->present || name.wire_len != 1)
+                if (e && (sec != 2 || opt->present || name.wire_len != 1))
                     msg_problem(m, "dns_malformed", "OPT record out of place (%s)", section_keys[sec]);
                 if (!opt->present) {
                     opt->present = 1;
@@ -917,8 +919,7 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
     /* the rcode's upper bits live in the OPT record: find it (quietly) before the event is written */
     if (!cur.err) {
         tr_buf scan = cur;
-        dns_msg quiet = m;
-        decode_records(&quiet, &scan, &ss, NULL, 0);
+        decode_records(&m, &scan, &ss, NULL, 0);
     }
     unsigned full_rcode = ss.opt.present ? ((ss.opt.ttl >> 24) << 4) | rcode : rcode;
 

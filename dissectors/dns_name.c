@@ -63,16 +63,14 @@ static void text_from_wire(dns_name *out)
     out->text_len = len;
 }
 
-int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
+/* Walks the name at cur->off (dns_name_read's rules), copying its labels into out->wire when out is set. */
+static int name_walk(const tr_buf *msg, tr_buf *cur, dns_name *out)
 {
-    out->wire_len = 0;
-    out->text_len = 0;
-    out->text[0] = '\0';
     if (cur->err)
         return DNS_NAME_TRUNC;
     /* A pointer must land before the start of the labels that led to it, so the positions read
      * strictly decrease and no pointer chain can loop. */
-    size_t pos = cur->off, limit = cur->off, end = cur->len;
+    size_t pos = cur->off, limit = cur->off, end = cur->len, wire_len = 0;
     int jumped = 0, status = DNS_NAME_OK;
     for (int labels = 0;; labels++) {
         if (labels >= DNS_NAME_LABELS_MAX) {
@@ -105,7 +103,7 @@ int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
             status = DNS_NAME_BAD_LABEL;
             break;
         }
-        if (out->wire_len + 1 + l > DNS_NAME_WIRE_MAX) {
+        if (wire_len + 1 + l > DNS_NAME_WIRE_MAX) {
             status = DNS_NAME_TOO_LONG;
             break;
         }
@@ -113,8 +111,9 @@ int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
             status = DNS_NAME_TRUNC;
             break;
         }
-        memcpy(out->wire + out->wire_len, msg->p + pos, 1 + (size_t)l);
-        out->wire_len += 1 + (size_t)l;
+        if (out)
+            memcpy(out->wire + wire_len, msg->p + pos, 1 + (size_t)l);
+        wire_len += 1 + (size_t)l;
         pos += 1 + (size_t)l;
         if (l == 0) {
             if (!jumped)
@@ -122,6 +121,8 @@ int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
             break;
         }
     }
+    if (out)
+        out->wire_len = wire_len;
     if (status == DNS_NAME_TOO_LONG && !jumped) {
         /* The end of the name in place is still well defined (its root label or first pointer), so
          * the caller can skip it and go on; the text keeps the first 255 octets. */
@@ -129,22 +130,32 @@ int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
             pos += 1 + (size_t)msg->p[pos];
         if (pos < end && msg->p[pos] == 0) {
             cur->off = pos + 1;
-            text_from_wire(out);
             return status;
         }
         if (pos + 1 < end && (msg->p[pos] & 0xc0) == 0xc0) {
             cur->off = pos + 2;
-            text_from_wire(out);
             return status;
         }
     }
-    if (status != DNS_NAME_OK) {
+    if (status != DNS_NAME_OK)
         cur->err = status == DNS_NAME_TRUNC ? TR_ETRUNC : TR_EMALFORMED;
-        return status;
-    }
-    text_from_wire(out);
-    return DNS_NAME_OK;
+    return status;
 }
+
+int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
+{
+    out->wire_len = 0;
+    out->text_len = 0;
+    out->text[0] = '\0';
+    if (cur->err)
+        return DNS_NAME_TRUNC;
+    int status = name_walk(msg, cur, out);
+    if (status == DNS_NAME_OK || (status == DNS_NAME_TOO_LONG && !cur->err))
+        text_from_wire(out);
+    return status;
+}
+
+int dns_name_skip(const tr_buf *msg, tr_buf *cur) { return name_walk(msg, cur, NULL); }
 
 int dns_name_from_wire(const uint8_t *wire, size_t n, dns_name *out)
 {

@@ -34,6 +34,10 @@ typedef struct dns_name {
  * name too long whose end could still be found: then cur moves past it and out holds its start. */
 int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out);
 
+/* Moves cur past the name at cur->off as dns_name_read does (same checks, same status and cur), without
+ * copying or formatting it: for a pass that only looks for where records are. */
+int dns_name_skip(const tr_buf *msg, tr_buf *cur);
+
 /* Presentation form of a name given in uncompressed wire form (as dns_name.wire). */
 int dns_name_from_wire(const uint8_t *wire, size_t n, dns_name *out);
 

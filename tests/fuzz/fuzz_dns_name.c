@@ -1,5 +1,6 @@
 /* fuzz_dns_name: dns_name_read on an arbitrary message. Byte 0 and 1 give where the name starts and
- * where the reading cursor ends (an RDATA end); the rest is the message. */
+ * where the reading cursor ends (an RDATA end); the rest is the message. dns_name_skip must leave the cursor
+ * as dns_name_read does, with the same status. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tr_buf whole = tr_buf_make(msg, n);
     tr_buf cur = tr_buf_make(msg, end);
     tr_skip(&cur, start);
+    tr_buf skipped = cur;
     dns_name name;
     int st = dns_name_read(&whole, &cur, &name);
+    if (dns_name_skip(&whole, &skipped) != st || skipped.off != cur.off || skipped.err != cur.err)
+        abort();
     if (st == DNS_NAME_OK) {
         if (strlen(name.text) != name.text_len || name.wire_len > DNS_NAME_WIRE_MAX)
             abort();

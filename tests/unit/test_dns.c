@@ -328,12 +328,17 @@ static void test_tcp_framing(void **state)
 
 /* ---- the name reader ---- */
 
+/* Reads the name at `at`; skipping it (dns_name_skip) must give the same status, end and error. */
 static int read_at(const uint8_t *msg, size_t n, size_t at, dns_name *out, size_t *end)
 {
     tr_buf b = tr_buf_make(msg, n);
     tr_buf cur = b;
     cur.off = at;
+    tr_buf skipped = cur;
     int st = dns_name_read(&b, &cur, out);
+    assert_int_equal(dns_name_skip(&b, &skipped), st);
+    assert_int_equal(skipped.off, cur.off);
+    assert_int_equal(skipped.err, cur.err);
     *end = cur.off;
     return st;
 }
