@@ -205,7 +205,12 @@ static void out_addr(dns_out *o, int af, const uint8_t *a)
         tr_ip_set4(&ip, a);
     else
         tr_ip_set6(&ip, a);
-    out_str(o, tr_ip_format(&ip, txt)); /* not inet_ntop: it formats IPv4 with sprintf, once per A record */
+    /* not inet_ntop: it formats IPv4 with sprintf, once per A record */
+    if (o->len < sizeof o->p && sizeof o->p - o->len > TR_IP_STRLEN) { /* straight into place: no copy */
+        o->len += strlen(tr_ip_format(&ip, o->p + o->len));
+        return;
+    }
+    out_str(o, tr_ip_format(&ip, txt));
 }
 
 /* RFC 3597: \# length hex (dig writes the hex in upper case). */
