@@ -147,10 +147,8 @@ int dns_name_read(const tr_buf *msg, tr_buf *cur, dns_name *out)
     out->wire_len = 0;
     out->text_len = 0;
     out->text[0] = '\0';
-    if (cur->err)
-        return DNS_NAME_TRUNC;
     int status = name_walk(msg, cur, out);
-    if (status == DNS_NAME_OK || (status == DNS_NAME_TOO_LONG && !cur->err))
+    if (status == DNS_NAME_OK || (status == DNS_NAME_TOO_LONG && !cur->err)) /* a long name cut short is shown */
         text_from_wire(out);
     return status;
 }
