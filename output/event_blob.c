@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-/* Fixed-size records, copied in and out with memcpy (the blob has no alignment). */
-/* The event's proto and type, and its fields' keys, are carried by address: they are literals (tr_event.h). */
+/* Fixed-size records, copied in and out with memcpy (the blob has no alignment). The event's proto and type, and
+ * its fields' keys, are carried by address: they are literals (tr_event.h). */
 typedef struct blob_head {
     int64_t ts_us;
     uint64_t session_id;
