@@ -379,6 +379,47 @@ static void test_stream_cap_forces_gap(void **state)
     rec_free(r);
 }
 
+/* The flow key is the same from either direction and tells apart what a conversation is made of: versions,
+ * addresses, ports (also between the two ends of one host), transport. */
+static void test_flow_key_both_directions(void **state)
+{
+    (void)state;
+    static const uint8_t a4[4] = {10, 0, 0, 1}, b4[4] = {10, 0, 0, 2};
+    static const uint8_t a6[16] = {10, 0, 0, 1}; /* the same first bytes as a4 */
+    tr_ip a, b, a_v6;
+    tr_ip_set4(&a, a4);
+    tr_ip_set4(&b, b4);
+    tr_ip_set6(&a_v6, a6);
+    flow_key k1, k2, k3;
+    flow_key_make(&k1, TR_TCP, &a, 40000, &b, 80);
+    flow_key_make(&k2, TR_TCP, &b, 80, &a, 40000);
+    assert_memory_equal(&k1, &k2, sizeof k1);
+    assert_int_equal(flow_key_hash(&k1), flow_key_hash(&k2));
+    /* one host talking to itself: ordered by port */
+    flow_key_make(&k1, TR_UDP, &a, 5353, &a, 53);
+    flow_key_make(&k2, TR_UDP, &a, 53, &a, 5353);
+    assert_memory_equal(&k1, &k2, sizeof k1);
+    flow_table t;
+    assert_int_equal(flow_table_init(&t, 16), 0);
+    flow_key_make(&k1, TR_TCP, &a, 40000, &b, 80);
+    flow *f = flow_table_insert(&t, &k1, flow_key_hash(&k1), 1);
+    assert_non_null(f);
+    flow_key_make(&k2, TR_TCP, &b, 80, &a, 40000);
+    assert_ptr_equal(flow_table_find(&t, &k2, flow_key_hash(&k2)), f);
+    flow_key_make(&k3, TR_UDP, &b, 80, &a, 40000); /* another transport */
+    assert_null(flow_table_find(&t, &k3, flow_key_hash(&k3)));
+    flow_key_make(&k3, TR_TCP, &b, 80, &a, 40001); /* another port */
+    assert_null(flow_table_find(&t, &k3, flow_key_hash(&k3)));
+    flow_key_make(&k3, TR_TCP, &b, 80, &b, 40000); /* another address */
+    assert_null(flow_table_find(&t, &k3, flow_key_hash(&k3)));
+    flow_key_make(&k3, TR_TCP, &a_v6, 40000, &a_v6, 80); /* IPv6 with the IPv4 address's bytes */
+    flow_key_make(&k2, TR_TCP, &a, 40000, &a, 80);
+    assert_memory_not_equal(&k2, &k3, sizeof k2);
+    flow_table_remove(&t, f);
+    assert_null(flow_table_find(&t, &k1, flow_key_hash(&k1)));
+    flow_table_free(&t);
+}
+
 static void test_udp_conversation_and_timeout(void **state)
 {
     (void)state;
@@ -618,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_memcap_counts_session_records),
         cmocka_unit_test(test_hold_counts_what_it_takes),
         cmocka_unit_test(test_stream_cap_forces_gap),
+        cmocka_unit_test(test_flow_key_both_directions),
         cmocka_unit_test(test_udp_conversation_and_timeout),
         cmocka_unit_test(test_expectation_claims_held_flow),
         cmocka_unit_test(test_unclaimed_flow_falls_back_to_tcp),
