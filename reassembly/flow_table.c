@@ -14,15 +14,14 @@ int flow_table_init(flow_table *t, size_t max_flows)
         n <<= 1;
     t->nbuckets = n;
     t->spare = (tr_pool)TR_POOL_INIT(sizeof(flow), TR_POOL_KEEP_MAX);
-    t->buckets = tr_calloc_resident(n, sizeof *t->buckets); /* read before written: see tr_mem.h */
-    t->ids = tr_calloc_resident(n, sizeof *t->ids);
-    return t->buckets && t->ids ? 0 : -1;
+    t->buckets = tr_calloc_resident(2 * n, sizeof *t->buckets); /* read before written: see tr_mem.h */
+    t->ids = t->buckets ? t->buckets + n : NULL; /* one block: 2 MB for the default --max-flows */
+    return t->buckets ? 0 : -1;
 }
 
 void flow_table_free(flow_table *t)
 {
-    free(t->buckets);
-    free(t->ids);
+    free(t->buckets); /* the ids' half too */
     t->buckets = t->ids = NULL;
     tr_pool_drain(&t->spare);
 }
