@@ -1,9 +1,11 @@
 #include "decode.h"
 
 #include <pcap/dlt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/tr_buf.h"
+#include "link.h"
 
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86DD
@@ -21,8 +23,34 @@
 #define IPPROTO_IPIP 4
 #define IPPROTO_IPV6_IN_IP 41
 
+/* Link layers whose header says what follows as an Ethernet type (capture/link.h). */
+static const struct framing {
+    int linktype;
+    uint16_t (*read)(tr_buf *b);
+    const char *name;
+} framings[] = {
+    {DLT_PPP, link_ppp, "PPP"},
+    {DLT_PPP_SERIAL, link_ppp_serial, "PPP"},
+    {DLT_PPP_ETHER, link_pppoe, "PPPoE"},
+    {DLT_C_HDLC, link_chdlc, "Cisco HDLC"},
+    {DLT_IEEE802_11, link_ieee80211, "802.11"},
+    {DLT_IEEE802_11_RADIO, link_radiotap, "radiotap or 802.11"},
+    {DLT_FDDI, link_fddi, "FDDI"},
+    {DLT_NFLOG, link_nflog, "NFLOG"},
+};
+
+static const struct framing *framing_of(int lt)
+{
+    for (size_t i = 0; i < sizeof framings / sizeof framings[0]; i++)
+        if (framings[i].linktype == lt)
+            return &framings[i];
+    return NULL;
+}
+
 int decoder_supports(int lt)
 {
+    if (framing_of(lt))
+        return 1;
     switch (lt) {
     case DLT_EN10MB:
     case DLT_LINUX_SLL:
@@ -47,6 +75,7 @@ int decoder_init(decoder *d, int linktype, tr_ctx *ctx)
     if (!decoder_supports(linktype))
         return -1;
     d->linktype = linktype;
+    d->framing = framing_of(linktype);
     d->ctx = ctx;
     ipfrag_init(&d->frags, ctx);
     return 0;
@@ -248,10 +277,27 @@ static int decode_ethertype(decoder *d, int64_t ts, tr_buf *b, uint16_t type, tr
         }
         return decode_ip(d, ts, b, out, 0);
     }
+    if (type == LINK_ETH_PPPOE_SESSION) {
+        type = link_pppoe(b);
+        if (b->err)
+            return bad(d, "pppoe_truncated", "PPPoE header cut short");
+    }
     if (type == ETH_IPV4 || type == ETH_IPV6)
         return decode_ip(d, ts, b, out, 0);
     d->skipped++;
     return DECODE_SKIP;
+}
+
+static int decode_framed(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
+{
+    const struct framing *f = d->framing;
+    uint16_t type = f->read(b);
+    if (b->err) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "%s header cut short", f->name);
+        return bad(d, "link_truncated", detail);
+    }
+    return decode_ethertype(d, ts, b, type, out);
 }
 
 int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen, tr_packet *out)
@@ -290,7 +336,10 @@ int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen,
             return bad(d, "null_truncated", "loopback header cut short");
         return decode_ip(d, ts_us, &b, out, 0);
     }
-    default: /* raw IPv4/IPv6 */
+    default:
+        if (d->framing)
+            return decode_framed(d, ts_us, &b, out);
+        /* raw IPv4/IPv6 */
         return decode_ip(d, ts_us, &b, out, 0);
     }
 }

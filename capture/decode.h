@@ -18,6 +18,7 @@ enum decode_result {
 
 typedef struct decoder {
     int linktype;       /* DLT_* from libpcap */
+    const struct framing *framing; /* for the link types of capture/link.h, how to read theirs */
     ipfrag_table frags;
     tr_ctx *ctx;
     uint64_t packets, skipped, bad;

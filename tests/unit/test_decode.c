@@ -1,4 +1,5 @@
-/* Capture decode tests: link layers (Ethernet, 802.1Q/QinQ, SLL, SLL2, NULL, raw), IPv4 options, IPv6
+/* Capture decode tests: link layers (Ethernet, 802.1Q/QinQ, SLL, SLL2, NULL, raw, PPP, PPPoE, Cisco HDLC,
+ * 802.11 with and without radiotap, FDDI, NFLOG), IPv4 options, IPv6
  * extension headers, IPv4/IPv6 fragment reassembly with overlaps, and bad headers as anomalies. */
 #include <pcap/dlt.h>
 #include <setjmp.h>
@@ -140,6 +141,109 @@ static void test_cooked_null_raw(void **state)
     tr_sb_free(&anomalies);
 }
 
+/* Decodes link header `head` (n bytes) followed by an IPv4/TCP packet carrying `payload`, on link type lt. */
+static int decode_framed(int lt, const uint8_t *head, size_t n, const char *payload, tr_packet *p)
+{
+    tr_ctx ctx;
+    setup_ctx(&ctx);
+    decoder d;
+    assert_int_equal(decoder_init(&d, lt, &ctx), 0);
+    uint8_t f[512] = {0};
+    memcpy(f, head, n);
+    size_t len = n + ipv4_tcp(f + n, 5, 1, 0, payload);
+    int r = decode_packet(&d, 1, f, len, p);
+    decoder_free(&d);
+    tr_sb_free(&anomalies);
+    return r;
+}
+
+/* The framings of capture/link.c, each as a real frame of its kind starts (hand-built: no tool here makes
+ * them), and what each must leave alone. */
+static void test_other_link_layers(void **state)
+{
+    (void)state;
+    tr_packet p;
+    static const uint8_t ppp_hdlc[] = {0xff, 0x03, 0x00, 0x21};
+    assert_int_equal(decode_framed(DLT_PPP, ppp_hdlc, sizeof ppp_hdlc, "ppp", &p), DECODE_OK);
+    expect_tcp(&p, "ppp");
+    static const uint8_t ppp_compressed[] = {0x21}; /* no address/control, one-byte protocol */
+    assert_int_equal(decode_framed(DLT_PPP, ppp_compressed, 1, "ppp1", &p), DECODE_OK);
+    expect_tcp(&p, "ppp1");
+    static const uint8_t ppp_lcp[] = {0xff, 0x03, 0xc0, 0x21};
+    assert_int_equal(decode_framed(DLT_PPP, ppp_lcp, sizeof ppp_lcp, "lcp", &p), DECODE_SKIP);
+    static const uint8_t serial_chdlc[] = {0x0f, 0x00, 0x08, 0x00};
+    assert_int_equal(decode_framed(DLT_PPP_SERIAL, serial_chdlc, 4, "serial", &p), DECODE_OK);
+    expect_tcp(&p, "serial");
+    assert_int_equal(decode_framed(DLT_C_HDLC, serial_chdlc, 4, "chdlc", &p), DECODE_OK);
+    expect_tcp(&p, "chdlc");
+    static const uint8_t pppoe[] = {0x11, 0x00, 0x12, 0x34, 0x00, 0x30, 0x00, 0x21};
+    assert_int_equal(decode_framed(DLT_PPP_ETHER, pppoe, sizeof pppoe, "pppoe", &p), DECODE_OK);
+    expect_tcp(&p, "pppoe");
+    uint8_t eth_pppoe[22] = {[12] = 0x88, [13] = 0x64};
+    memcpy(eth_pppoe + 14, pppoe, sizeof pppoe);
+    assert_int_equal(decode_framed(DLT_EN10MB, eth_pppoe, sizeof eth_pppoe, "eth-pppoe", &p), DECODE_OK);
+    expect_tcp(&p, "eth-pppoe");
+    static const uint8_t pppoe_discovery[] = {0x11, 0x09, 0x00, 0x00, 0x00, 0x30, 0x00, 0x21}; /* PADI */
+    assert_int_equal(decode_framed(DLT_PPP_ETHER, pppoe_discovery, 8, "padi", &p), DECODE_SKIP);
+
+    /* 802.11 data to the distribution system, then LLC/SNAP */
+    uint8_t wifi[40] = {0x08, 0x01};
+    static const uint8_t snap_ipv4[] = {0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00};
+    memcpy(wifi + 24, snap_ipv4, 8);
+    assert_int_equal(decode_framed(DLT_IEEE802_11, wifi, 32, "wifi", &p), DECODE_OK);
+    expect_tcp(&p, "wifi");
+    /* QoS data between two access points (four addresses, QoS control) */
+    uint8_t wds[48] = {0x88, 0x03};
+    memcpy(wds + 32, snap_ipv4, 8);
+    assert_int_equal(decode_framed(DLT_IEEE802_11, wds, 40, "wds", &p), DECODE_OK);
+    expect_tcp(&p, "wds");
+    wifi[1] = 0x41; /* protected: not readable */
+    assert_int_equal(decode_framed(DLT_IEEE802_11, wifi, 32, "wep", &p), DECODE_SKIP);
+    wifi[1] = 0x01;
+    wifi[0] = 0x80; /* a beacon */
+    assert_int_equal(decode_framed(DLT_IEEE802_11, wifi, 32, "beacon", &p), DECODE_SKIP);
+    wifi[0] = 0x08;
+    uint8_t radiotap[44] = {0x00, 0x00, 0x0c, 0x00}; /* version 0, 12 bytes long */
+    memcpy(radiotap + 12, wifi, 32);
+    assert_int_equal(decode_framed(DLT_IEEE802_11_RADIO, radiotap, 44, "radiotap", &p), DECODE_OK);
+    expect_tcp(&p, "radiotap");
+
+    uint8_t fddi[21] = {0x50};
+    memcpy(fddi + 13, snap_ipv4, 8);
+    assert_int_equal(decode_framed(DLT_FDDI, fddi, sizeof fddi, "fddi", &p), DECODE_OK);
+    expect_tcp(&p, "fddi");
+}
+
+/* NFLOG: attributes before the payload are passed over (padded to 4 bytes), the payload's length bounds the
+ * packet; a payload attribute longer than the capture is a truncated header. */
+static void test_nflog(void **state)
+{
+    (void)state;
+    tr_ctx ctx;
+    setup_ctx(&ctx);
+    decoder d;
+    assert_int_equal(decoder_init(&d, DLT_NFLOG, &ctx), 0);
+    uint8_t f[256] = {2, 0, 0, 0}; /* AF_INET, version 0, resource 0 */
+    uint16_t len = 4 + 5, type = 10; /* a 5-byte prefix attribute, padded to 8 */
+    memcpy(f + 4, &len, 2);
+    memcpy(f + 6, &type, 2);
+    memcpy(f + 8, "pfx:", 5);
+    size_t ip = ipv4_tcp(f + 20, 5, 1, 0, "nflog");
+    len = (uint16_t)(4 + ip);
+    type = 9;
+    memcpy(f + 16, &len, 2);
+    memcpy(f + 18, &type, 2);
+    tr_packet p;
+    assert_int_equal(decode_packet(&d, 1, f, 20 + ip + 3, &p), DECODE_OK); /* 3 bytes of attribute padding */
+    expect_tcp(&p, "nflog");
+    len = (uint16_t)(4 + ip + 40);
+    memcpy(f + 16, &len, 2);
+    assert_int_equal(decode_packet(&d, 1, f, 20 + ip, &p), DECODE_BAD);
+    assert_int_equal(harness_count(tr_sb_cstr(&anomalies), "\"anomaly\":\"link_truncated\"", "NFLOG", NULL), 1);
+    decoder_free(&d);
+    tr_sb_free(&anomalies);
+}
+
 static void test_ipv4_fragments_out_of_order_with_overlap(void **state)
 {
     (void)state;
@@ -274,6 +378,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ethernet_vlan_qinq_ipv4_options),
         cmocka_unit_test(test_cooked_null_raw),
+        cmocka_unit_test(test_other_link_layers),
+        cmocka_unit_test(test_nflog),
         cmocka_unit_test(test_ipv4_fragments_out_of_order_with_overlap),
         cmocka_unit_test(test_ipv6_extension_headers_and_fragment),
         cmocka_unit_test(test_bad_headers_are_anomalies),

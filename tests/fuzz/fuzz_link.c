@@ -1,0 +1,43 @@
+/* fuzz_link: the framings of capture/link.c on arbitrary bytes, then the whole decoder on the same frame with
+ * that link type. Byte 0 picks the framing. Checks the promises of capture/link.h: the cursor stays inside
+ * the frame (its end may only move closer, for NFLOG's payload), and an error leaves 0. */
+#include <pcap/dlt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/decode.h"
+#include "capture/link.h"
+
+static const struct {
+    uint16_t (*framing)(tr_buf *);
+    int linktype;
+} framings[] = {
+    {link_ppp, DLT_PPP},          {link_ppp_serial, DLT_PPP_SERIAL},   {link_pppoe, DLT_PPP_ETHER},
+    {link_chdlc, DLT_C_HDLC},     {link_ieee80211, DLT_IEEE802_11},    {link_radiotap, DLT_IEEE802_11_RADIO},
+    {link_fddi, DLT_FDDI},        {link_nflog, DLT_NFLOG},
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    size_t k = data[0] % (sizeof framings / sizeof framings[0]), n = size - 1;
+    uint8_t *frame = malloc(n ? n : 1); /* exactly n bytes, so ASan sees reads past the frame */
+    memcpy(frame, data + 1, n);
+    tr_buf b = tr_buf_make(frame, n);
+    uint16_t type = framings[k].framing(&b);
+    if (b.len > n || b.off > b.len || (b.err && type != 0))
+        abort();
+
+    tr_ctx ctx;
+    tr_ctx_init(&ctx);
+    decoder d;
+    if (decoder_init(&d, framings[k].linktype, &ctx) != 0)
+        abort();
+    tr_packet p;
+    (void)decode_packet(&d, 1, frame, n, &p);
+    decoder_free(&d);
+    free(frame);
+    return 0;
+}
