@@ -6,6 +6,7 @@
 
 #include "../core/tr_buf.h"
 #include "link.h"
+#include "tunnel.h"
 
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86DD
@@ -91,6 +92,7 @@ static int bad(decoder *d, const char *name, const char *detail)
 }
 
 static int decode_ip(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth);
+static int decode_ethernet(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth);
 
 /* TCP or UDP header over the (possibly reassembled) L4 bytes; tunnelled IP goes round again. */
 static int decode_l4(decoder *d, int64_t ts, uint8_t proto, const uint8_t *p, size_t n, tr_packet *out, int depth)
@@ -131,6 +133,14 @@ static int decode_l4(decoder *d, int64_t ts, uint8_t proto, const uint8_t *p, si
         if (len >= 8 && (size_t)len - 8 <= avail)
             avail = (size_t)len - 8;
         out->payload_len = avail;
+        if (depth < MAX_IP_NESTING) { /* a tunnel's datagram is the packet it carries (capture/tunnel.h) */
+            tr_buf inner = tr_buf_make(out->payload, out->payload_len);
+            int kind = tunnel_udp(out->sport, out->dport, &inner);
+            if (kind == TUNNEL_IP)
+                return decode_ip(d, ts, &inner, out, depth + 1);
+            if (kind == TUNNEL_ETHERNET)
+                return decode_ethernet(d, ts, &inner, out, depth + 1);
+        }
         return DECODE_OK;
     }
     d->skipped++;
@@ -254,7 +264,7 @@ static int decode_ip(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int dept
     return DECODE_SKIP;
 }
 
-static int decode_ethertype(decoder *d, int64_t ts, tr_buf *b, uint16_t type, tr_packet *out)
+static int decode_ethertype(decoder *d, int64_t ts, tr_buf *b, uint16_t type, tr_packet *out, int depth)
 {
     for (int tags = 0; (type == ETH_VLAN || type == ETH_QINQ || type == ETH_QINQ_OLD); tags++) {
         if (tags >= MAX_VLAN_TAGS)
@@ -275,7 +285,7 @@ static int decode_ethertype(decoder *d, int64_t ts, tr_buf *b, uint16_t type, tr
             if (i >= MAX_MPLS_LABELS)
                 return bad(d, "mpls_too_deep", "more than 8 MPLS labels");
         }
-        return decode_ip(d, ts, b, out, 0);
+        return decode_ip(d, ts, b, out, depth);
     }
     if (type == LINK_ETH_PPPOE_SESSION) {
         type = link_pppoe(b);
@@ -283,9 +293,18 @@ static int decode_ethertype(decoder *d, int64_t ts, tr_buf *b, uint16_t type, tr
             return bad(d, "pppoe_truncated", "PPPoE header cut short");
     }
     if (type == ETH_IPV4 || type == ETH_IPV6)
-        return decode_ip(d, ts, b, out, 0);
+        return decode_ip(d, ts, b, out, depth);
     d->skipped++;
     return DECODE_SKIP;
+}
+
+static int decode_ethernet(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth)
+{
+    tr_skip(b, 12); /* destination, source */
+    uint16_t type = tr_be16(b);
+    if (b->err)
+        return bad(d, "ethernet_truncated", "Ethernet header cut short");
+    return decode_ethertype(d, ts, b, type, out, depth);
 }
 
 static int decode_framed(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
@@ -297,7 +316,7 @@ static int decode_framed(decoder *d, int64_t ts, tr_buf *b, tr_packet *out)
         snprintf(detail, sizeof detail, "%s header cut short", f->name);
         return bad(d, "link_truncated", detail);
     }
-    return decode_ethertype(d, ts, b, type, out);
+    return decode_ethertype(d, ts, b, type, out, 0);
 }
 
 int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen, tr_packet *out)
@@ -307,26 +326,21 @@ int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen,
     d->packets++;
     tr_buf b = tr_buf_make(data, caplen);
     switch (d->linktype) {
-    case DLT_EN10MB: {
-        tr_skip(&b, 12);
-        uint16_t type = tr_be16(&b);
-        if (b.err)
-            return bad(d, "ethernet_truncated", "Ethernet header cut short");
-        return decode_ethertype(d, ts_us, &b, type, out);
-    }
+    case DLT_EN10MB:
+        return decode_ethernet(d, ts_us, &b, out, 0);
     case DLT_LINUX_SLL: {
         tr_skip(&b, 14);
         uint16_t type = tr_be16(&b);
         if (b.err)
             return bad(d, "sll_truncated", "Linux cooked header cut short");
-        return decode_ethertype(d, ts_us, &b, type, out);
+        return decode_ethertype(d, ts_us, &b, type, out, 0);
     }
     case LINKTYPE_SLL2: {
         uint16_t type = tr_be16(&b);
         tr_skip(&b, 18);
         if (b.err)
             return bad(d, "sll2_truncated", "Linux cooked v2 header cut short");
-        return decode_ethertype(d, ts_us, &b, type, out);
+        return decode_ethertype(d, ts_us, &b, type, out, 0);
     }
     case DLT_NULL:
     case DLT_LOOP: {

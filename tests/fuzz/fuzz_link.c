@@ -1,6 +1,7 @@
 /* fuzz_link: the framings of capture/link.c on arbitrary bytes, then the whole decoder on the same frame with
- * that link type. Byte 0 picks the framing. Checks the promises of capture/link.h: the cursor stays inside
- * the frame (its end may only move closer, for NFLOG's payload), and an error leaves 0. */
+ * that link type, and the same bytes as the payload of each UDP tunnel of capture/tunnel.c. Byte 0 picks the
+ * framing. Checks the promises of capture/link.h (the cursor stays inside the frame, its end may only move
+ * closer, for NFLOG's payload; an error leaves 0) and of tunnel.h (a tunnel leaves the cursor inside). */
 #include <pcap/dlt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "capture/decode.h"
 #include "capture/link.h"
+#include "capture/tunnel.h"
 
 static const struct {
     uint16_t (*framing)(tr_buf *);
@@ -29,6 +31,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint16_t type = framings[k].framing(&b);
     if (b.len > n || b.off > b.len || (b.err && type != 0))
         abort();
+
+    static const uint16_t tunnel_ports[] = {4789, 4790, 6081, 2152, 3544};
+    for (size_t i = 0; i < sizeof tunnel_ports / sizeof tunnel_ports[0]; i++) {
+        tr_buf t = tr_buf_make(frame, n);
+        int inner = tunnel_udp(40000, tunnel_ports[i], &t);
+        if (t.err || t.len != n || t.off > n || (inner == TUNNEL_NONE && t.off != 0))
+            abort();
+    }
 
     tr_ctx ctx;
     tr_ctx_init(&ctx);

@@ -111,6 +111,10 @@ def check_http(capture, facts, events):
         if f.get("request_body_sha256"):
             expect(capture, "http.%d.request body_len" % n, req.get("body_len"), f["request_body_len"])
             expect(capture, "http.%d.request body_sha256" % n, req.get("body_sha256"), f["request_body_sha256"])
+    inner = facts.get("tunnel.server_addr4")
+    if inner:  # a tunnelled capture: the sessions are the tunnel's inner ones
+        for e in requests + responses:
+            expect(capture, "server address inside the %s tunnel" % facts.get("tunnel"), e.get("server_ip"), inner)
     for i, f in enumerate(want_auths):
         if i < len(auths):
             a = auths[i]["http"]

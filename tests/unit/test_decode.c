@@ -1,5 +1,5 @@
 /* Capture decode tests: link layers (Ethernet, 802.1Q/QinQ, SLL, SLL2, NULL, raw, PPP, PPPoE, Cisco HDLC,
- * 802.11 with and without radiotap, FDDI, NFLOG), IPv4 options, IPv6
+ * 802.11 with and without radiotap, FDDI, NFLOG), UDP tunnels (GENEVE, GTP-U, VXLAN, Teredo), IPv4 options, IPv6
  * extension headers, IPv4/IPv6 fragment reassembly with overlaps, and bad headers as anomalies. */
 #include <pcap/dlt.h>
 #include <setjmp.h>
@@ -141,20 +141,26 @@ static void test_cooked_null_raw(void **state)
     tr_sb_free(&anomalies);
 }
 
-/* Decodes link header `head` (n bytes) followed by an IPv4/TCP packet carrying `payload`, on link type lt. */
-static int decode_framed(int lt, const uint8_t *head, size_t n, const char *payload, tr_packet *p)
+/* Decodes one frame f[0..len) of link type lt with a decoder of its own. */
+static int decode_one(int lt, const uint8_t *f, size_t len, tr_packet *p)
 {
     tr_ctx ctx;
     setup_ctx(&ctx);
     decoder d;
     assert_int_equal(decoder_init(&d, lt, &ctx), 0);
-    uint8_t f[512] = {0};
-    memcpy(f, head, n);
-    size_t len = n + ipv4_tcp(f + n, 5, 1, 0, payload);
     int r = decode_packet(&d, 1, f, len, p);
     decoder_free(&d);
     tr_sb_free(&anomalies);
     return r;
+}
+
+/* Decodes link header `head` (n bytes) followed by an IPv4/TCP packet carrying `payload`, on link type lt. */
+static int decode_framed(int lt, const uint8_t *head, size_t n, const char *payload, tr_packet *p)
+{
+    static uint8_t f[512];
+    memset(f, 0, sizeof f);
+    memcpy(f, head, n);
+    return decode_one(lt, f, n + ipv4_tcp(f + n, 5, 1, 0, payload), p);
 }
 
 /* The framings of capture/link.c, each as a real frame of its kind starts (hand-built: no tool here makes
@@ -242,6 +248,120 @@ static void test_nflog(void **state)
     assert_int_equal(harness_count(tr_sb_cstr(&anomalies), "\"anomaly\":\"link_truncated\"", "NFLOG", NULL), 1);
     decoder_free(&d);
     tr_sb_free(&anomalies);
+}
+
+/* Writes an IPv4 header + UDP header (ports sp -> dp) + payload p[0..n) at b; returns the length. */
+static size_t ipv4_udp(uint8_t *b, uint16_t sp, uint16_t dp, const uint8_t *p, size_t n)
+{
+    size_t total = 20 + 8 + n;
+    memset(b, 0, 28);
+    b[0] = 0x45;
+    b[2] = (uint8_t)(total >> 8);
+    b[3] = (uint8_t)total;
+    b[8] = 64;
+    b[9] = 17;
+    memcpy(b + 12, (uint8_t[]){198, 51, 100, 1}, 4);
+    memcpy(b + 16, (uint8_t[]){198, 51, 100, 2}, 4);
+    b[20] = (uint8_t)(sp >> 8);
+    b[21] = (uint8_t)sp;
+    b[22] = (uint8_t)(dp >> 8);
+    b[23] = (uint8_t)dp;
+    b[24] = (uint8_t)((8 + n) >> 8);
+    b[25] = (uint8_t)(8 + n);
+    memcpy(b + 28, p, n);
+    return total;
+}
+
+/* Decodes raw IPv4: UDP sp -> dp whose payload is tunnel header `head` then the inner IPv4/TCP packet. */
+static int decode_tunnelled(uint16_t sp, uint16_t dp, const uint8_t *head, size_t n, tr_packet *p)
+{
+    static uint8_t inner[512], outer[600];
+    memcpy(inner, head, n);
+    size_t len = n + ipv4_tcp(inner + n, 5, 1, 0, "inner");
+    return decode_one(DLT_RAW, outer, ipv4_udp(outer, sp, dp, inner, len), p);
+}
+
+/* Tunnels whose headers check out are decoded as the packet inside (the VXLAN one comes from a real
+ * capture, pcaps/http-vxlan.pcap; these are the other kinds and the headers that must not be taken). */
+static void test_udp_tunnels(void **state)
+{
+    (void)state;
+    tr_packet p;
+    uint8_t eth_ipv4[14] = {[12] = 0x08};
+    /* GENEVE with 8 bytes of options, carrying IPv4 (reply direction: from port 6081) */
+    uint8_t geneve[16] = {0x02, 0x00, 0x08, 0x00, 0, 0, 42, 0};
+    assert_int_equal(decode_tunnelled(6081, 40000, geneve, sizeof geneve, &p), DECODE_OK);
+    expect_tcp(&p, "inner");
+    /* GTP-U G-PDU with a sequence number and one extension header (PDU session container) */
+    uint8_t gtp[20] = {0x34, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0x10, 0x09, 0x00};
+    assert_int_equal(decode_tunnelled(2152, 2152, gtp, 16, &p), DECODE_OK);
+    expect_tcp(&p, "inner");
+    /* VXLAN carrying an Ethernet frame; without the I flag it is a plain datagram */
+    uint8_t vxlan[22] = {0x08, 0, 0, 0, 0, 0, 42, 0};
+    memcpy(vxlan + 8, eth_ipv4, sizeof eth_ipv4);
+    assert_int_equal(decode_tunnelled(50000, 4789, vxlan, sizeof vxlan, &p), DECODE_OK);
+    expect_tcp(&p, "inner");
+    vxlan[0] = 0;
+    assert_int_equal(decode_tunnelled(50000, 4789, vxlan, sizeof vxlan, &p), DECODE_OK);
+    assert_int_equal(p.l4, 17);
+    assert_int_equal(p.dport, 4789);
+    /* GTP signalling (an echo request) is not a user packet */
+    gtp[1] = 1;
+    assert_int_equal(decode_tunnelled(2152, 2152, gtp, 16, &p), DECODE_OK);
+    assert_int_equal(p.l4, 17);
+}
+
+/* Teredo: an IPv6 packet after an origin indication, taken only when its length accounts for the datagram. */
+static void test_teredo(void **state)
+{
+    (void)state;
+    uint8_t t[128] = {0x00, 0x00, 0x0d, 0xd8, 1, 2, 3, 4}; /* origin indication */
+    uint8_t *ip6 = t + 8;
+    ip6[0] = 0x60;
+    ip6[5] = 8 + 4; /* UDP header and 4 bytes */
+    ip6[6] = 17;
+    ip6[8] = 0x20, ip6[9] = 0x01, ip6[10] = 0x0d, ip6[11] = 0xb8, ip6[23] = 1;
+    ip6[24] = 0x20, ip6[25] = 0x01, ip6[26] = 0x0d, ip6[27] = 0xb8, ip6[39] = 2;
+    uint8_t *udp = ip6 + 40;
+    udp[0] = 0x9c, udp[1] = 0x40, udp[3] = 53, udp[5] = 12;
+    memcpy(udp + 8, "abcd", 4);
+    size_t n = 8 + 40 + 12;
+    tr_ctx ctx;
+    setup_ctx(&ctx);
+    decoder d;
+    assert_int_equal(decoder_init(&d, DLT_RAW, &ctx), 0);
+    uint8_t outer[256];
+    tr_packet p;
+    char a[TR_IP_STRLEN];
+    assert_int_equal(decode_packet(&d, 1, outer, ipv4_udp(outer, 3544, 50000, t, n), &p), DECODE_OK);
+    assert_string_equal(tr_ip_format(&p.src, a), "2001:db8::1");
+    assert_int_equal(p.dport, 53);
+    assert_int_equal(p.payload_len, 4);
+    /* one byte more than the IPv6 header says: not Teredo, the outer datagram stays */
+    assert_int_equal(decode_packet(&d, 1, outer, ipv4_udp(outer, 3544, 50000, t, n + 1), &p), DECODE_OK);
+    assert_string_equal(tr_ip_format(&p.src, a), "198.51.100.1");
+    assert_int_equal(p.sport, 3544);
+    decoder_free(&d);
+    tr_sb_free(&anomalies);
+}
+
+/* Tunnels in tunnels are followed three deep, no further: the fourth stays a datagram. */
+static void test_tunnel_nesting_is_bounded(void **state)
+{
+    (void)state;
+    static uint8_t pkt[1024];
+    static const uint8_t gtp[8] = {0x30, 0xff, 0, 0, 0, 0, 0, 1};
+    size_t n = ipv4_tcp(pkt, 5, 1, 0, "deep");
+    for (int level = 0; level < 4; level++) { /* wrap it four times */
+        static uint8_t tmp[1024];
+        memcpy(tmp, gtp, 8);
+        memcpy(tmp + 8, pkt, n);
+        n = ipv4_udp(pkt, 2152, 2152, tmp, n + 8);
+    }
+    tr_packet p;
+    assert_int_equal(decode_one(DLT_RAW, pkt, n, &p), DECODE_OK);
+    assert_int_equal(p.l4, 17); /* the innermost GTP datagram, not the TCP inside it */
+    assert_int_equal(p.dport, 2152);
 }
 
 static void test_ipv4_fragments_out_of_order_with_overlap(void **state)
@@ -380,6 +500,9 @@ int main(void)
         cmocka_unit_test(test_cooked_null_raw),
         cmocka_unit_test(test_other_link_layers),
         cmocka_unit_test(test_nflog),
+        cmocka_unit_test(test_udp_tunnels),
+        cmocka_unit_test(test_teredo),
+        cmocka_unit_test(test_tunnel_nesting_is_bounded),
         cmocka_unit_test(test_ipv4_fragments_out_of_order_with_overlap),
         cmocka_unit_test(test_ipv6_extension_headers_and_fragment),
         cmocka_unit_test(test_bad_headers_are_anomalies),
