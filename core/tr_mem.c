@@ -12,7 +12,6 @@ void *tr_calloc_resident(size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         return NULL;
     size_t bytes = n * size;
-    volatile unsigned char *p;
     if (bytes >= HUGE_PAGE && bytes % HUGE_PAGE == 0) { /* in transparent huge pages where the system has them */
         unsigned char *q = aligned_alloc(HUGE_PAGE, bytes);
         if (!q)
@@ -21,7 +20,7 @@ void *tr_calloc_resident(size_t n, size_t size)
         memset(q, 0, bytes); /* one fault per 2 MB */
         return q;
     }
-    p = calloc(n, size);
+    volatile unsigned char *p = calloc(n, size);
     if (!p)
         return NULL;
     for (size_t at = 0; at < bytes; at += 4096)
