@@ -342,7 +342,6 @@ void tr_worker_lines_set(tr_worker_line_fn fn, void *self)
     on_worker.self = self;
 }
 
-
 void tr_anomaly_on_worker(const tr_session *s, int dir, int64_t ts_us, const char *name, const char *fmt, ...)
 {
     static tr_event e; /* the worker's thread only */

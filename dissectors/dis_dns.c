@@ -829,7 +829,8 @@ static int decode_records(dns_msg *m, tr_buf *cur, dns_sections *ss, tr_event *e
         for (unsigned i = 0; ok && i < count[sec]; i++) {
             /* the counting pass only skips names: its problems are not reported (the listing pass finds them) */
             dns_name name;
-            if (e ? !read_name(m, cur, &name, section_keys[sec]) : (dns_name_skip(&m->msg, cur), cur->err != TR_OK)) {
+            int named = e ? read_name(m, cur, &name, section_keys[sec]) : (dns_name_skip(&m->msg, cur), !cur->err);
+            if (!named) {
                 ok = 0;
                 break;
             }

@@ -102,8 +102,7 @@ static const tr_event *settled(const tr_event *e)
  * digest, which here would mean waiting) or when it is too large for a job. */
 static void to_worker(sink_lines *l, const tr_event *e)
 {
-    int tickets = tr_ev_has_digest_tickets(e);
-    if (!(tr_worker_behind() && !tickets)) {
+    if (!tr_worker_behind() || tr_ev_has_digest_tickets(e)) { /* the fields are looked at only when behind */
         size_t n = event_blob_pack(e, l->blob, TR_JOB_DATA_MAX);
         if (n) {
             tr_job job = {.run = run_format, .obj = l, .len = (uint32_t)n};
