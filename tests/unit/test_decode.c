@@ -31,11 +31,11 @@ static void setup_ctx(tr_ctx *ctx)
     tr_ctx_add_sink(ctx, &k);
 }
 
-/* Writes an IPv4 header (ihl words, options zero-filled) + TCP header + payload; returns length. */
-static size_t ipv4_tcp(uint8_t *b, int ihl, uint16_t id, uint16_t frag, const char *payload)
+/* Writes an IPv4 header of ihl words (options zero-filled) for a datagram of `total` bytes. */
+static void ipv4_header(uint8_t *b, int ihl, uint16_t id, uint16_t frag, uint8_t proto, size_t total,
+                        const uint8_t src[4], const uint8_t dst[4])
 {
-    size_t pl = strlen(payload), hl = (size_t)ihl * 4, total = hl + 20 + pl;
-    memset(b, 0, total);
+    memset(b, 0, (size_t)ihl * 4);
     b[0] = (uint8_t)(0x40 | ihl);
     b[2] = (uint8_t)(total >> 8);
     b[3] = (uint8_t)total;
@@ -44,9 +44,17 @@ static size_t ipv4_tcp(uint8_t *b, int ihl, uint16_t id, uint16_t frag, const ch
     b[6] = (uint8_t)(frag >> 8);
     b[7] = (uint8_t)frag;
     b[8] = 64;
-    b[9] = 6;
-    memcpy(b + 12, (uint8_t[]){192, 0, 2, 1}, 4);
-    memcpy(b + 16, (uint8_t[]){192, 0, 2, 2}, 4);
+    b[9] = proto;
+    memcpy(b + 12, src, 4);
+    memcpy(b + 16, dst, 4);
+}
+
+/* Writes an IPv4 header (ihl words, options zero-filled) + TCP header + payload; returns length. */
+static size_t ipv4_tcp(uint8_t *b, int ihl, uint16_t id, uint16_t frag, const char *payload)
+{
+    size_t pl = strlen(payload), hl = (size_t)ihl * 4, total = hl + 20 + pl;
+    memset(b, 0, total);
+    ipv4_header(b, ihl, id, frag, 6, total, (const uint8_t[]){192, 0, 2, 1}, (const uint8_t[]){192, 0, 2, 2});
     if (ihl > 5)
         b[20] = 1; /* NOP options */
     uint8_t *t = b + hl;
@@ -255,13 +263,7 @@ static size_t ipv4_udp(uint8_t *b, uint16_t sp, uint16_t dp, const uint8_t *p, s
 {
     size_t total = 20 + 8 + n;
     memset(b, 0, 28);
-    b[0] = 0x45;
-    b[2] = (uint8_t)(total >> 8);
-    b[3] = (uint8_t)total;
-    b[8] = 64;
-    b[9] = 17;
-    memcpy(b + 12, (uint8_t[]){198, 51, 100, 1}, 4);
-    memcpy(b + 16, (uint8_t[]){198, 51, 100, 2}, 4);
+    ipv4_header(b, 5, 0, 0, 17, total, (const uint8_t[]){198, 51, 100, 1}, (const uint8_t[]){198, 51, 100, 2});
     b[20] = (uint8_t)(sp >> 8);
     b[21] = (uint8_t)sp;
     b[22] = (uint8_t)(dp >> 8);
