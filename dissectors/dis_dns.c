@@ -277,6 +277,8 @@ typedef struct dns_msg {
     tr_buf msg;          /* the whole message, from its header */
     const char *problem; /* first anomaly name met, reported once per message */
     char detail[160];
+    const dns_name *qname; /* the first question's name once read, at qname_off */
+    size_t qname_off;
 } dns_msg;
 
 static void msg_problem(dns_msg *m, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -300,9 +302,31 @@ static const char *name_anomaly(int status)
     }
 }
 
+/* A name that is nothing but a pointer to the question's name (how answers name their owner) is that name:
+ * copied instead of walked and escaped again. Pointed-to labels are bounded by the message, not by cur, so
+ * the name reads the same from anywhere after it. */
+static int question_name_again(const dns_msg *m, tr_buf *cur, dns_name *n)
+{
+    if (!m->qname || tr_left(cur) < 2 || cur->off <= m->qname_off)
+        return 0;
+    size_t at = cur->off;
+    uint8_t hi = tr_peek_at(cur, at), lo = tr_peek_at(cur, at + 1);
+    if ((hi & 0xc0) != 0xc0 || (((size_t)(hi & 0x3f) << 8) | lo) != m->qname_off)
+        return 0;
+    const dns_name *q = m->qname;
+    memcpy(n->text, q->text, q->text_len + 1);
+    n->text_len = q->text_len;
+    memcpy(n->wire, q->wire, q->wire_len);
+    n->wire_len = q->wire_len;
+    tr_skip(cur, 2);
+    return 1;
+}
+
 /* Reads a name from cur; on failure notes the problem and returns 0. */
 static int read_name(dns_msg *m, tr_buf *cur, dns_name *n, const char *where)
 {
+    if (question_name_again(m, cur, n))
+        return 1;
     size_t at = cur->off;
     int st = dns_name_read(&m->msg, cur, n);
     if (st == DNS_NAME_OK)
@@ -899,8 +923,13 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
     for (unsigned i = 0; i < qdcount && i < DNS_QUESTIONS_MAX; i++) {
         dns_name other;
         dns_name *q = i == 0 ? &qname : &other;
+        size_t q_off = cur.off;
         if (!read_name(&m, &cur, q, "question"))
             break;
+        if (i == 0 && !m.problem) {
+            m.qname = &qname;
+            m.qname_off = q_off;
+        }
         uint16_t t = tr_be16(&cur);
         tr_be16(&cur); /* class */
         if (cur.err) {

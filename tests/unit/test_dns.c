@@ -396,6 +396,29 @@ static void test_name_compression(void **state)
     assert_int_equal(nm.text_len, 253);
 }
 
+/* Answers name their owner by a pointer: to the question's name (copied from the question, not read again)
+ * or to another name (read); each must come out as its own name, escaped as dig writes it. */
+static void test_owner_pointers(void **state)
+{
+    (void)state;
+    static const char r[] = "111181800001000300000000" /* id, flags, 1 question, 3 answers */
+                            "03772077076578616d706c65036f72670000010001" /* 12: w\032w.example.org A IN */
+                            "c00c000500010000003c00060363646ec010"     /* 33: CNAME cdn + ptr 16 (45) */
+                            "c02d000100010000003c0004c0000201"         /* 51: owner ptr 45: cdn.example.org */
+                            "c00c000100010000003c0004c0000202";        /* 67: owner ptr 12 again */
+    char *json = one_answer(r);
+    assert_int_equal(harness_count(json, "\"qname\":\"w\\\\032w.example.org\"",
+                                   "{\"name\":\"w\\\\032w.example.org\",\"type\":\"CNAME\",\"ttl\":60,"
+                                   "\"data\":\"cdn.example.org\"}",
+                                   "{\"name\":\"cdn.example.org\",\"type\":\"A\",\"ttl\":60,\"data\":\"192.0.2.1\"}",
+                                   "{\"name\":\"w\\\\032w.example.org\",\"type\":\"A\",\"ttl\":60,"
+                                   "\"data\":\"192.0.2.2\"}",
+                                   NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"anomaly\"", NULL), 0);
+    free(json);
+}
+
 static void test_malformed_messages(void **state)
 {
     (void)state;
@@ -571,7 +594,7 @@ int main(void)
         cmocka_unit_test(test_tcp_framing),        cmocka_unit_test(test_name_compression),
         cmocka_unit_test(test_malformed_messages), cmocka_unit_test(test_section_cap),
         cmocka_unit_test(test_dynamic_update),     cmocka_unit_test(test_random_bytes),
-        cmocka_unit_test(test_answered_conversation_holds_nothing),
+        cmocka_unit_test(test_answered_conversation_holds_nothing), cmocka_unit_test(test_owner_pointers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
