@@ -84,6 +84,13 @@ int decoder_init(decoder *d, int linktype, tr_ctx *ctx)
 
 void decoder_free(decoder *d) { ipfrag_free(&d->frags); }
 
+void decoder_set_linktype(decoder *d, int linktype)
+{
+    d->linktype = linktype;
+    d->framing = framing_of(linktype);
+    d->unsupported = !decoder_supports(linktype);
+}
+
 static int bad(decoder *d, const char *name, const char *detail)
 {
     d->bad++;
@@ -324,6 +331,10 @@ int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen,
     memset(out, 0, sizeof *out);
     out->ts_us = ts_us;
     d->packets++;
+    if (d->unsupported) {
+        d->skipped++;
+        return DECODE_SKIP;
+    }
     tr_buf b = tr_buf_make(data, caplen);
     switch (d->linktype) {
     case DLT_EN10MB:

@@ -18,6 +18,7 @@ enum decode_result {
 
 typedef struct decoder {
     int linktype;       /* DLT_* from libpcap */
+    int unsupported;    /* linktype is one decoder_supports refuses: its packets are skipped */
     const struct framing *framing; /* for the link types of capture/link.h, how to read theirs */
     ipfrag_table frags;
     tr_ctx *ctx;
@@ -28,6 +29,9 @@ typedef struct decoder {
 int decoder_init(decoder *d, int linktype, tr_ctx *ctx);
 void decoder_free(decoder *d);
 int decoder_supports(int linktype);
+/* The link type of the packets from now on (a pcapng file's interfaces may differ); packets of a type not
+ * supported are skipped. */
+void decoder_set_linktype(decoder *d, int linktype);
 int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen, tr_packet *out);
 
 #endif

@@ -34,10 +34,33 @@ static FILE *open_capture_file(tr_source *s, const char *path, char *err, size_t
     return fp;
 }
 
+/* libpcap stopped at an interface whose link type differs from the first's: capture/pcapng.c reads the file
+ * from there on (where libpcap's stream stands, the interfaces described before it known). 0, or -1. */
+static int switch_to_pcapng(tr_source *s)
+{
+    FILE *f = pcap_file(s->pcap);
+    off_t at = f ? ftello(f) : -1;
+    if (at < 0 || !s->path)
+        return -1;
+    s->ng = calloc(1, sizeof *s->ng);
+    if (!s->ng)
+        return -1;
+    if (pcapng_open(s->ng, s->path) < 0 || pcapng_skip_to(s->ng, (uint64_t)at) < 0) {
+        snprintf(s->ng_why, sizeof s->ng_why, "%s", s->ng->err);
+        pcapng_close(s->ng);
+        free(s->ng);
+        s->ng = NULL;
+        return -1;
+    }
+    s->dump_linktype = pcap_datalink(s->pcap);
+    return 0;
+}
+
 int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->name = path;
+    s->path = strcmp(path, "-") == 0 ? NULL : path;
     s->file_size = -1;
     char pe[PCAP_ERRBUF_SIZE] = "";
     struct stat st;
@@ -125,8 +148,30 @@ void source_wait(const tr_source *s, int ms)
     poll(&p, 1, ms);
 }
 
+/* The -f program for a pcapng packet's link type, compiled when first needed; NULL when the filter cannot
+ * apply to that link type (it names another layer), so its packets do not match. */
+static const struct bpf_program *mixed_filter(tr_source *s, int linktype)
+{
+    for (int i = 0; i < s->ng_nfilters; i++)
+        if (s->ng_filters[i].linktype == linktype)
+            return s->ng_filters[i].usable ? &s->ng_filters[i].prog : NULL;
+    if (s->ng_nfilters == SOURCE_LINKTYPES_MAX)
+        return NULL;
+    int i = s->ng_nfilters++;
+    s->ng_filters[i].linktype = linktype;
+    s->ng_filters[i].usable = 0;
+    /* pcapng holds LINKTYPE_ values; libpcap compiles for DLT_ ones, the same numbers except raw IP's */
+    pcap_t *dead = pcap_open_dead(linktype == 101 ? DLT_RAW : linktype, 262144);
+    if (dead && pcap_compile(dead, &s->ng_filters[i].prog, s->ng_filter_text, 1, PCAP_NETMASK_UNKNOWN) == 0)
+        s->ng_filters[i].usable = 1;
+    if (dead)
+        pcap_close(dead);
+    return s->ng_filters[i].usable ? &s->ng_filters[i].prog : NULL;
+}
+
 int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen)
 {
+
     struct bpf_program prog;
     if (pcap_compile(s->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
         snprintf(err, errlen, "bad filter '%s': %s", bpf, pcap_geterr(s->pcap));
@@ -136,6 +181,12 @@ int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen)
     pcap_freecode(&prog);
     if (r < 0) {
         snprintf(err, errlen, "cannot set filter: %s", pcap_geterr(s->pcap));
+        return -1;
+    }
+    free(s->ng_filter_text); /* kept for a switch to capture/pcapng.c, which compiles it per link type */
+    s->ng_filter_text = strdup(bpf);
+    if (!s->ng_filter_text) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -151,8 +202,57 @@ int source_dump_open(tr_source *s, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* source_dispatch for a pcapng file read by capture/pcapng.c: the same results, libpcap's meanings. */
+static int dispatch_mixed(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen)
+{
+    int done = 0;
+    while (budget <= 0 || done < budget) {
+        if (s->ng_break) {
+            s->ng_break = 0;
+            return done ? done : -1;
+        }
+        pcapng_packet p;
+        int r = pcapng_next(s->ng, &p);
+        if (r == 0)
+            return done ? done : -1;
+        if (r < 0) {
+            if (strncmp(s->ng->err, "truncated", 9) == 0) {
+                s->cut_off = 1;
+                snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", s->ng->err);
+                return done ? done : -1;
+            }
+            snprintf(err, errlen, "%s", s->ng->err);
+            return -2;
+        }
+        if (s->ng_filter_text) {
+            const struct bpf_program *prog = mixed_filter(s, p.linktype);
+            struct pcap_pkthdr hdr = {.caplen = p.caplen, .len = p.len};
+            if (!prog || !pcap_offline_filter(prog, &hdr, p.data))
+                continue;
+        }
+        s->packets++;
+        if (s->dump) { /* a pcap file holds one link type: the first interface's */
+            if (p.linktype == s->dump_linktype) {
+                struct pcap_pkthdr hdr = {.ts = {.tv_sec = (time_t)(p.ts_us / 1000000),
+                                                 .tv_usec = (suseconds_t)(p.ts_us % 1000000)},
+                                          .caplen = p.caplen,
+                                          .len = p.len};
+                pcap_dump((u_char *)s->dump, &hdr, p.data);
+            } else {
+                s->dump_skipped++;
+            }
+        }
+        s->linktype = p.linktype;
+        h(arg, p.ts_us, p.data, p.caplen, p.len);
+        done++;
+    }
+    return done;
+}
+
 int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen)
 {
+    if (s->ng)
+        return dispatch_mixed(s, budget, h, arg, err, errlen);
     int done = 0;
     for (;;) {
         if (budget > 0 && done >= budget)
@@ -178,6 +278,14 @@ int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char 
             return done ? done : -1;
         /* a read error; offline it is usually a file cut off inside a record */
         const char *why = pcap_geterr(s->pcap);
+        if (!s->live && strstr(why, "different from the type of the first interface")) {
+            if (switch_to_pcapng(s) == 0) {
+                int more = dispatch_mixed(s, budget > 0 ? budget - done : budget, h, arg, err, errlen);
+                return more >= 0 ? done + more : more == -1 && done ? done : more;
+            }
+            snprintf(err, errlen, "%s (%s)", why, s->ng_why);
+            return -2;
+        }
         if (!s->live && strstr(why, "truncated")) {
             s->cut_off = 1;
             snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", why);
@@ -192,6 +300,8 @@ long source_position(const tr_source *s)
 {
     if (s->live || s->file_size < 0)
         return -1;
+    if (s->ng)
+        return (long)s->ng->offset;
     FILE *f = pcap_file(s->pcap);
     return f ? ftell(f) : -1;
 }
@@ -211,6 +321,7 @@ int source_selectable_fd(const tr_source *s) { return s->live ? pcap_get_selecta
 
 void source_break(tr_source *s)
 {
+    s->ng_break = 1;
     if (s->pcap)
         pcap_breakloop(s->pcap);
 }
@@ -226,6 +337,17 @@ void source_close(tr_source *s)
         pcap_close(s->pcap);
         s->pcap = NULL;
     }
+    if (s->ng) {
+        pcapng_close(s->ng);
+        free(s->ng);
+        s->ng = NULL;
+    }
+    for (int i = 0; i < s->ng_nfilters; i++)
+        if (s->ng_filters[i].usable)
+            pcap_freecode(&s->ng_filters[i].prog);
+    s->ng_nfilters = 0;
+    free(s->ng_filter_text);
+    s->ng_filter_text = NULL;
     free(s->read_buffer); /* after the FILE using it is closed */
     s->read_buffer = NULL;
 }

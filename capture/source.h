@@ -4,8 +4,13 @@
 #define SOURCE_H
 
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "pcapng.h"
+
+#define SOURCE_LINKTYPES_MAX 8 /* compiled -f programs kept for a pcapng file's link types */
 
 typedef struct tr_source {
     pcap_t *pcap;
@@ -18,6 +23,21 @@ typedef struct tr_source {
     uint64_t packets;
     int cut_off;          /* the file ended inside a record */
     char cut_off_msg[PCAP_ERRBUF_SIZE];
+    /* A pcapng file whose interfaces' link types differ: libpcap stops at the first interface of another
+     * type, and capture/pcapng.c reads on from there; linktype is then the current packet's. -w goes on
+     * writing the packets of the first link type (a pcap file holds one) and counts the others. */
+    const char *path;     /* the file, NULL for stdin */
+    pcapng_reader *ng;
+    char ng_why[160];     /* why the switch failed */
+    int dump_linktype;
+    uint64_t dump_skipped;
+    volatile sig_atomic_t ng_break;
+    char *ng_filter_text;
+    struct {
+        int linktype, usable;
+        struct bpf_program prog;
+    } ng_filters[SOURCE_LINKTYPES_MAX];
+    int ng_nfilters;
 } tr_source;
 
 typedef void (*source_handler)(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen);

@@ -64,6 +64,8 @@ static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t capl
     pipeline *pl = arg;
     tr_packet p;
     pl->ctx.now_us = ts_us;
+    if (pl->src.linktype != pl->dec.linktype) /* a pcapng file whose interfaces differ */
+        decoder_set_linktype(&pl->dec, pl->src.linktype);
     if (decode_packet(&pl->dec, ts_us, data, caplen, &p) == DECODE_OK)
         tr_engine_packet(pl->engine, &p);
     else
@@ -323,6 +325,10 @@ int main(int argc, char **argv)
     if (pl.src.cut_off)
         fprintf(stderr, "trawl: %s: warning: capture cut off inside a record (%s); decoded everything before it\n",
                 input, pl.src.cut_off_msg);
+    if (pl.src.dump_skipped)
+        fprintf(stderr, "trawl: %s: warning: %" PRIu64 " packets of interfaces with another link type than the first "
+                        "were decoded but not written (a pcap file holds one link type)\n",
+                opt.write_file, pl.src.dump_skipped);
     if (pl.src.live) {
         uint64_t rx, drop, ifdrop;
         if (source_kernel_stats(&pl.src, &rx, &drop, &ifdrop) == 0)

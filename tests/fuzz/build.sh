@@ -38,6 +38,7 @@ link fuzz_export fuzz_pipeline.c -DFUZZ_EXPORT
 link fuzz_dns_name fuzz_dns_name.c
 link fuzz_safe_name fuzz_safe_name.c
 link fuzz_link fuzz_link.c
+link fuzz_pcapng fuzz_pcapng.c
 link fuzz_http fuzz_dissector.c -DFUZZ_PROTO='"http"'
 link fuzz_dns fuzz_dissector.c -DFUZZ_PROTO='"dns"'
 link fuzz_ftp fuzz_dissector.c -DFUZZ_PROTO='"ftp"'
