@@ -148,6 +148,9 @@ void source_wait(const tr_source *s, int ms)
     poll(&p, 1, ms);
 }
 
+/* pcapng holds LINKTYPE_ values; libpcap's DLT_ ones are the same numbers but for raw IP's. */
+static int dlt_of_linktype(int linktype) { return linktype == 101 ? DLT_RAW : linktype; }
+
 /* The -f program for a pcapng packet's link type, compiled when first needed; NULL when the filter cannot
  * apply to that link type (it names another layer), so its packets do not match. */
 static const struct bpf_program *mixed_filter(tr_source *s, int linktype)
@@ -160,8 +163,7 @@ static const struct bpf_program *mixed_filter(tr_source *s, int linktype)
     int i = s->ng_nfilters++;
     s->ng_filters[i].linktype = linktype;
     s->ng_filters[i].usable = 0;
-    /* pcapng holds LINKTYPE_ values; libpcap compiles for DLT_ ones, the same numbers except raw IP's */
-    pcap_t *dead = pcap_open_dead(linktype == 101 ? DLT_RAW : linktype, 262144);
+    pcap_t *dead = pcap_open_dead(dlt_of_linktype(linktype), 262144);
     if (dead && pcap_compile(dead, &s->ng_filters[i].prog, s->ng_filter_text, 1, PCAP_NETMASK_UNKNOWN) == 0)
         s->ng_filters[i].usable = 1;
     if (dead)
@@ -171,7 +173,6 @@ static const struct bpf_program *mixed_filter(tr_source *s, int linktype)
 
 int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen)
 {
-
     struct bpf_program prog;
     if (pcap_compile(s->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
         snprintf(err, errlen, "bad filter '%s': %s", bpf, pcap_geterr(s->pcap));
@@ -232,7 +233,7 @@ static int dispatch_mixed(tr_source *s, int budget, source_handler h, void *arg,
         }
         s->packets++;
         if (s->dump) { /* a pcap file holds one link type: the first interface's */
-            if (p.linktype == s->dump_linktype) {
+            if (dlt_of_linktype(p.linktype) == s->dump_linktype) {
                 struct pcap_pkthdr hdr = {.ts = {.tv_sec = (time_t)(p.ts_us / 1000000),
                                                  .tv_usec = (suseconds_t)(p.ts_us % 1000000)},
                                           .caplen = p.caplen,
