@@ -38,6 +38,7 @@ static const struct framing {
     {DLT_IEEE802_11_RADIO, link_radiotap, "radiotap or 802.11"},
     {DLT_FDDI, link_fddi, "FDDI"},
     {DLT_NFLOG, link_nflog, "NFLOG"},
+    {DLT_ARCNET_LINUX, link_arcnet_linux, "ARCNET"},
 };
 
 static const struct framing *framing_of(int lt)

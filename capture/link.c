@@ -134,3 +134,17 @@ uint16_t link_nflog(tr_buf *b)
     }
     return 0;
 }
+
+/* ARCNET protocol IDs (RFC 1201; the old ones, before it, have no split flag and sequence number) */
+enum { ARC_IP = 212, ARC_INET6 = 196, ARC_IP_OLD = 240, ARC_ARP_OLD = 241, ARC_DIAGNOSE = 128 };
+
+uint16_t link_arcnet_linux(tr_buf *b)
+{
+    tr_skip(b, 4); /* source and destination station, offset */
+    uint8_t id = tr_u8(b);
+    if (id != ARC_IP_OLD && id != ARC_ARP_OLD && id != ARC_DIAGNOSE)
+        tr_skip(b, 3); /* split flag, sequence number */
+    if (b->err)
+        return 0;
+    return id == ARC_IP || id == ARC_IP_OLD ? LINK_ETH_IPV4 : id == ARC_INET6 ? LINK_ETH_IPV6 : 0;
+}

@@ -1,6 +1,6 @@
 /* link: the framings other than Ethernet's that can stand in front of an IP packet — PPP (RFC 1661, and in
  * HDLC-like framing, RFC 1662), PPPoE sessions (RFC 2516), Cisco HDLC, IEEE 802.11 data frames with their
- * LLC/SNAP header (RFC 1042), radiotap, FDDI, Linux NFLOG. Each reads its header from the cursor, leaves the
+ * LLC/SNAP header (RFC 1042), radiotap, FDDI, Linux NFLOG, Linux ARCNET. Each reads its header from the cursor, leaves the
  * cursor at what follows, and returns that as an Ethernet type (0x0800 IPv4, 0x86DD IPv6, ...), or 0 when
  * what follows is not a packet trawl decodes (control protocols, management frames, encrypted frames). A
  * header cut short sets the cursor's error. */
@@ -31,5 +31,8 @@ uint16_t link_radiotap(tr_buf *b);
 uint16_t link_fddi(tr_buf *b);
 /* Linux NFLOG: the logged packet's payload attribute, its bytes left as the cursor's whole remainder. */
 uint16_t link_nflog(tr_buf *b);
+/* Linux ARCNET (RFC 1201): source, destination, offset, protocol ID, and after all but the old-style IDs
+ * the split flag and sequence number. */
+uint16_t link_arcnet_linux(tr_buf *b);
 
 #endif

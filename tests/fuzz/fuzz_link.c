@@ -17,7 +17,7 @@ static const struct {
 } framings[] = {
     {link_ppp, DLT_PPP},          {link_ppp_serial, DLT_PPP_SERIAL},   {link_pppoe, DLT_PPP_ETHER},
     {link_chdlc, DLT_C_HDLC},     {link_ieee80211, DLT_IEEE802_11},    {link_radiotap, DLT_IEEE802_11_RADIO},
-    {link_fddi, DLT_FDDI},        {link_nflog, DLT_NFLOG},
+    {link_fddi, DLT_FDDI},        {link_nflog, DLT_NFLOG},             {link_arcnet_linux, DLT_ARCNET_LINUX},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,5 +1,5 @@
 /* Capture decode tests: link layers (Ethernet, 802.1Q/QinQ, SLL, SLL2, NULL, raw, PPP, PPPoE, Cisco HDLC,
- * 802.11 with and without radiotap, FDDI, NFLOG), UDP tunnels (GENEVE, GTP-U, VXLAN, Teredo), IPv4 options, IPv6
+ * 802.11 with and without radiotap, FDDI, NFLOG, ARCNET), UDP tunnels (GENEVE, GTP-U, VXLAN, Teredo), IPv4 options, IPv6
  * extension headers, IPv4/IPv6 fragment reassembly with overlaps, and bad headers as anomalies. */
 #include <pcap/dlt.h>
 #include <setjmp.h>
@@ -226,6 +226,17 @@ static void test_other_link_layers(void **state)
     memcpy(fddi + 13, snap_ipv4, 8);
     assert_int_equal(decode_framed(DLT_FDDI, fddi, sizeof fddi, "fddi", &p), DECODE_OK);
     expect_tcp(&p, "fddi");
+
+    /* Linux ARCNET: RFC 1201's IP (split flag and sequence number), the old IP ID without them, ARP */
+    static const uint8_t arc_ip[] = {0xbe, 0x50, 0xa8, 0xe7, 212, 0x00, 0x01, 0x66};
+    assert_int_equal(decode_framed(DLT_ARCNET_LINUX, arc_ip, sizeof arc_ip, "arcnet", &p), DECODE_OK);
+    expect_tcp(&p, "arcnet");
+    static const uint8_t arc_ip_old[] = {0xbe, 0x50, 0xa8, 0xe7, 240};
+    assert_int_equal(decode_framed(DLT_ARCNET_LINUX, arc_ip_old, sizeof arc_ip_old, "arc-old", &p), DECODE_OK);
+    expect_tcp(&p, "arc-old");
+    static const uint8_t arc_arp[] = {0xbe, 0x00, 0xea, 0x08, 213, 0x00, 0x01, 0x65};
+    assert_int_equal(decode_framed(DLT_ARCNET_LINUX, arc_arp, sizeof arc_arp, "arp", &p), DECODE_SKIP);
+    assert_int_equal(decode_one(DLT_ARCNET_LINUX, arc_ip, 6, &p), DECODE_BAD); /* header cut short */
 }
 
 /* NFLOG: attributes before the payload are passed over (padded to 4 bytes), the payload's length bounds the
