@@ -121,9 +121,15 @@ static int decode_l4(decoder *d, int64_t ts, uint8_t proto, const uint8_t *p, si
             return bad(d, "tcp_malformed", "TCP data offset below 5");
         tr_buf hdr = tr_buf_make(p, n);
         tr_skip(&hdr, (size_t)off * 4);
-        if (hdr.err)
-            return bad(d, "tcp_truncated", "TCP options cut short");
         out->l4 = 6;
+        if (hdr.err) {
+            /* the fixed header is whole, so the segment still counts (as tshark counts it: a SYN whose options
+             * the snap length cut is still the handshake), without options or payload */
+            tr_anomaly(d->ctx, NULL, TR_NODIR, "tcp_truncated", "%s", "TCP options cut short");
+            out->payload = NULL;
+            out->payload_len = 0;
+            return DECODE_OK;
+        }
         out->payload = tr_rest(&hdr, &out->payload_len);
         return DECODE_OK;
     }

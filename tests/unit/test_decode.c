@@ -498,7 +498,23 @@ static void test_bad_headers_are_anomalies(void **state)
     f[12] = 0x08;
     f[13] = 0x06; /* ARP: not ours, not bad */
     assert_int_equal(decode_packet(&d, 1, f, 60, &p), DECODE_SKIP);
+    /* a SYN whose options the snap length cut (data offset 10, 6 bytes of them captured): an anomaly, and still
+     * a segment, without payload, as tshark counts it; a TCP header cut inside its fixed part is not */
+    static uint8_t syn[80];
+    memset(syn, 0, sizeof syn);
+    syn[12] = 0x08;
+    size_t n = 14 + ipv4_tcp(syn + 14, 5, 1, 0, "");
+    syn[14 + 20 + 12] = 10 << 4;
+    syn[14 + 20 + 13] = TCP_SYN;
+    assert_int_equal(decode_packet(&d, 1, syn, n + 6, &p), DECODE_OK);
+    assert_int_equal(p.l4, 6);
+    assert_int_equal(p.tcp_flags, TCP_SYN);
+    assert_int_equal(p.seq, 0x1234);
+    assert_int_equal(p.payload_len, 0);
+    assert_int_equal(decode_packet(&d, 1, syn, 14 + 20 + 12, &p), DECODE_BAD);
     const char *ev = tr_sb_cstr(&anomalies);
+    assert_int_equal(harness_count(ev, "\"anomaly\":\"tcp_truncated\"", "options cut short", NULL), 1);
+    assert_int_equal(harness_count(ev, "\"anomaly\":\"tcp_truncated\"", "header cut short", NULL), 1);
     assert_int_equal(harness_count(ev, "\"anomaly\":\"ethernet_truncated\"", "\"session\":0", NULL), 1);
     assert_int_equal(harness_count(ev, "\"anomaly\":\"ipv4_truncated\"", NULL), 1);
     assert_int_equal(harness_count(ev, "\"anomaly\":\"ipv4_malformed\"", NULL), 1);
