@@ -40,8 +40,11 @@ static int switch_to_pcapng(tr_source *s)
 {
     FILE *f = pcap_file(s->pcap);
     off_t at = f ? ftello(f) : -1;
-    if (at < 0 || !s->path)
+    if (at < 0 || !s->path) {
+        snprintf(s->ng_why, sizeof s->ng_why, "trawl reads such files itself, but not from standard input: "
+                                              "give the file's name");
         return -1;
+    }
     s->ng = calloc(1, sizeof *s->ng);
     if (!s->ng)
         return -1;
