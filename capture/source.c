@@ -206,73 +206,78 @@ int source_dump_open(tr_source *s, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* source_dispatch for a pcapng file read by capture/pcapng.c: the same results, libpcap's meanings. */
-static int dispatch_mixed(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen)
+/* The next packet capture/pcapng.c reads that passes -f (compiled for its link type), as pcap_next_ex
+ * returns one: 1, PCAP_ERROR_BREAK at the end or after source_break, PCAP_ERROR with err set. */
+static int next_pcapng(tr_source *s, struct pcap_pkthdr *hdr, const u_char **data, char *err, size_t errlen)
 {
-    int done = 0;
-    while (budget <= 0 || done < budget) {
+    for (;;) {
         if (s->ng_break) {
             s->ng_break = 0;
-            return done ? done : -1;
+            return PCAP_ERROR_BREAK;
         }
         pcapng_packet p;
         int r = pcapng_next(s->ng, &p);
-        if (r == 0)
-            return done ? done : -1;
-        if (r < 0) {
-            if (strncmp(s->ng->err, "truncated", 9) == 0) {
-                s->cut_off = 1;
-                snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", s->ng->err);
-                return done ? done : -1;
-            }
-            snprintf(err, errlen, "%s", s->ng->err);
-            return -2;
+        if (r <= 0) {
+            if (r < 0)
+                snprintf(err, errlen, "%s", s->ng->err);
+            return r < 0 ? PCAP_ERROR : PCAP_ERROR_BREAK;
         }
-        if (s->ng_filter_text) {
-            const struct bpf_program *prog = mixed_filter(s, p.linktype);
-            struct pcap_pkthdr hdr = {.caplen = p.caplen, .len = p.len};
-            if (!prog || !pcap_offline_filter(prog, &hdr, p.data))
-                continue;
-        }
-        s->packets++;
-        if (s->dump) { /* a pcap file holds one link type: the first interface's */
-            if (dlt_of_linktype(p.linktype) == s->dump_linktype) {
-                struct pcap_pkthdr hdr = {.ts = {.tv_sec = (time_t)(p.ts_us / 1000000),
-                                                 .tv_usec = (suseconds_t)(p.ts_us % 1000000)},
-                                          .caplen = p.caplen,
-                                          .len = p.len};
-                pcap_dump((u_char *)s->dump, &hdr, p.data);
-            } else {
-                s->dump_skipped++;
-            }
-        }
+        hdr->ts.tv_sec = (time_t)(p.ts_us / 1000000);
+        hdr->ts.tv_usec = (suseconds_t)(p.ts_us % 1000000);
+        hdr->caplen = p.caplen;
+        hdr->len = p.len;
+        *data = p.data;
         s->linktype = p.linktype;
-        h(arg, p.ts_us, p.data, p.caplen, p.len);
-        done++;
+        const struct bpf_program *prog = s->ng_filter_text ? mixed_filter(s, p.linktype) : NULL;
+        if (!s->ng_filter_text || (prog && pcap_offline_filter(prog, hdr, p.data)))
+            return 1;
     }
-    return done;
+}
+
+/* The next packet, from libpcap or, once it stopped at an interface of another link type, from
+ * capture/pcapng.c: pcap_next_ex's results, its message in err for PCAP_ERROR. */
+static int next_packet(tr_source *s, struct pcap_pkthdr *hdr, const u_char **data, char *err, size_t errlen)
+{
+    if (!s->ng) {
+        struct pcap_pkthdr *h;
+        int r = pcap_next_ex(s->pcap, &h, data);
+        if (r == 1)
+            *hdr = *h;
+        if (r != PCAP_ERROR)
+            return r;
+        const char *why = pcap_geterr(s->pcap);
+        if (s->live || !strstr(why, "different from the type of the first interface")) {
+            snprintf(err, errlen, "%s", why);
+            return r;
+        }
+        if (switch_to_pcapng(s) < 0) {
+            snprintf(err, errlen, "%s (%s)", why, s->ng_why);
+            return r;
+        }
+    }
+    return next_pcapng(s, hdr, data, err, errlen);
 }
 
 int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen)
 {
-    if (s->ng)
-        return dispatch_mixed(s, budget, h, arg, err, errlen);
     int done = 0;
     for (;;) {
         if (budget > 0 && done >= budget)
             return done;
-        struct pcap_pkthdr *hdr;
+        struct pcap_pkthdr hdr;
         const u_char *data;
-        int r = pcap_next_ex(s->pcap, &hdr, &data);
+        int r = next_packet(s, &hdr, &data, err, errlen);
         if (r == 1) {
             s->packets++;
-            if (s->dump) {
-                pcap_dump((u_char *)s->dump, hdr, data);
+            if (s->dump && s->ng && dlt_of_linktype(s->linktype) != s->dump_linktype) {
+                s->dump_skipped++; /* a pcap file holds one link type: the first interface's */
+            } else if (s->dump) {
+                pcap_dump((u_char *)s->dump, &hdr, data);
                 if (s->live)
                     pcap_dump_flush(s->dump); /* readable while trawl runs */
             }
-            int64_t ts = (int64_t)hdr->ts.tv_sec * 1000000 + hdr->ts.tv_usec;
-            h(arg, ts, data, hdr->caplen, hdr->len);
+            int64_t ts = (int64_t)hdr.ts.tv_sec * 1000000 + hdr.ts.tv_usec;
+            h(arg, ts, data, hdr.caplen, hdr.len);
             done++;
             continue;
         }
@@ -281,21 +286,12 @@ int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char 
         if (r == PCAP_ERROR_BREAK)
             return done ? done : -1;
         /* a read error; offline it is usually a file cut off inside a record */
-        const char *why = pcap_geterr(s->pcap);
-        if (!s->live && strstr(why, "different from the type of the first interface")) {
-            if (switch_to_pcapng(s) == 0) {
-                int more = dispatch_mixed(s, budget > 0 ? budget - done : budget, h, arg, err, errlen);
-                return more >= 0 ? done + more : more == -1 && done ? done : more;
-            }
-            snprintf(err, errlen, "%s (%s)", why, s->ng_why);
-            return -2;
-        }
-        if (!s->live && strstr(why, "truncated")) {
+        if (!s->live && strstr(err, "truncated")) {
             s->cut_off = 1;
-            snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", why);
+            snprintf(s->cut_off_msg, sizeof s->cut_off_msg, "%s", err);
+            err[0] = 0;
             return done ? done : -1;
         }
-        snprintf(err, errlen, "%s", why);
         return -2;
     }
 }
