@@ -34,28 +34,30 @@ static FILE *open_capture_file(tr_source *s, const char *path, char *err, size_t
     return fp;
 }
 
-/* libpcap stopped at an interface whose link type differs from the first's: capture/pcapng.c reads the file
- * from there on (where libpcap's stream stands, the interfaces described before it known). 0, or -1. */
-static int switch_to_pcapng(tr_source *s)
+/* libpcap stopped at an interface whose link type differs from the first's (its message in `why`):
+ * capture/pcapng.c reads the file from there on (where libpcap's stream stands, the interfaces described
+ * before it known). 0, or -1 with err saying why not. */
+static int switch_to_pcapng(tr_source *s, const char *why, char *err, size_t errlen)
 {
     FILE *f = pcap_file(s->pcap);
     off_t at = f ? ftello(f) : -1;
-    if (at < 0 || !s->path) {
-        snprintf(s->ng_why, sizeof s->ng_why, "trawl reads such files itself, but not from standard input: "
-                                              "give the file's name");
+    if (at < 0 || strcmp(s->name, "-") == 0) {
+        snprintf(err, errlen, "%s (trawl reads such files itself, but not from standard input: give the file's "
+                              "name)", why);
         return -1;
     }
     s->ng = calloc(1, sizeof *s->ng);
-    if (!s->ng)
+    if (!s->ng) {
+        snprintf(err, errlen, "%s (out of memory)", why);
         return -1;
-    if (pcapng_open(s->ng, s->path) < 0 || pcapng_skip_to(s->ng, (uint64_t)at) < 0) {
-        snprintf(s->ng_why, sizeof s->ng_why, "%s", s->ng->err);
+    }
+    if (pcapng_open(s->ng, s->name) < 0 || pcapng_skip_to(s->ng, (uint64_t)at) < 0) {
+        snprintf(err, errlen, "%s (%s)", why, s->ng->err);
         pcapng_close(s->ng);
         free(s->ng);
         s->ng = NULL;
         return -1;
     }
-    s->dump_linktype = pcap_datalink(s->pcap);
     return 0;
 }
 
@@ -63,7 +65,6 @@ int source_open_file(tr_source *s, const char *path, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->name = path;
-    s->path = strcmp(path, "-") == 0 ? NULL : path;
     s->file_size = -1;
     char pe[PCAP_ERRBUF_SIZE] = "";
     struct stat st;
@@ -250,10 +251,8 @@ static int next_packet(tr_source *s, struct pcap_pkthdr *hdr, const u_char **dat
             snprintf(err, errlen, "%s", why);
             return r;
         }
-        if (switch_to_pcapng(s) < 0) {
-            snprintf(err, errlen, "%s (%s)", why, s->ng_why);
+        if (switch_to_pcapng(s, why, err, errlen) < 0)
             return r;
-        }
     }
     return next_pcapng(s, hdr, data, err, errlen);
 }
@@ -269,7 +268,7 @@ int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char 
         int r = next_packet(s, &hdr, &data, err, errlen);
         if (r == 1) {
             s->packets++;
-            if (s->dump && s->ng && dlt_of_linktype(s->linktype) != s->dump_linktype) {
+            if (s->dump && s->ng && dlt_of_linktype(s->linktype) != pcap_datalink(s->pcap)) {
                 s->dump_skipped++; /* a pcap file holds one link type: the first interface's */
             } else if (s->dump) {
                 pcap_dump((u_char *)s->dump, &hdr, data);

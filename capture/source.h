@@ -26,10 +26,7 @@ typedef struct tr_source {
     /* A pcapng file whose interfaces' link types differ: libpcap stops at the first interface of another
      * type, and capture/pcapng.c reads on from there; linktype is then the current packet's. -w goes on
      * writing the packets of the first link type (a pcap file holds one) and counts the others. */
-    const char *path;     /* the file, NULL for stdin */
     pcapng_reader *ng;
-    char ng_why[160];     /* why the switch failed */
-    int dump_linktype;
     uint64_t dump_skipped;
     volatile sig_atomic_t ng_break;
     char *ng_filter_text;
