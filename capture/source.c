@@ -156,7 +156,8 @@ void source_wait(const tr_source *s, int ms)
 static int dlt_of_linktype(int linktype) { return linktype == 101 ? DLT_RAW : linktype; }
 
 /* The -f program for a pcapng packet's link type, compiled when first needed; NULL when the filter cannot
- * apply to that link type (it names another layer), so its packets do not match. */
+ * apply to that link type (it names another layer) or the file has more than SOURCE_LINKTYPES_MAX of them:
+ * those packets do not match. */
 static const struct bpf_program *mixed_filter(tr_source *s, int linktype)
 {
     for (int i = 0; i < s->ng_nfilters; i++)
@@ -229,8 +230,10 @@ static int next_pcapng(tr_source *s, struct pcap_pkthdr *hdr, const u_char **dat
         hdr->len = p.len;
         *data = p.data;
         s->linktype = p.linktype;
-        const struct bpf_program *prog = s->ng_filter_text ? mixed_filter(s, p.linktype) : NULL;
-        if (!s->ng_filter_text || (prog && pcap_offline_filter(prog, hdr, p.data)))
+        if (!s->ng_filter_text)
+            return 1;
+        const struct bpf_program *prog = mixed_filter(s, p.linktype);
+        if (prog && pcap_offline_filter(prog, hdr, p.data))
             return 1;
     }
 }
