@@ -69,8 +69,12 @@ typedef struct ftp_pending {
     uint32_t transfer_id;
 } ftp_pending;
 
+/* ftp_state.skip_line: bytes after an over-long line are its rest, dropped up to the next LF; bytes after a gap
+ * are looked at first (resumes_at_line). */
+enum { SKIP_NONE = 0, SKIP_TO_LF = 1, SKIP_AFTER_GAP = 2 };
+
 typedef struct ftp_state {
-    uint8_t skip_line[2];  /* after an over-long line or a gap: drop bytes up to the next LF */
+    uint8_t skip_line[2];  /* SKIP_*: after an over-long line or a gap, what to do with the next bytes */
     size_t reply_scanned;  /* unfinished multi-line reply: bytes already scanned (the engine keeps them) */
     uint32_t reply_lines;
     int swallow_code;      /* after a cut multi-line reply: drop its remaining lines up to its end line */
@@ -588,7 +592,7 @@ static size_t skip_to_lf(ftp_state *st, int dir, const uint8_t *p, size_t n)
     const uint8_t *lf = memchr(p, '\n', n);
     if (!lf)
         return n;
-    st->skip_line[dir] = 0;
+    st->skip_line[dir] = SKIP_NONE;
     return (size_t)(lf - p) + 1;
 }
 
@@ -628,7 +632,7 @@ static int line_next(tr_session *s, ftp_state *st, int dir, const uint8_t *p, si
     }
     tr_anomaly(s->ctx, s, dir, "ftp_line_too_long", "%s line longer than %d bytes", dir == TR_C2S ? "command" : "reply",
                FTP_LINE_MAX);
-    st->skip_line[dir] = 1;
+    st->skip_line[dir] = SKIP_TO_LF;
     return 0;
 }
 
@@ -666,7 +670,7 @@ static size_t reply_data(tr_session *s, ftp_state *st, const uint8_t *p, size_t 
             return 0;
         }
         if (r == TEXTLINE_TOO_LONG) {
-            st->skip_line[TR_S2C] = 1;
+            st->skip_line[TR_S2C] = SKIP_TO_LF;
             off += c2;
             cut = 1;
             break;
@@ -716,10 +720,39 @@ static int ftp_probe(const uint8_t *p, size_t n, int dir)
     return TR_PROBE_MAYBE;
 }
 
+/* Whether the bytes after a gap begin a line: a known command followed by a space or the line's end, or a reply
+ * code followed by a space, '-' or the line's end. A lost segment of a control connection is nearly always whole
+ * lines (a client sends a command a segment), so the line after it is read, as tshark does, rather than dropped
+ * as the rest of a cut one. 1 yes, 0 no, -1 too few bytes yet to tell. */
+static int resumes_at_line(int dir, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    if (dir == TR_C2S) {
+        while (k < n && k < 5 && ((p[k] | 0x20) >= 'a' && (p[k] | 0x20) <= 'z'))
+            k++;
+        if (k == n && k < 5)
+            return -1;
+        if (k < 3 || k > 4 || (p[k] != ' ' && p[k] != '\r' && p[k] != '\n'))
+            return 0;
+        return ftp_cmd_lookup(p, k) != FTP_CMD_UNKNOWN;
+    }
+    while (k < n && k < 3 && p[k] >= '0' && p[k] <= '9')
+        k++;
+    if (k == n)
+        return -1;
+    return k == 3 && (p[3] == ' ' || p[3] == '-' || p[3] == '\r' || p[3] == '\n') && p[0] >= '1' && p[0] <= '5';
+}
+
 static size_t ftp_on_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
 {
     (void)need;
     ftp_state *st = s->state;
+    if (st->skip_line[dir] == SKIP_AFTER_GAP) {
+        int r = resumes_at_line(dir, p, n);
+        if (r < 0)
+            return 0; /* kept by the engine until more bytes come */
+        st->skip_line[dir] = r ? SKIP_NONE : SKIP_TO_LF;
+    }
     if (st->skip_line[dir])
         return skip_to_lf(st, dir, p, n);
     return dir == TR_C2S ? request_data(s, st, p, n) : reply_data(s, st, p, n);
@@ -729,7 +762,7 @@ static void ftp_on_gap(tr_session *s, int dir, uint64_t n)
 {
     (void)n;
     ftp_state *st = s->state;
-    st->skip_line[dir] = 1; /* the hole may end mid-line */
+    st->skip_line[dir] = SKIP_AFTER_GAP; /* the hole may end mid-line */
     if (dir == TR_S2C) {
         st->reply_scanned = 0;
         st->reply_lines = 0;

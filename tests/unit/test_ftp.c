@@ -558,6 +558,43 @@ static void test_long_line_resync(void **state)
     harness_free(h);
 }
 
+/* After a gap, a line that begins as a command or a reply does is read (a lost segment is nearly always whole
+ * lines: zeek's ftp cwd-navigation capture lost five commands' segments, and the commands after them were
+ * dropped as the rest of cut lines); anything else is dropped up to its LF, as the rest of a cut line. */
+static void test_gap_resync(void **state)
+{
+    (void)state;
+    harness *h = harness_new("ftp", TR_TCP, 21);
+    harness_data(h, TR_S2C, "220 x\r\n", 7);
+    harness_data(h, TR_C2S, "TYPE I\r\n", 8);
+    harness_gap(h, TR_C2S, 6);                      /* a lost "PASV\r\n" */
+    harness_data(h, TR_C2S, "CW", 2);               /* too few bytes to tell: kept for the next ones */
+    harness_data(h, TR_C2S, "D ../\r\n", 7);
+    harness_gap(h, TR_C2S, 9);                      /* a hole inside "RETR notes.txt" */
+    harness_data(h, TR_C2S, "es.txt\r\nQUIT\r\n", 14); /* the cut line's rest is dropped, QUIT read */
+    harness_gap(h, TR_C2S, 4);
+    harness_data(h, TR_C2S, "LIST of files\r\n", 15); /* 'LIST' and a space: read, even inside a cut line */
+    harness_gap(h, TR_C2S, 4);
+    harness_data(h, TR_C2S, "XYZW 1\r\nNOOP\r\n", 14); /* not a known command: dropped up to the LF */
+    harness_gap(h, TR_S2C, 30);
+    harness_data(h, TR_S2C, "250 CWD ok\r\n", 12);
+    harness_gap(h, TR_S2C, 3);
+    harness_data(h, TR_S2C, "0 ok\r\n221 bye\r\n", 15); /* "0 o": not a code */
+    const char *json = harness_close(h, TR_END_FIN);
+    assert_int_equal(harness_count(json, "\"type\":\"request\"", NULL), 5);
+    assert_int_equal(harness_count(json, "\"command\":\"TYPE\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"command\":\"CWD\"", "\"arg\":\"../\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"command\":\"QUIT\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"command\":\"LIST\"", "\"arg\":\"of files\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"command\":\"NOOP\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"command\":\"RETR\"", NULL), 0);
+    assert_int_equal(harness_count(json, "\"type\":\"reply\"", "\"code\":250", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"reply\"", "\"code\":221", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"reply\"", NULL), 3);
+    assert_int_equal(harness_count(json, "\"anomaly\":\"ftp_bad_reply\"", NULL), 0);
+    harness_free(h);
+}
+
 static void test_probe(void **state)
 {
     (void)state;
@@ -646,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_failed_login_and_unknown_command),
         cmocka_unit_test(test_auth_tls),
         cmocka_unit_test(test_long_line_resync),
+        cmocka_unit_test(test_gap_resync),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_random_bytes),
     };
