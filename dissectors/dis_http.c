@@ -109,7 +109,8 @@ typedef struct http_msg {
     uint8_t paired;         /* response: it answers the request at the head of the queue */
     uint8_t text_cut;       /* a kept field was longer than its cap */
     uint8_t bad_field_seen; /* one anomaly per message for malformed field lines */
-    int status;
+    uint8_t v09;            /* HTTP/0.9: a request line without a version, a response without a status line */
+    int status;             /* 0 for an HTTP/0.9 response */
     uint32_t fields;
     uint64_t remaining;     /* bytes left in a Content-Length body or a chunk */
     uint32_t present;       /* bit per enum http_text */
@@ -137,6 +138,7 @@ typedef struct http_side {
 typedef struct http_waiting {
     char method[HTTP_METHOD_KEEP];
     uint8_t method_len;
+    uint8_t v09;            /* its answer is HTTP/0.9: the server's bytes up to the close, no status line */
     uint16_t uri_len;
     uint32_t uri_off;       /* in the ring */
 } http_waiting;
@@ -146,6 +148,7 @@ typedef struct http_state {
     http_waiting queue[HTTP_QUEUE_MAX];
     uint32_t q_head, q_count;
     uint32_t unparsed;      /* bad request lines the server may answer (with 400) though none was queued */
+    uint8_t client_spoke;   /* a start line from the client has been seen, read or not */
     uint32_t ring_next, ring_used;
     char *ring;             /* URIs of the waiting requests (HTTP_URI_RING bytes), held only while any wait */
 } http_state;
@@ -259,6 +262,7 @@ static void queue_push(tr_session *s, http_state *st, const http_side *d)
     text_get(d, T_URI, &u);
     w->method_len = (uint8_t)(m.n < HTTP_METHOD_KEEP ? m.n : HTTP_METHOD_KEEP);
     memcpy(w->method, m.p, w->method_len);
+    w->v09 = d->m.v09;
     if (!st->ring)
         st->ring = buffer_take(s);
     size_t room = st->ring ? HTTP_URI_RING - st->ring_used : 0;
@@ -349,6 +353,19 @@ static int parse_request_line(const uint8_t *p, size_t n, http_span *method, htt
     *method = (http_span){p, m};
     *uri = (http_span){p + u, uend - u};
     *version = (http_span){p + last, vlen};
+    return 1;
+}
+
+/* HTTP/0.9's simple request (RFC 1945 4.1): "GET" SP target, nothing after, as Zeek and Wireshark read it. */
+static int parse_request_line_09(const uint8_t *p, size_t n, http_span *method, http_span *uri)
+{
+    if (n < 5 || memcmp(p, "GET ", 4) != 0)
+        return 0;
+    for (size_t i = 4; i < n; i++)
+        if (p[i] == ' ' || p[i] == '\t' || p[i] < 0x21 || p[i] == 0x7f)
+            return 0;
+    *method = (http_span){p, 3};
+    *uri = (http_span){p + 4, n - 4};
     return 1;
 }
 
@@ -449,7 +466,8 @@ static void emit_response(tr_session *s, http_state *st, const http_side *d, int
 {
     tr_event e;
     tr_ev_init(&e, s, "response", TR_S2C);
-    tr_ev_int(&e, "status", d->m.status);
+    if (!d->m.v09)
+        tr_ev_int(&e, "status", d->m.status);
     ev_texts(&e, d, http_response_texts, sizeof http_response_texts / sizeof http_response_texts[0]);
     ev_body(&e, d, complete, digest);
     const http_waiting *w = d->m.paired ? queue_head(st) : NULL;
@@ -527,7 +545,7 @@ static void message_done(tr_session *s, http_state *st, int dir, int transfer_co
         emit_request(s, d, complete, &digest);
     } else {
         emit_response(s, st, d, complete, &digest);
-        if (d->m.paired && (d->m.status >= 200 || d->m.status == 101))
+        if (d->m.paired && (d->m.status >= 200 || d->m.status == 101 || d->m.v09))
             queue_pop(st);
     }
     if (d->m.has_body)
@@ -699,13 +717,25 @@ static int start_line(tr_session *s, http_state *st, int dir, const uint8_t *p, 
     http_span a, b, c;
     int status;
     if (dir == TR_C2S) {
-        if (!parse_request_line(p, n, &a, &b, &c))
-            return 0;
+        /* HTTP/0.9 has one request a connection, so only a connection's first line, seen from its start, is
+         * taken as one: inside a stream being resynchronised a body's line could look like it */
+        int first = !st->client_spoke && d->phase == PH_START && !s->midstream;
+        st->client_spoke = 1;
+        int v09 = 0;
+        if (!parse_request_line(p, n, &a, &b, &c)) {
+            if (!first || !parse_request_line_09(p, n, &a, &b))
+                return 0;
+            v09 = 1;
+            c = (http_span){(const uint8_t *)"HTTP/0.9", 8};
+        }
         message_start(d);
+        d->m.v09 = (uint8_t)v09;
         text_append(d, T_METHOD, NULL, a.p, a.n);
         text_append(d, T_URI, NULL, b.p, b.n);
         text_append(d, T_VERSION, NULL, c.p, c.n);
         queue_push(s, st, d);
+        if (v09) /* no fields, no body: the request is the line */
+            message_done(s, st, TR_C2S, 1);
     } else {
         if (!parse_status_line(p, n, &a, &status, &b))
             return 0;
@@ -889,10 +919,33 @@ static int could_be_start_line(int dir, const uint8_t *p, size_t n)
     return m >= 1 && m <= 32 && p[m] == ' ';
 }
 
+/* The answer to an HTTP/0.9 request has no status line: when one is waited for and the server's bytes do not
+ * begin one ("HTTP/"), they are the body, up to the close. */
+static int response_09_begins(http_state *st, const http_side *d, const uint8_t *p, size_t n)
+{
+    const http_waiting *w = queue_head(st);
+    if (d->phase != PH_START || !w || !w->v09)
+        return 0;
+    size_t k = n < 5 ? n : 5;
+    return memcmp(p, "HTTP/", k) != 0;
+}
+
+static void response_09_start(tr_session *s, http_state *st)
+{
+    http_side *d = &st->side[TR_S2C];
+    message_start(d);
+    d->m.v09 = 1;
+    d->m.paired = 1;
+    text_append(d, T_VERSION, NULL, (const uint8_t *)"HTTP/0.9", 8);
+    body_phase(s, st, TR_S2C, FRAME_CLOSE, 0);
+}
+
 /* One unit of input: a line or a run of body bytes. Returns bytes consumed (0: wait for more). */
 static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p, size_t n)
 {
     http_side *d = &st->side[dir];
+    if (dir == TR_S2C && response_09_begins(st, d, p, n))
+        response_09_start(s, st); /* the phase is now PH_BODY_CLOSE, and these bytes its first */
     switch (d->phase) {
     case PH_BODY_LEN:
     case PH_CHUNK_DATA: {

@@ -79,7 +79,9 @@ def check_http(capture, facts, events):
     http = numbered(facts, "http")
     if not http:
         return 0
-    responses = [e for e in of(events, "http", "response") if e["http"].get("status", 0) >= 200]
+    # final responses: a status of 200 or more, or an HTTP/0.9 answer, which has no status line
+    responses = [e for e in of(events, "http", "response")
+                 if e["http"].get("status", 0) >= 200 or e["http"].get("version") == "HTTP/0.9"]
     requests = of(events, "http", "request")
     auths = of(events, "http", "auth")
     expect(capture, "number of final responses", len(responses), len(http))
@@ -93,7 +95,10 @@ def check_http(capture, facts, events):
         for key in ("method", "uri"):
             expect(capture, "http.%d.%s" % (n, key), rsp.get(key), f[key])
             expect(capture, "http.%d request %s" % (n, key), req.get(key), f[key])
-        expect(capture, "http.%d.status" % n, rsp.get("status"), f["status"])
+        expect(capture, "http.%d.status" % n, rsp.get("status"), f.get("status"))  # none in HTTP/0.9
+        if "version" in f:
+            expect(capture, "http.%d request version" % n, req.get("version"), f["version"])
+            expect(capture, "http.%d.version" % n, rsp.get("version"), f["version"])
         for key in ("content_type", "content_encoding", "transfer_encoding"):
             if key in f:
                 got = rsp.get(key, "")

@@ -588,6 +588,65 @@ static void test_pending_overflow(void **state)
     free(json);
 }
 
+/* HTTP/0.9 (RFC 1945 4.1, as Zeek and Wireshark read it): "GET uri" without a version and an answer without a
+ * status line, whose bytes up to the close are the body; an answer that does begin with a status line is read
+ * as one. Every split of the messages, so that a response's first bytes arrive one at a time too. */
+static void test_http_09(void **state)
+{
+    (void)state;
+    harness_msg m[] = {
+        {C2S, "GET /old.html\r\n", 0},
+        {S2C, "<html>Hi</html>\n", 0},
+    };
+    char *json = harness_script_all_splits("http", 80, m, 2);
+    char hex[65];
+    sha256_expected("<html>Hi</html>\n", 16, hex);
+    assert_int_equal(harness_count(json, "\"type\":\"request\"", needle("method", "GET"), needle("uri", "/old.html"),
+                                   needle("version", "HTTP/0.9"), "\"complete\":true", NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"type\":\"response\"", needle("version", "HTTP/0.9"), "\"body_len\":16",
+                                   needle("body_sha256", hex), "\"complete\":true", needle("uri", "/old.html"), NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"status\"", NULL), 0);
+    assert_int_equal(harness_count(json, "anomaly", NULL), 0);
+    free(json);
+
+    /* a server that answers a version-less request with a status line (nginx's 400, say) */
+    harness_msg m2[] = {
+        {C2S, "GET /HTTP/1.1\r\n", 0},
+        {S2C, "HTTP/1.1 400 Bad Request\r\nContent-Length: 3\r\n\r\nbad", 0},
+    };
+    json = harness_script_all_splits("http", 80, m2, 2);
+    assert_int_equal(harness_count(json, "\"type\":\"request\"", needle("uri", "/HTTP/1.1"), needle("version", "HTTP/0.9"),
+                                   NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"status\":400", "\"body_len\":3",
+                                   needle("uri", "/HTTP/1.1"), NULL),
+                     1);
+    assert_int_equal(harness_count(json, "anomaly", NULL), 0);
+    free(json);
+
+    /* only GET, only method and target, and only as a connection's first line (one request a connection: a
+     * body's line met while resynchronising could look like one) */
+    static const char *const not_09[] = {"POST /x\r\n", "GET / extra\r\n", "GET\r\n"};
+    for (size_t i = 0; i < sizeof not_09 / sizeof not_09[0]; i++) {
+        harness_msg m3[] = {{C2S, not_09[i], 0}, {C2S, "GET /y\r\n", 0}};
+        json = harness_script_all_splits("http", 80, m3, 2);
+        assert_int_equal(harness_count(json, "\"anomaly\":\"http_bad_request_line\"", NULL), 1);
+        assert_int_equal(harness_count(json, "\"type\":\"request\"", NULL), 0);
+        free(json);
+    }
+    harness_msg m4[] = {
+        {C2S, "GET /a HTTP/1.1\r\n\r\n", 0},
+        {S2C, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0},
+        {C2S, "GET /b\r\n", 0},
+    };
+    json = harness_script_all_splits("http", 80, m4, 3);
+    assert_int_equal(harness_count(json, "\"type\":\"request\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"anomaly\":\"http_bad_request_line\"", NULL), 1);
+    free(json);
+}
+
 static void test_garbage(void **state)
 {
     (void)state;
@@ -921,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_pending_overflow),
+        cmocka_unit_test(test_http_09),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_file_export),
         cmocka_unit_test(test_probe),
