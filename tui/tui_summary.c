@@ -172,7 +172,11 @@ static void http_event(tui_session *s, const tr_event *e)
         s->sum_pending = 1;
     } else if (strcmp(e->type, "response") == 0) {
         int64_t status = 0, len = 0;
-        int_at(e, "status", &status);
+        char code[sizeof c] = "?";
+        if (int_at(e, "status", &status))
+            snprintf(code, sizeof code, "%" PRId64, status);
+        else if (str_at(e, "version", c, sizeof c)) /* HTTP/0.9: no status line */
+            snprintf(code, sizeof code, "%s", c);
         char size[32] = "";
         if (int_at(e, "body_len", &len) && len > 0)
             tui_format_size((uint64_t)len, size, sizeof size);
@@ -180,8 +184,7 @@ static void http_event(tui_session *s, const tr_event *e)
         if (ct) /* "text/html; charset=utf-8" → "text/html" */
             c[strcspn(c, "; ")] = '\0';
         char tail[160];
-        snprintf(tail, sizeof tail, "%" PRId64 "%s%s%s%s", status, ct ? " " : "", ct ? c : "", size[0] ? " " : "",
-                 size);
+        snprintf(tail, sizeof tail, "%s%s%s%s%s", code, ct ? " " : "", ct ? c : "", size[0] ? " " : "", size);
         if (s->sum_pending) {
             snprintf(part, sizeof part, " " TUI_ARROW " %s", tail);
             sum_text(s, part);

@@ -222,7 +222,15 @@ static void test_summary_edges(void **state)
     tr_session *t = open_session(f, NULL, TR_TCP, 1, 2, 9999);
     data(f, t, TR_C2S, "abc", 3);
     close_session(f, t, TR_END_TIMEOUT);
+    tr_session *old = open_session(f, &fake_http, TR_TCP, 3, 2, 80); /* HTTP/0.9: an answer without a status */
+    tr_ev_init(&e, old, "response", TR_S2C);
+    tr_ev_str(&e, "version", "HTTP/0.9");
+    tr_ev_int(&e, "body_len", 158);
+    tr_ev_str(&e, "method", "GET");
+    tr_ev_str(&e, "uri", "/index.html");
+    tr_emit(&e);
     tui_model_refresh(f->m);
+    assert_string_equal(tui_model_find(f->m, 4)->summary, "GET /index.html " ARROW " HTTP/0.9 158 B");
     assert_string_equal(tui_model_find(f->m, 1)->summary, "GET /a?[2J? " ARROW " 404");
     assert_string_equal(tui_model_find(f->m, 2)->summary, "AAAA? nope.example " ARROW " NXDOMAIN");
     assert_string_equal(tui_model_find(f->m, 3)->summary, "3 B sent, 0 B received");
