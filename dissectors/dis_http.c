@@ -1094,6 +1094,19 @@ static void http_gap(tr_session *s, int dir, uint64_t n)
     }
 }
 
+/* A direction's stream is over (its FIN reached in order, or the connection was reset): a body that runs to the
+ * close ends here, so its response's event has the time of that packet, not of the session's end after the
+ * linger. */
+static void http_end(tr_session *s, int dir)
+{
+    http_state *st = s->state;
+    http_side *d = &st->side[dir];
+    if (d->phase != PH_BODY_CLOSE)
+        return;
+    d->pos = s->stream_off[dir];
+    message_done(s, st, dir, 1);
+}
+
 static void http_close(tr_session *s, int reason)
 {
     http_state *st = s->state;
@@ -1125,4 +1138,5 @@ const tr_dissector dis_http = {
     .on_data = http_data,
     .on_gap = http_gap,
     .on_close = http_close,
+    .on_end = http_end,
 };

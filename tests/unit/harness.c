@@ -102,6 +102,8 @@ const char *harness_close(harness *h, int reason)
     return tr_sb_cstr(&h->out);
 }
 
+void harness_stream_end(harness *h, int dir) { tr_deliver_end(&h->s, &h->d, dir); }
+
 void harness_end(harness *h, int reason)
 {
     static tr_event e; /* 40 KB: off the stack */

@@ -34,6 +34,8 @@ void harness_results_on_worker(int on);
 harness *harness_new(const char *proto, uint8_t l4, uint16_t server_port);
 void harness_data(harness *h, int dir, const void *p, size_t n);
 void harness_gap(harness *h, int dir, uint64_t n);
+/* One direction's stream is over (its FIN reached in order): the dissector's on_end. */
+void harness_stream_end(harness *h, int dir);
 void harness_datagram(harness *h, int dir, const void *p, size_t n);
 /* Closes the session (dissector's on_close) and returns every event's JSON, one per line. */
 const char *harness_close(harness *h, int reason);

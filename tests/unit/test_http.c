@@ -647,6 +647,27 @@ static void test_http_09(void **state)
     free(json);
 }
 
+/* A body that runs to the close ends when the server's FIN arrives in order, so its response's event has
+ * that packet's time and comes before what the client sends after it, not at the session's end. */
+static void test_close_delimited_ends_at_fin(void **state)
+{
+    (void)state;
+    harness *h = harness_new("http", TR_TCP, 80);
+    static const char req[] = "GET /a HTTP/1.0\r\n\r\n", rsp[] = "HTTP/1.0 200 OK\r\n\r\nto the close";
+    harness_data(h, TR_C2S, req, strlen(req));
+    harness_data(h, TR_S2C, rsp, strlen(rsp));
+    harness_stream_end(h, TR_S2C);
+    static const char req2[] = "GET /b HTTP/1.0\r\n\r\n";
+    harness_data(h, TR_C2S, req2, strlen(req2));
+    const char *json = harness_close(h, TR_END_FIN);
+    assert_int_equal(harness_count(json, "\"type\":\"response\"", "\"body_len\":12", "\"complete\":true", NULL), 1);
+    const char *response = strstr(json, "\"type\":\"response\""), *second = strstr(json, "\"uri\":\"/b\"");
+    assert_non_null(response);
+    assert_non_null(second);
+    assert_true(response < second);
+    harness_free(h);
+}
+
 static void test_garbage(void **state)
 {
     (void)state;
@@ -981,6 +1002,7 @@ int main(void)
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_pending_overflow),
         cmocka_unit_test(test_http_09),
+        cmocka_unit_test(test_close_delimited_ends_at_fin),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_file_export),
         cmocka_unit_test(test_probe),
