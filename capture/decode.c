@@ -71,26 +71,25 @@ int decoder_supports(int lt)
     return 0;
 }
 
-int decoder_init(decoder *d, int linktype, tr_ctx *ctx)
-{
-    memset(d, 0, sizeof *d);
-    if (!decoder_supports(linktype))
-        return -1;
-    d->linktype = linktype;
-    d->framing = framing_of(linktype);
-    d->ctx = ctx;
-    ipfrag_init(&d->frags, ctx);
-    return 0;
-}
-
-void decoder_free(decoder *d) { ipfrag_free(&d->frags); }
-
 void decoder_set_linktype(decoder *d, int linktype)
 {
     d->linktype = linktype;
     d->framing = framing_of(linktype);
     d->unsupported = !decoder_supports(linktype);
 }
+
+int decoder_init(decoder *d, int linktype, tr_ctx *ctx)
+{
+    memset(d, 0, sizeof *d);
+    if (!decoder_supports(linktype))
+        return -1;
+    decoder_set_linktype(d, linktype);
+    d->ctx = ctx;
+    ipfrag_init(&d->frags, ctx);
+    return 0;
+}
+
+void decoder_free(decoder *d) { ipfrag_free(&d->frags); }
 
 static int bad(decoder *d, const char *name, const char *detail)
 {

@@ -115,17 +115,16 @@ uint16_t link_nflog(tr_buf *b)
     for (int i = 0; i < NFLOG_TLVS_MAX && tr_left(b) >= 4; i++) {
         /* lengths and types are in the capturing host's byte order, which libpcap turns into the reader's */
         uint16_t tlv_len, tlv_type;
-        memcpy(&tlv_len, tr_bytes(b, 2), 2);
-        memcpy(&tlv_type, tr_bytes(b, 2), 2);
+        tr_copy(b, &tlv_len, 2);
+        tr_copy(b, &tlv_type, 2);
         if (tlv_len < 4)
             return 0;
         size_t value = tlv_len - 4u, padded = (tlv_len + 3u) & ~3u;
         if (tlv_type == NFULA_PAYLOAD) {
-            if (value > tr_left(b)) {
-                b->err = TR_ETRUNC;
+            tr_buf payload = tr_sub(b, value); /* the rest of the frame (padding, more attributes) left out */
+            if (b->err)
                 return 0;
-            }
-            b->len = b->off + value;
+            *b = payload;
             return family == NFLOG_AF_INET ? LINK_ETH_IPV4 : family == NFLOG_AF_INET6 ? LINK_ETH_IPV6 : 0;
         }
         if (padded - 4u > tr_left(b))

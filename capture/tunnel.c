@@ -72,26 +72,22 @@ static int gtpu(tr_buf *b)
  * Teredo only when the IPv6 header's payload length accounts for the rest of the datagram exactly. */
 static int teredo(tr_buf *b)
 {
-    tr_buf t = *b;
-    if (tr_left(&t) >= 2 && tr_peek_at(&t, t.off) == 0 && tr_peek_at(&t, t.off + 1) == 1) {
-        tr_skip(&t, 2);
-        uint8_t id_len = tr_u8(&t), auth_len = tr_u8(&t);
-        tr_skip(&t, (size_t)id_len + auth_len + 9); /* client id, authentication value, nonce, confirmation */
+    if (tr_left(b) >= 2 && tr_peek_at(b, b->off) == 0 && tr_peek_at(b, b->off + 1) == 1) {
+        tr_skip(b, 2);
+        uint8_t id_len = tr_u8(b), auth_len = tr_u8(b);
+        tr_skip(b, (size_t)id_len + auth_len + 9); /* client id, authentication value, nonce, confirmation */
     }
-    if (tr_left(&t) >= 2 && tr_peek_at(&t, t.off) == 0 && tr_peek_at(&t, t.off + 1) == 0)
-        tr_skip(&t, 8); /* origin indication: port and address */
-    if (t.err || tr_left(&t) < 40 || tr_peek_at(&t, t.off) >> 4 != 6)
+    if (tr_left(b) >= 2 && tr_peek_at(b, b->off) == 0 && tr_peek_at(b, b->off + 1) == 0)
+        tr_skip(b, 8); /* origin indication: port and address */
+    if (b->err || tr_left(b) < 40 || tr_peek_at(b, b->off) >> 4 != 6)
         return TUNNEL_NONE;
-    size_t payload = (size_t)tr_peek_at(&t, t.off + 4) << 8 | tr_peek_at(&t, t.off + 5);
-    if (payload + 40 != tr_left(&t))
-        return TUNNEL_NONE;
-    *b = t;
-    return TUNNEL_IP;
+    size_t payload = (size_t)tr_peek_at(b, b->off + 4) << 8 | tr_peek_at(b, b->off + 5);
+    return payload + 40 == tr_left(b) ? TUNNEL_IP : TUNNEL_NONE;
 }
 
 int tunnel_udp(uint16_t sport, uint16_t dport, tr_buf *b)
 {
-    tr_buf t = *b;
+    tr_buf t = *b; /* the readers below move it; b moves only when one says it is a tunnel */
     int inner = TUNNEL_NONE;
     /* either port, as tshark: the reply of a pair may come from the tunnel's port to an ephemeral one */
     if (sport == PORT_VXLAN || dport == PORT_VXLAN)
