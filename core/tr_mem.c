@@ -5,19 +5,25 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define HUGE_PAGE (2u << 20)
+void *tr_alloc_huge(size_t bytes)
+{
+    if (!bytes || bytes % TR_HUGE_PAGE)
+        return NULL;
+    void *q = aligned_alloc(TR_HUGE_PAGE, bytes);
+    if (q)
+        madvise(q, bytes, MADV_HUGEPAGE); /* a hint: without THP the pages are ordinary ones */
+    return q;
+}
 
 void *tr_calloc_resident(size_t n, size_t size)
 {
     if (size && n > SIZE_MAX / size)
         return NULL;
     size_t bytes = n * size;
-    if (bytes >= HUGE_PAGE && bytes % HUGE_PAGE == 0) { /* in transparent huge pages where the system has them */
-        unsigned char *q = aligned_alloc(HUGE_PAGE, bytes);
-        if (!q)
-            return NULL;
-        madvise(q, bytes, MADV_HUGEPAGE);
-        memset(q, 0, bytes); /* one fault per 2 MB */
+    if (bytes >= TR_HUGE_PAGE && bytes % TR_HUGE_PAGE == 0) {
+        unsigned char *q = tr_alloc_huge(bytes);
+        if (q)
+            memset(q, 0, bytes); /* one fault per 2 MB */
         return q;
     }
     volatile unsigned char *p = calloc(n, size);

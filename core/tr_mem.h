@@ -4,6 +4,13 @@
 
 #include <stddef.h>
 
+#define TR_HUGE_PAGE (2u << 20) /* a transparent huge page on x86-64 */
+
+/* `bytes` (a multiple of TR_HUGE_PAGE) aligned to a huge page and advised into huge pages where the system
+ * allows them (madvise mode): one page fault per 2 MB instead of 512. Contents undefined; freed with free;
+ * NULL when out of memory or bytes is not such a multiple. */
+void *tr_alloc_huge(size_t bytes);
+
 /* Like calloc(n, size), with every page written once before it returns. For a table that is read before it
  * is written (a hash table's buckets): calloc's fresh pages are first mapped to the shared zero page by the
  * read, and the first write to each then replaces it, which flushes the TLB of every CPU running one of the

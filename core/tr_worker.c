@@ -6,12 +6,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+
+#include "tr_mem.h"
 
 /* The ring holds jobs, each followed by its bytes padded to 8. A job never wraps: when it does not fit before
  * the end, the rest of the ring is skipped (marked by a job without `run` when one fits). */
-#define RING_BYTES (4u << 20)
-#define RING_ALIGN (2u << 20) /* a transparent huge page */
+#define RING_BYTES (4u << 20) /* a multiple of TR_HUGE_PAGE: two page faults instead of 1024, where THP is on */
 #define SPINS_BEFORE_YIELD 256  /* the caller's waits are short: the worker is busy on jobs queued before */
 #define SPINS_BEFORE_SLEEP 4096 /* the worker's idle spin (~50 us): traffic in bursts wakes it without a syscall */
 /* After a full batch (a capture file read as fast as it goes, a busy link) the next one is due soon: the worker
@@ -168,10 +168,9 @@ int tr_worker_start(void)
 {
     if (wk.running)
         return 0;
-    wk.ring = aligned_alloc(RING_ALIGN, RING_BYTES);
+    wk.ring = tr_alloc_huge(RING_BYTES);
     if (!wk.ring)
         return -1;
-    madvise(wk.ring, RING_BYTES, MADV_HUGEPAGE); /* two page faults instead of 1024 (when THP is on) */
     wk.head_published = wk.tail_seen = wk.head_local; /* positions go on from where the last run ended */
     atomic_store(&wk.head, wk.head_local);
     atomic_store(&wk.tail, wk.head_local);
