@@ -726,21 +726,27 @@ static int ftp_probe(const uint8_t *p, size_t n, int dir)
  * as the rest of a cut one. 1 yes, 0 no, -1 too few bytes yet to tell. */
 static int resumes_at_line(int dir, const uint8_t *p, size_t n)
 {
+    tr_buf b = tr_buf_make(p, n);
     size_t k = 0;
     if (dir == TR_C2S) {
-        while (k < n && k < 5 && ((p[k] | 0x20) >= 'a' && (p[k] | 0x20) <= 'z'))
+        uint8_t c;
+        while (k < 5 && (c = tr_peek_at(&b, k) | 0x20) >= 'a' && c <= 'z')
             k++;
-        if (k == n && k < 5)
-            return -1;
-        if (k < 3 || k > 4 || (p[k] != ' ' && p[k] != '\r' && p[k] != '\n'))
+        if (k == 5)
+            return 0; /* longer than any command */
+        uint8_t after = tr_peek_at(&b, k);
+        if (b.err)
+            return -1; /* the bytes end inside the word */
+        if (k < 3 || (after != ' ' && after != '\r' && after != '\n'))
             return 0;
         return ftp_cmd_lookup(p, k) != FTP_CMD_UNKNOWN;
     }
-    while (k < n && k < 3 && p[k] >= '0' && p[k] <= '9')
+    while (k < 3 && tr_peek_at(&b, k) >= '0' && tr_peek_at(&b, k) <= '9')
         k++;
-    if (k == n)
+    uint8_t after = tr_peek_at(&b, k), first = tr_peek_at(&b, 0);
+    if (b.err)
         return -1;
-    return k == 3 && (p[3] == ' ' || p[3] == '-' || p[3] == '\r' || p[3] == '\n') && p[0] >= '1' && p[0] <= '5';
+    return k == 3 && (after == ' ' || after == '-' || after == '\r' || after == '\n') && first >= '1' && first <= '5';
 }
 
 static size_t ftp_on_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
