@@ -923,8 +923,10 @@ static int could_be_start_line(int dir, const uint8_t *p, size_t n)
  * begin one ("HTTP/"), they are the body, up to the close. */
 static int response_09_begins(http_state *st, const http_side *d, const uint8_t *p, size_t n)
 {
+    if (d->phase != PH_START)
+        return 0;
     const http_waiting *w = queue_head(st);
-    if (d->phase != PH_START || !w || !w->v09)
+    if (!w || !w->v09)
         return 0;
     size_t k = n < 5 ? n : 5;
     return memcmp(p, "HTTP/", k) != 0;
@@ -1115,10 +1117,9 @@ static void http_close(tr_session *s, int reason)
         http_side *d = &st->side[dir];
         d->pos = s->stream_off[dir];
         if (!s->decode_stopped) {
-            if (d->phase == PH_BODY_CLOSE)
-                message_done(s, st, dir, 1); /* the close is this body's end */
-            else if (d->phase != PH_START && d->phase != PH_RESYNC && d->phase != PH_WAIT)
-                message_done(s, st, dir, 0);
+            http_end(s, dir); /* a body up to the close, when no FIN ended it before (the capture's end, a timeout) */
+            if (d->phase != PH_START && d->phase != PH_RESYNC && d->phase != PH_WAIT)
+                message_done(s, st, dir, 0); /* a message cut short */
         }
         http_body_release(&d->body, s);
         buffer_give(s, &d->buf);
