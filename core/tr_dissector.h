@@ -1,21 +1,35 @@
-/* tr_dissector: the vtable every protocol implements and the registry that lists them.
- * Adding a protocol: its dis_<proto>.c, one line in dissectors/dissectors.def, its tests. */
+/* tr_dissector: the vtable every protocol implements and the registry that lists them (dissectors/registry.c).
+ * Adding a protocol: its dis_<proto>.c (and helpers), one line in dissectors/dissectors.def, its capture recipe,
+ * its tests — docs/adding-a-protocol.md walks through it. */
 #ifndef TR_DISSECTOR_H
 #define TR_DISSECTOR_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tr_present.h"
 #include "tr_session.h"
 
+/* A probe's answer: the bytes are this protocol's (YES), could be once more arrive (MAYBE), or are not (NO). */
 enum tr_probe { TR_PROBE_NO = 0, TR_PROBE_MAYBE = 1, TR_PROBE_YES = 2 };
 
+/* What a probe looks at: the first bytes each side of a flow sent so far (n 0: none yet), and its ports.
+ * Protocols where the server speaks first (FTP and SMTP both greet with 220) can tell by the client's first
+ * command. */
+typedef struct tr_probe_input {
+    const uint8_t *p[2]; /* [TR_C2S], [TR_S2C] */
+    size_t n[2];
+    uint8_t l4;
+    uint16_t client_port, server_port;
+} tr_probe_input;
+
 typedef struct tr_dissector {
-    const char *name;            /* "http": used in events, CLI, tests */
+    const char *name;            /* "smtp": used in events, CLI, tests */
     uint8_t l4;                  /* TR_TCP, TR_UDP, or 0 for both */
     const uint16_t *ports;       /* default ports, 0-terminated; NULL for none */
-    /* Port-independent detection on the first bytes one side sent (dir). NULL: port only. */
-    int (*probe)(const uint8_t *p, size_t n, int dir);
+    /* Port-independent detection on a flow's first bytes. NULL: port only. How answers of several probes are
+     * weighed is tr_probe_choose's (below), in one place. */
+    int (*probe)(const tr_probe_input *in);
     size_t state_size;
     void (*on_open)(tr_session *s);
     /* TCP: contiguous bytes of one direction; returns bytes consumed. The engine keeps the rest and
@@ -27,13 +41,34 @@ typedef struct tr_dissector {
     /* Optional: one direction's stream is over (its FIN reached in order, or the connection was reset);
      * no more bytes will come that way. Lets a dissector report without waiting for the session to end. */
     void (*on_end)(tr_session *s, int dir);
+
+    /* ---- optional: presentation, options, statistics (core/tr_present.h) ---- */
+    const tr_presenter *present;      /* summaries, transcript mode, notes, stream rendering */
+    const tr_option *options;         /* command-line options, ended by a NULL name */
+    const tr_stat_field *stat_fields; /* event fields --stats counts, ended by a NULL key */
 } tr_dissector;
 
 /* The registry: all dissectors, NULL-terminated, in dissectors.def order. */
 extern const tr_dissector *const tr_dissectors[];
 const tr_dissector *tr_dissector_find(const char *name);
+/* The dissector whose protocol an event is (by its proto name; NULL for tcp/udp and engine events). */
+const tr_dissector *tr_dissector_of_event(const tr_event *e);
 int tr_dissector_has_port(const tr_dissector *d, uint16_t port);
 int tr_dissector_serves(const tr_dissector *d, uint8_t l4);
+/* Index in tr_dissectors[], -1 when not registered. */
+int tr_dissector_index(const tr_dissector *d);
+
+/* The protocol choice by content, written down once: every dissector serving in->l4 that has a probe is asked.
+ *  - One YES: it.
+ *  - Several YES: the one whose default ports include the server's port, then the client's; else the first
+ *    in dissectors.def order (the order is the last tie-break, and only that).
+ *  - No YES: NULL; *maybe is set when some probe said MAYBE (more bytes may decide).
+ * The port fallback for a flow no probe claims is the engine's. `list` is NULL-terminated (tr_dissectors). */
+const tr_dissector *tr_probe_choose(const tr_dissector *const *list, const tr_probe_input *in, int *maybe);
+
+/* For probes that judge each direction's bytes alone: the best of one(p, n, dir) over the directions that sent
+ * something. */
+int tr_probe_by_direction(const tr_probe_input *in, int (*one)(const uint8_t *p, size_t n, int dir));
 
 /* Emits decode_end with a reason and stops handing data to the dissector. */
 void tr_decode_end(tr_session *s, int dir, const char *reason);

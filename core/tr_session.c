@@ -113,3 +113,13 @@ int tr_expect(tr_session *parent, const tr_expectation *x)
     tr_ctx *ctx = parent->ctx;
     return ctx && ctx->expect ? ctx->expect(ctx, parent, x) : -1;
 }
+
+void tr_decode_end(tr_session *s, int dir, const char *reason)
+{
+    tr_event e;
+    tr_ev_init(&e, s, "decode_end", dir);
+    e.top_mode = 1;
+    tr_ev_str(&e, "reason", reason);
+    tr_emit(&e);
+    s->decode_stopped = 1;
+}

@@ -1,5 +1,6 @@
 #include "tr_strbuf.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,4 +188,16 @@ const char *tr_sb_cstr(tr_strbuf *sb)
     }
     sb->p[sb->len] = '\0';
     return sb->p;
+}
+
+void tr_sb_add_size(tr_strbuf *sb, uint64_t n)
+{
+    if (n < 1024)
+        tr_sb_printf(sb, "%" PRIu64 " B", n);
+    else if (n < 1024u * 1024u)
+        tr_sb_printf(sb, "%" PRIu64 " KB", (n + 512) / 1024);
+    else if (n < 1024ull * 1024u * 1024u)
+        tr_sb_printf(sb, "%.1f MB", (double)n / (1024.0 * 1024.0));
+    else
+        tr_sb_printf(sb, "%.1f GB", (double)n / (1024.0 * 1024.0 * 1024.0));
 }

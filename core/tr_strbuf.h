@@ -49,6 +49,8 @@ void tr_sb_printf(tr_strbuf *sb, const char *fmt, ...) __attribute__((format(pri
 void tr_sb_json_str(tr_strbuf *sb, const uint8_t *p, size_t n);
 /* Length of the valid UTF-8 sequence at p (1..4, n >= 1), or 0 when it is not one. */
 size_t tr_utf8_seq(const uint8_t *p, size_t n);
+/* A size as people read it: "512 B", "12 KB", "3.4 MB", "1.2 GB" (the summaries' and the UI's style). */
+void tr_sb_add_size(tr_strbuf *sb, uint64_t n);
 /* NUL-terminates (not counted in len) and returns the text. */
 const char *tr_sb_cstr(tr_strbuf *sb);
 

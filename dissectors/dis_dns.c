@@ -1115,6 +1115,8 @@ static void dns_on_close(tr_session *s, int reason)
 /* DNS, multicast DNS (RFC 6762) and LLMNR (RFC 4795), which share the message format. */
 static const uint16_t dns_ports[] = {53, 5353, 5355, 0};
 
+extern const tr_presenter dns_present; /* dns_present.c */
+
 const tr_dissector dis_dns = {
     .name = "dns",
     .l4 = 0,
@@ -1124,4 +1126,5 @@ const tr_dissector dis_dns = {
     .on_gap = dns_on_gap,
     .on_datagram = dns_on_datagram,
     .on_close = dns_on_close,
+    .present = &dns_present,
 };

@@ -703,20 +703,29 @@ static size_t request_data(tr_session *s, ftp_state *st, const uint8_t *p, size_
 
 /* ---- vtable ---- */
 
-static int ftp_probe(const uint8_t *p, size_t n, int dir)
+/* A 220 greeting (RFC 959 4.2); YES when it names FTP, or when the client's first command is one only FTP has (SMTP
+ * greets with 220 too: how the two are weighed is tr_probe_choose's, not this probe's). */
+static int ftp_probe(const tr_probe_input *in)
 {
-    if (dir != TR_S2C || n < 4 || memcmp(p, "220", 3) != 0 || (p[3] != ' ' && p[3] != '-'))
+    const uint8_t *p = in->p[TR_S2C];
+    size_t n = in->n[TR_S2C];
+    if (n < 4 || memcmp(p, "220", 3) != 0 || (p[3] != ' ' && p[3] != '-'))
         return TR_PROBE_NO;
-    /* SMTP greets with 220 too: the greeting's words decide when they can */
     static const char *const ftp_words[] = {"FTP", "FileZilla"};
     size_t len = n < 512 ? n : 512;
-    for (size_t i = 4; i < len && p[i] != '\n'; i++) {
-        if (textline_starts(p + i, len - i, "SMTP"))
-            return TR_PROBE_NO;
+    for (size_t i = 4; i < len && p[i] != '\n'; i++)
         for (size_t w = 0; w < sizeof ftp_words / sizeof ftp_words[0]; w++)
             if (textline_starts(p + i, len - i, ftp_words[w]))
                 return TR_PROBE_YES;
-    }
+    tr_buf c = tr_buf_make(in->p[TR_C2S], in->n[TR_C2S]);
+    size_t wlen = 0;
+    while (wlen < 5 && ((tr_peek_at(&c, wlen) | 0x20) >= 'a' && (tr_peek_at(&c, wlen) | 0x20) <= 'z'))
+        wlen++;
+    uint8_t after = tr_peek_at(&c, wlen);
+    int cmd = !c.err && (after == ' ' || after == '\r' || after == '\n') ? ftp_cmd_lookup(in->p[TR_C2S], wlen)
+                                                                         : FTP_CMD_UNKNOWN;
+    if (cmd != FTP_CMD_UNKNOWN && cmd != FTP_CMD_QUIT && cmd != FTP_CMD_NOOP && cmd != FTP_CMD_HELP)
+        return TR_PROBE_YES; /* USER, AUTH, FEAT, SYST, ...: no other greeting-first protocol opens with them */
     return TR_PROBE_MAYBE;
 }
 
@@ -798,6 +807,8 @@ static void ftp_on_close(tr_session *s, int reason)
 
 static const uint16_t ftp_ports[] = {21, 0};
 
+extern const tr_presenter ftp_present; /* ftp_present.c */
+
 const tr_dissector dis_ftp = {
     .name = "ftp",
     .l4 = TR_TCP,
@@ -807,4 +818,5 @@ const tr_dissector dis_ftp = {
     .on_data = ftp_on_data,
     .on_gap = ftp_on_gap,
     .on_close = ftp_on_close,
+    .present = &ftp_present,
 };

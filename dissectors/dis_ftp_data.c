@@ -131,6 +131,8 @@ static void ftp_data_on_close(tr_session *s, int reason)
     ftp_data_finish(s);
 }
 
+extern const tr_presenter ftp_data_present; /* ftp_present.c */
+
 const tr_dissector dis_ftp_data = {
     .name = "ftp-data",
     .l4 = TR_TCP,
@@ -142,4 +144,5 @@ const tr_dissector dis_ftp_data = {
     .on_gap = ftp_data_on_gap,
     .on_close = ftp_data_on_close,
     .on_end = ftp_data_on_end,
+    .present = &ftp_data_present,
 };

@@ -1002,7 +1002,7 @@ static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p
 
 /* ---- vtable ---- */
 
-static int http_probe(const uint8_t *p, size_t n, int dir)
+static int http_probe_dir(const uint8_t *p, size_t n, int dir)
 {
     static const char status_prefix[] = "HTTP/1.";
     if (dir == TR_S2C) {
@@ -1127,7 +1127,11 @@ static void http_close(tr_session *s, int reason)
     buffer_give(s, &st->ring);
 }
 
+static int http_probe(const tr_probe_input *in) { return tr_probe_by_direction(in, http_probe_dir); }
+
 static const uint16_t http_ports[] = {80, 8080, 8000, 3128, 0};
+
+extern const tr_presenter http_present; /* http_present.c */
 
 const tr_dissector dis_http = {
     .name = "http",
@@ -1140,4 +1144,5 @@ const tr_dissector dis_http = {
     .on_gap = http_gap,
     .on_close = http_close,
     .on_end = http_end,
+    .present = &http_present,
 };

@@ -20,37 +20,12 @@
 
 #include "../core/tr_buf.h"
 #include "../core/tr_dissector.h"
-
-enum {
-    TN_SE = 240, TN_NOP = 241, TN_EC = 247, TN_EL = 248, TN_SB = 250,
-    TN_WILL = 251, TN_DONT = 254, TN_IAC = 255
-};
-enum { TN_FIRST_CMD = 236 }; /* EOF: the lowest command code with a name */
+#include "telnet_names.h"
 
 #define TELNET_SB_MAX 512   /* longest subnegotiation value taken; longer ones are skipped */
 #define TELNET_LINE_MAX 512 /* longest typed line kept */
 #define TELNET_CRED_MAX 128
 #define TELNET_TAIL 16      /* server text remembered to recognise prompts */
-
-static const char *const telnet_commands[] = {
-    "EOF", "SUSP", "ABORT", "EOR", "SE", "NOP", "DM", "BRK", "IP", "AO", "AYT", "EC", "EL", "GA", "SB",
-    "WILL", "WONT", "DO", "DONT", "IAC",
-};
-
-/* Option names by code (IANA "Telnet Options"); others are reported by number. */
-static const char *const telnet_options[] = {
-    [0] = "BINARY", [1] = "ECHO", [2] = "RECONNECTION", [3] = "SUPPRESS-GO-AHEAD", [4] = "APPROX-MESSAGE-SIZE",
-    [5] = "STATUS", [6] = "TIMING-MARK", [7] = "RCTE", [8] = "OUTPUT-LINE-WIDTH", [9] = "OUTPUT-PAGE-SIZE",
-    [10] = "NAOCRD", [11] = "NAOHTS", [12] = "NAOHTD", [13] = "NAOFFD", [14] = "NAOVTS", [15] = "NAOVTD",
-    [16] = "NAOLFD", [17] = "EXTEND-ASCII", [18] = "LOGOUT", [19] = "BYTE-MACRO", [20] = "DATA-ENTRY-TERMINAL",
-    [21] = "SUPDUP", [22] = "SUPDUP-OUTPUT", [23] = "SEND-LOCATION", [24] = "TERMINAL-TYPE",
-    [25] = "END-OF-RECORD", [26] = "TUID", [27] = "OUTMRK", [28] = "TTYLOC", [29] = "3270-REGIME",
-    [30] = "X.3-PAD", [31] = "NAWS", [32] = "TERMINAL-SPEED", [33] = "TOGGLE-FLOW-CONTROL", [34] = "LINEMODE",
-    [35] = "X-DISPLAY-LOCATION", [36] = "ENVIRON", [37] = "AUTHENTICATION", [38] = "ENCRYPT",
-    [39] = "NEW-ENVIRON", [40] = "TN3270E", [41] = "XAUTH", [42] = "CHARSET", [43] = "RSP",
-    [44] = "COM-PORT-OPTION", [45] = "SLE", [46] = "START-TLS", [47] = "KERMIT", [48] = "SEND-URL",
-    [49] = "FORWARD-X",
-};
 
 enum { OPT_TERMINAL_TYPE = 24, OPT_NAWS = 31, OPT_TERMINAL_SPEED = 32, OPT_X_DISPLAY = 35, OPT_ENVIRON = 36,
        OPT_NEW_ENVIRON = 39 };
@@ -80,8 +55,8 @@ typedef struct telnet_state {
 
 static void option_name(int code, char out[8], const char **name)
 {
-    if (code >= 0 && code < (int)(sizeof telnet_options / sizeof telnet_options[0]) && telnet_options[code]) {
-        *name = telnet_options[code];
+    if (code >= 0 && code <= 255 && telnet_option_name((uint8_t)code)) {
+        *name = telnet_option_name((uint8_t)code);
         return;
     }
     snprintf(out, 8, "%d", code);
@@ -249,7 +224,7 @@ static void emit_negotiation(tr_session *s, int dir, uint8_t cmd, uint8_t opt)
     option_name(opt, num, &name);
     tr_event e;
     tr_ev_init(&e, s, "negotiation", dir);
-    tr_ev_str(&e, "command", telnet_commands[cmd - TN_FIRST_CMD]);
+    tr_ev_str(&e, "command", telnet_command_name((uint8_t)cmd));
     tr_ev_str(&e, "option", name);
     tr_ev_int(&e, "code", opt);
     tr_emit(&e);
@@ -396,7 +371,7 @@ static size_t iac_command(tr_session *s, telnet_state *st, int dir, const uint8_
         }
         return 3 + end + 2;
     }
-    if (cmd == TN_SE || cmd < TN_FIRST_CMD) {
+    if (cmd == TN_SE || cmd < TN_EOF) {
         tr_anomaly(s->ctx, s, dir, cmd == TN_SE ? "telnet_stray_se" : "telnet_unknown_command",
                    "IAC %u outside any subnegotiation", cmd);
         return 2;
@@ -407,7 +382,7 @@ static size_t iac_command(tr_session *s, telnet_state *st, int dir, const uint8_
         st->line_len = 0;
     tr_event e;
     tr_ev_init(&e, s, "control", dir);
-    tr_ev_str(&e, "command", telnet_commands[cmd - TN_FIRST_CMD]);
+    tr_ev_str(&e, "command", telnet_command_name((uint8_t)cmd));
     tr_emit(&e);
     return 2;
 }
@@ -415,7 +390,7 @@ static size_t iac_command(tr_session *s, telnet_state *st, int dir, const uint8_
 /* ---- vtable ---- */
 
 /* Telnet on another port: both sides open with option negotiation (IAC WILL/WONT/DO/DONT opt). */
-static int telnet_probe(const uint8_t *p, size_t n, int dir)
+static int telnet_probe_dir(const uint8_t *p, size_t n, int dir)
 {
     (void)dir;
     int triples = 0;
@@ -486,7 +461,11 @@ static void telnet_on_close(tr_session *s, int reason)
         emit_auth(s, st, NULL, 0);
 }
 
+static int telnet_probe(const tr_probe_input *in) { return tr_probe_by_direction(in, telnet_probe_dir); }
+
 static const uint16_t telnet_ports[] = {23, 0};
+
+extern const tr_presenter telnet_present; /* telnet_present.c */
 
 const tr_dissector dis_telnet = {
     .name = "telnet",
@@ -498,4 +477,5 @@ const tr_dissector dis_telnet = {
     .on_data = telnet_on_data,
     .on_gap = telnet_on_gap,
     .on_close = telnet_on_close,
+    .present = &telnet_present,
 };

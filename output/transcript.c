@@ -10,7 +10,8 @@
 #endif
 
 #include "../core/tr_swar.h"
-#include "telnet_markers.h"
+#include "../core/tr_dissector.h"
+#include "../core/tr_event_read.h"
 #include "tr_format.h"
 
 #define LINE_PREFIX_LEN 3
@@ -43,13 +44,29 @@ static int dir_index(int dir) { return dir == TR_C2S ? 0 : dir == TR_S2C ? 1 : 2
 int tr_transcript_mode(const char *proto, uint8_t l4)
 {
     int udp = l4 == TR_UDP ? TR_TX_UDP : 0;
-    if (strcmp(proto, "telnet") == 0)
-        return TR_TX_TELNET | udp;
-    if (strcmp(proto, "dns") == 0 && udp)
-        return TR_TX_DATAGRAMS | udp;
-    if (strcmp(proto, "ftp-data") == 0)
-        return TR_TX_FTP_DATA | udp;
-    return TR_TX_PLAIN | udp;
+    const tr_dissector *d = tr_dissector_find(proto);
+    const tr_presenter *pr = d ? d->present : NULL;
+    if (!pr)
+        return TR_TXM_STREAM | udp;
+    if (pr->transcript_mode == TR_TXM_RENDERED && pr->renderer)
+        return TR_TXM_RENDERED | udp | (tr_dissector_index(d) + 1) << TR_TX_RENDERER_SHIFT;
+    if (pr->transcript_mode == TR_TXM_DATAGRAMS && !udp)
+        return TR_TXM_STREAM; /* over TCP the stream is shown as it is */
+    if (pr->transcript_mode == TR_TXM_RENDERED)
+        return TR_TXM_STREAM | udp;
+    return pr->transcript_mode | udp;
+}
+
+/* The renderer a TR_TXM_RENDERED mode names. */
+static const tr_tx_renderer *mode_renderer(int mode)
+{
+    int index = (mode >> TR_TX_RENDERER_SHIFT) - 1;
+    if ((mode & TR_TX_MODE_MASK) != TR_TXM_RENDERED || index < 0)
+        return NULL;
+    for (int i = 0; tr_dissectors[i]; i++)
+        if (i == index)
+            return tr_dissectors[i]->present ? tr_dissectors[i]->present->renderer : NULL;
+    return NULL;
 }
 
 void tr_transcript_init(tr_transcript *t, int mode)
@@ -57,6 +74,7 @@ void tr_transcript_init(tr_transcript *t, int mode)
     memset(t, 0, sizeof *t);
     t->mode = mode;
     t->last_dir = TR_TX_NONE;
+    t->renderer = mode_renderer(mode);
 }
 
 /* A CR that ended a chunk is shown once it is known not to begin a CR LF. */
@@ -325,151 +343,67 @@ static void show_bytes(tr_transcript *t, int d, const uint8_t *p, size_t n, int 
     t->off[d] += n;
 }
 
-/* ---- Telnet (RFC 854): commands as inline markers ---- */
+/* ---- a dissector's renderer (TR_TXM_RENDERED): what it writes goes through tr_tx_out ---- */
 
-enum { TS_DATA, TS_IAC, TS_OPT, TS_SB_OPT, TS_SB, TS_SB_IAC };
+typedef struct render_ctx {
+    tr_transcript *t;
+    int d;
+    tr_strbuf *sb;
+    int at_end; /* cutting at the session's end: the first marker ends the other direction's line first */
+} render_ctx;
 
-/* A command or option by name, by number when the table has none. */
-static void telnet_name(const char *name, uint8_t code, tr_strbuf *sb)
+static void out_bytes(const tr_tx_out *o, const uint8_t *p, size_t n, int keystrokes)
 {
-    if (name)
-        tr_sb_adds(sb, name);
-    else
-        tr_sb_printf(sb, "%u", code);
+    const render_ctx *r = o->self;
+    show_bytes(r->t, r->d, p, n, keystrokes, r->sb);
 }
 
-static void telnet_option(uint8_t opt, tr_strbuf *sb) { telnet_name(telnet_option_name(opt), opt, sb); }
-static void telnet_command(uint8_t cmd, tr_strbuf *sb) { telnet_name(telnet_command_name(cmd), cmd, sb); }
-
-static void telnet_subneg_marker(tr_transcript *t, int d, const char *ending, tr_strbuf *sb)
+static void out_text(const tr_tx_out *o, const uint8_t *p, size_t n)
 {
-    tr_tx_telnet *tl = &t->tel[d];
-    line_start(t, d, sb);
-    tr_sb_adds(sb, "[IAC SB ");
-    telnet_option(tl->opt, sb);
-    if (tl->sb_len) {
-        tr_sb_addc(sb, ' ');
-        marker_bytes(tl->sb, tl->sb_len, sb);
+    const render_ctx *r = o->self;
+    text_bytes(r->t, r->d, p, n, r->sb);
+}
+
+static void out_skip(const tr_tx_out *o, uint64_t n)
+{
+    const render_ctx *r = o->self;
+    r->t->off[r->d] += n;
+}
+
+static void out_marker(const tr_tx_out *o, const char *s, size_t n)
+{
+    render_ctx *r = o->self;
+    if (r->at_end) { /* under this direction's prefix, without a time line */
+        if (r->t->last_dir != r->d)
+            line_end(r->t, r->sb);
+        r->t->last_dir = r->d;
+        r->at_end = 0;
     }
-    if (tl->sb_total > tl->sb_len)
-        tr_sb_printf(sb, " ... (+%" PRIu64 " bytes)", tl->sb_total - tl->sb_len);
-    tr_sb_adds(sb, ending);
+    line_start(r->t, r->d, r->sb);
+    marker_bytes((const uint8_t *)s, n, r->sb);
 }
 
-static void telnet_sb_byte(tr_tx_telnet *tl, uint8_t c)
+static tr_tx_out render_out(render_ctx *r)
 {
-    if (tl->sb_len < TR_TX_SB_SHOW)
-        tl->sb[tl->sb_len++] = c;
-    tl->sb_total++;
+    tr_tx_out o = {r, out_bytes, out_text, out_skip, out_marker};
+    return o;
 }
 
-/* The byte after IAC. */
-static void telnet_after_iac(tr_transcript *t, int d, uint8_t c, tr_strbuf *sb)
+static void rendered_data(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
 {
-    tr_tx_telnet *tl = &t->tel[d];
-    if (c == TELNET_IAC) { /* an escaped 0xFF data byte */
-        text_bytes(t, d, &c, 1, sb);
-        tl->state = TS_DATA;
-    } else if (c >= TELNET_WILL && c <= TELNET_DONT) {
-        tl->cmd = c;
-        tl->state = TS_OPT;
-    } else if (c == TELNET_SB) {
-        tl->state = TS_SB_OPT;
-    } else {
-        line_start(t, d, sb);
-        tr_sb_adds(sb, "[IAC ");
-        telnet_command(c, sb);
-        tr_sb_addc(sb, ']');
-        tl->state = TS_DATA;
-    }
+    render_ctx r = {t, d, sb, 0};
+    tr_tx_out o = render_out(&r);
+    t->renderer->data(t->render_state[d], p, n, &o);
 }
 
-static void telnet_data(tr_transcript *t, int d, const uint8_t *p, size_t n, tr_strbuf *sb)
+/* What the renderer has unfinished, cut short by a gap or the end. */
+static void rendered_cut(tr_transcript *t, int d, int at_end, tr_strbuf *sb)
 {
-    tr_tx_telnet *tl = &t->tel[d];
-    size_t run = 0; /* start of the data bytes not shown yet */
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (tl->state == TS_DATA) {
-            if (c != TELNET_IAC)
-                continue;
-            show_bytes(t, d, p + run, i - run, 1, sb);
-            tl->state = TS_IAC;
-            t->off[d]++;
-            run = i + 1;
-            continue;
-        }
-        t->off[d]++;
-        run = i + 1;
-        switch (tl->state) {
-        case TS_IAC:
-            telnet_after_iac(t, d, c, sb);
-            break;
-        case TS_OPT:
-            line_start(t, d, sb);
-            tr_sb_adds(sb, "[IAC ");
-            telnet_command(tl->cmd, sb);
-            tr_sb_addc(sb, ' ');
-            telnet_option(c, sb);
-            tr_sb_addc(sb, ']');
-            tl->state = TS_DATA;
-            break;
-        case TS_SB_OPT:
-            tl->opt = c;
-            tl->sb_len = 0;
-            tl->sb_total = 0;
-            tl->state = TS_SB;
-            break;
-        case TS_SB:
-            if (c == TELNET_IAC)
-                tl->state = TS_SB_IAC;
-            else
-                telnet_sb_byte(tl, c);
-            break;
-        default: /* TS_SB_IAC */
-            if (c == TELNET_SE) {
-                telnet_subneg_marker(t, d, " IAC SE]", sb);
-                tl->state = TS_DATA;
-            } else if (c == TELNET_IAC) {
-                telnet_sb_byte(tl, c);
-                tl->state = TS_SB;
-            } else { /* a command inside a subnegotiation ends it (RFC 854 leaves this undefined) */
-                telnet_subneg_marker(t, d, " (unterminated)]", sb);
-                telnet_after_iac(t, d, c, sb);
-            }
-            break;
-        }
-    }
-    if (tl->state == TS_DATA)
-        show_bytes(t, d, p + run, n - run, 1, sb);
-}
-
-/* A command cut short by a gap or the end of the session. */
-static void telnet_cut(tr_transcript *t, int d, tr_strbuf *sb)
-{
-    tr_tx_telnet *tl = &t->tel[d];
-    switch (tl->state) {
-    case TS_DATA:
+    if (!t->renderer || !t->renderer->cut)
         return;
-    case TS_IAC:
-        line_start(t, d, sb);
-        tr_sb_adds(sb, "[IAC (cut short)]");
-        break;
-    case TS_OPT:
-        line_start(t, d, sb);
-        tr_sb_adds(sb, "[IAC ");
-        telnet_command(tl->cmd, sb);
-        tr_sb_adds(sb, " (cut short)]");
-        break;
-    case TS_SB_OPT:
-        line_start(t, d, sb);
-        tr_sb_adds(sb, "[IAC SB (cut short)]");
-        break;
-    default:
-        telnet_subneg_marker(t, d, " (cut short)]", sb);
-        break;
-    }
-    tl->state = TS_DATA;
+    render_ctx r = {t, d, sb, at_end};
+    tr_tx_out o = render_out(&r);
+    t->renderer->cut(t->render_state[d], &o);
 }
 
 /* ---- chunks ---- */
@@ -490,7 +424,7 @@ enum { OBJ_NONE, OBJ_ANNOUNCED, OBJ_SHOWN, OBJ_HIDDEN };
  * conversation to read (a page of CSS is in its file), and an export writes each byte once, not twice. */
 #define OBJ_TEXT_HEAD 4096
 
-static int objects_apply(const tr_transcript *t) { return t->mode == TR_TX_PLAIN; /* TCP, not the hex view */ }
+static int objects_apply(const tr_transcript *t) { return t->mode == TR_TXM_STREAM; /* TCP, not the hex view */ }
 
 /* A hidden object's marker, where it ends; a shown one just ends. */
 static void object_finish(tr_transcript *t, int d, const char *so_far, tr_strbuf *sb)
@@ -645,8 +579,8 @@ static void object_data(tr_transcript *t, int d, const tr_tx_chunk *c, tr_strbuf
 static void data(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
 {
     int d = c->dir == TR_S2C ? 1 : 0;
-    int mode = t->mode & ~(TR_TX_UDP | TR_TX_HEX);
-    if (mode == TR_TX_DATAGRAMS && t->decoded[d]) {
+    int mode = t->mode & TR_TX_MODE_MASK;
+    if (mode == TR_TXM_DATAGRAMS && t->decoded[d]) {
         t->decoded[d]--;
         if (!(t->mode & TR_TX_HEX)) { /* the hex view dumps decoded datagrams too */
             t->off[d] += c->n;
@@ -668,8 +602,8 @@ static void data(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
     if (t->mode & TR_TX_HEX) {
         hex_dump(t, d, c->p, c->n, sb);
         t->off[d] += c->n;
-    } else if (mode == TR_TX_TELNET)
-        telnet_data(t, d, c->p, c->n, sb);
+    } else if (t->renderer)
+        rendered_data(t, d, c->p, c->n, sb);
     else
         show_bytes(t, d, c->p, c->n, 0, sb);
     if (t->mode & TR_TX_UDP)
@@ -688,7 +622,7 @@ void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
         if (d == 2)
             break;
         turn(t, d, c->ts_us, sb);
-        telnet_cut(t, d, sb);
+        rendered_cut(t, d, 0, sb);
         line_end(t, sb);
         line_start(t, d, sb);
         tr_sb_printf(sb, "[gap %" PRIu64 " bytes]", c->gap);
@@ -721,12 +655,7 @@ void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
 void tr_transcript_end(tr_transcript *t, tr_strbuf *sb)
 {
     for (int d = 0; d < 2; d++)
-        if (t->tel[d].state != TS_DATA) {
-            if (t->last_dir != d)
-                line_end(t, sb);
-            t->last_dir = d;
-            telnet_cut(t, d, sb);
-        }
+        rendered_cut(t, d, 1, sb);
     for (int d = 0; d < 2; d++)
         if (t->obj[d].state != OBJ_NONE)
             object_finish(t, d, NULL, sb);
@@ -757,119 +686,10 @@ void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *s
 
 /* ---- notes from events ---- */
 
-/* Index of field `key` among fields [i, end) at the nesting level of i, or -1. */
-static int field_find(const tr_event *e, int i, int end, const char *key)
-{
-    int depth = 0;
-    for (; i < end; i++) {
-        const tr_field *f = &e->f[i];
-        if (f->type == TR_F_END) {
-            if (depth == 0)
-                return -1;
-            depth--;
-            continue;
-        }
-        if (depth == 0 && f->key && strcmp(f->key, key) == 0)
-            return i;
-        if (f->type == TR_F_OBJ || f->type == TR_F_LIST)
-            depth++;
-    }
-    return -1;
-}
-
-/* Appends a field's value (strings raw: the note is escaped when it is rendered); "-" when absent. */
-static void field_add(const tr_event *e, int i, tr_strbuf *sb)
-{
-    if (i < 0) {
-        tr_sb_addc(sb, '-');
-        return;
-    }
-    const tr_field *f = &e->f[i];
-    if (f->type == TR_F_STR || f->type == TR_F_FILE)
-        tr_sb_add(sb, f->s, f->n);
-    else if (f->type == TR_F_INT)
-        tr_sb_printf(sb, "%" PRId64, f->i);
-    else if (f->type == TR_F_BOOL)
-        tr_sb_adds(sb, f->i ? "true" : "false");
-    else
-        tr_sb_addc(sb, '-');
-}
-
-static void add_key(const tr_event *e, const char *key, tr_strbuf *sb)
-{
-    field_add(e, field_find(e, 0, e->nf, key), sb);
-}
-
-/* Literal text and field values in turn: parts[0] literal, parts[1] key, parts[2] literal, ... NULL. */
-static void add_parts(const tr_event *e, const char *const *parts, tr_strbuf *sb)
-{
-    for (int i = 0; parts[i]; i++) {
-        if (i % 2)
-            add_key(e, parts[i], sb);
-        else
-            tr_sb_adds(sb, parts[i]);
-    }
-}
-
-/* One line per record of the list `key`: "<label> [rcode ]name type data". */
-static int dns_records(const tr_event *e, const char *key, const char *label, int rcode, tr_strbuf *sb)
-{
-    int list = field_find(e, 0, e->nf, key);
-    if (list < 0 || e->f[list].type != TR_F_LIST)
-        return 0;
-    int lines = 0, end = tr_ev_field_next(e, list);
-    for (int i = list + 1; i < end - 1; i = tr_ev_field_next(e, i)) {
-        if (e->f[i].type != TR_F_OBJ)
-            continue;
-        int rec_end = tr_ev_field_next(e, i);
-        if (sb->len)
-            tr_sb_addc(sb, '\n');
-        tr_sb_adds(sb, label);
-        tr_sb_addc(sb, ' ');
-        if (rcode >= 0) {
-            field_add(e, rcode, sb);
-            tr_sb_addc(sb, ' ');
-        }
-        field_add(e, field_find(e, i + 1, rec_end, "name"), sb);
-        tr_sb_addc(sb, ' ');
-        field_add(e, field_find(e, i + 1, rec_end, "type"), sb);
-        tr_sb_addc(sb, ' ');
-        field_add(e, field_find(e, i + 1, rec_end, "data"), sb);
-        lines++;
-    }
-    return lines;
-}
-
-static int dns_note(const tr_event *e, tr_strbuf *text)
-{
-    int decoded = e->dir == TR_NODIR ? TR_TX_NOTE : TR_TX_DECODED;
-    if (strcmp(e->type, "query") == 0) {
-        static const char *const parts[] = {"query ", "qtype", " ", "qname", NULL};
-        add_parts(e, parts, text);
-        return decoded;
-    }
-    if (strcmp(e->type, "answer") == 0) {
-        int rcode = field_find(e, 0, e->nf, "rcode");
-        if (!dns_records(e, "answers", "answer", rcode, text)) {
-            static const char *const parts[] = {"answer ", "rcode", " ", "qname", " ", "qtype", " (no answer records)", NULL};
-            add_parts(e, parts, text);
-        }
-        dns_records(e, "authorities", "authority", -1, text);
-        dns_records(e, "additionals", "additional", -1, text);
-        return decoded;
-    }
-    if (strcmp(e->type, "unanswered") == 0) {
-        static const char *const parts[] = {"[unanswered query ", "qtype", " ", "qname", "]", NULL};
-        add_parts(e, parts, text);
-        return TR_TX_NOTE;
-    }
-    return -1;
-}
-
 int tr_transcript_file_note(int mode, const char *relpath, tr_strbuf *text)
 {
     tr_sb_reset(text);
-    if ((mode & ~(TR_TX_UDP | TR_TX_HEX)) != TR_TX_FTP_DATA || !relpath || !relpath[0])
+    if ((mode & TR_TX_MODE_MASK) != TR_TXM_TO_FILE || !relpath || !relpath[0])
         return -1;
     tr_sb_printf(text, "[data -> %s]", relpath);
     return TR_TX_TO_FILE;
@@ -878,41 +698,21 @@ int tr_transcript_file_note(int mode, const char *relpath, tr_strbuf *text)
 int tr_transcript_event_note(const tr_event *e, tr_strbuf *text)
 {
     tr_sb_reset(text);
-    if (strcmp(e->proto, "dns") == 0) {
-        int kind = dns_note(e, text);
+    const tr_dissector *d = tr_dissector_of_event(e);
+    if (d && d->present && d->present->transcript_note) {
+        int kind = d->present->transcript_note(e, text);
         if (kind >= 0)
             return kind;
-    }
-    if (strcmp(e->type, "transfer") == 0 && strcmp(e->proto, "ftp") == 0) {
-        int data_session = field_find(e, 0, e->nf, "data_session");
-        tr_sb_adds(text, "[data");
-        if (data_session >= 0) {
-            tr_sb_adds(text, " on session ");
-            field_add(e, data_session, text);
-        }
-        tr_sb_adds(text, ": ");
-        add_key(e, "command", text);
-        int name = field_find(e, 0, e->nf, "name");
-        if (name >= 0) {
-            tr_sb_addc(text, ' ');
-            field_add(e, name, text);
-        }
-        int file = field_find(e, 0, e->nf, "file");
-        if (file >= 0) {
-            tr_sb_adds(text, " -> ");
-            field_add(e, file, text);
-        }
-        tr_sb_addc(text, ']');
-        return TR_TX_NOTE;
+        tr_sb_reset(text);
     }
     if (strcmp(e->type, "anomaly") == 0) {
         static const char *const parts[] = {"[anomaly ", "anomaly", ": ", "detail", "]", NULL};
-        add_parts(e, parts, text);
+        tr_evr_parts(e, parts, text);
         return TR_TX_NOTE;
     }
     if (strcmp(e->type, "decode_end") == 0) {
         static const char *const parts[] = {"[decode_end ", "reason", "]", NULL};
-        add_parts(e, parts, text);
+        tr_evr_parts(e, parts, text);
         return TR_TX_NOTE;
     }
     return -1;

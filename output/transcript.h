@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../core/tr_event.h"
+#include "../core/tr_present.h"
 #include "../core/tr_session.h"
 #include "../core/tr_strbuf.h"
 
@@ -18,7 +19,7 @@
  *   >> GET / HTTP/1.1                  ">> " client to server, "<< " server to client, "== " the session
  *   >> [gap 1460 bytes]
  *   << 00000000  89 50 4e 47 ...  |.PNG....|      binary: hex dump at the direction's stream offset
- *   << [IAC DO ECHO]login:             Telnet commands inline, where they are in the stream
+ *   << [IAC DO ECHO]login:             markers a dissector's renderer puts inline (Telnet's commands)
  *   << [body 20480 bytes -> files/3-x.png]   a binary object that went to a file, where it ends
  *
  * A line ends at LF (a CR just before it is not shown); other control bytes, a backslash and bytes
@@ -26,14 +27,15 @@
  * without a marker. Exact bytes are in the --raw streams.
  */
 
+/* Chunk kinds; TR_TX_NOTE and TR_TX_DECODED (a dissector's notes) are core/tr_present.h's. */
 enum tr_tx_kind {
-    TR_TX_DATA,    /* p,n: bytes of dir in stream order (TCP) or one datagram (UDP) */
-    TR_TX_GAP,     /* gap: bytes of dir never seen */
-    TR_TX_NOTE,    /* p,n: text (lines separated by \n) shown with dir's prefix */
-    TR_TX_DECODED, /* a NOTE that stands for the next datagram of dir (DNS), which is then not dumped */
-    TR_TX_TO_FILE, /* a NOTE after which the session's bytes are counted, not shown (FTP data in a file) */
-    TR_TX_OBJECT,  /* p,n: a range of dir's stream that went to a file (tr_transcript_object_note); when its
-                    * first bytes are binary, they are counted and shown as one marker where the range ends */
+    TR_TX_DATA = 0, /* p,n: bytes of dir in stream order (TCP) or one datagram (UDP) */
+    TR_TX_GAP = 1,  /* gap: bytes of dir never seen */
+    /* TR_TX_NOTE = 2: p,n: text (lines separated by \n) shown with dir's prefix */
+    /* TR_TX_DECODED = 3: a NOTE that stands for the next datagram of dir (DNS), which is then not dumped */
+    TR_TX_TO_FILE = 4, /* a NOTE after which the session's bytes are counted, not shown (FTP data in a file) */
+    TR_TX_OBJECT = 5,  /* p,n: a range of dir's stream that went to a file (tr_transcript_object_note); when its
+                        * first bytes are binary, they are counted and shown as one marker where the range ends */
 };
 
 typedef struct tr_tx_chunk {
@@ -45,17 +47,12 @@ typedef struct tr_tx_chunk {
     uint64_t gap;
 } tr_tx_chunk;
 
-enum tr_tx_mode {
-    TR_TX_PLAIN,
-    TR_TX_TELNET,    /* IAC sequences shown as markers */
-    TR_TX_DATAGRAMS, /* DNS over UDP: decoded lines instead of the datagrams they decode */
-    TR_TX_FTP_DATA,  /* bytes that went to an extracted file are counted, not shown */
-};
+/* A transcript's mode: the dissector's enum tr_tx_mode (core/tr_present.h) in the low byte, and these flags. */
+#define TR_TX_MODE_MASK 0xff
 #define TR_TX_UDP 0x100 /* or'ed into a mode: each chunk is a datagram and starts its own line */
 #define TR_TX_HEX 0x200 /* or'ed into a mode (the UI's hex view): every data chunk as a hex dump of its bytes
-                         * as they came (Telnet commands not parsed, decoded datagrams dumped too) */
-
-#define TR_TX_SB_SHOW 64 /* subnegotiation bytes shown in a marker; the rest are counted */
+                         * as they came (rendered commands not parsed, decoded datagrams dumped too) */
+#define TR_TX_RENDERER_SHIFT 16 /* TR_TXM_RENDERED: the dissector's index in the registry + 1, above this bit */
 
 #define TR_TX_LABEL_MAX 32
 #define TR_TX_PATH_MAX 256
@@ -72,14 +69,6 @@ typedef struct tr_tx_object {
     char path[TR_TX_PATH_MAX]; /* "" until the file is open */
 } tr_tx_object;
 
-typedef struct tr_tx_telnet {
-    uint8_t state;
-    uint8_t cmd, opt;
-    uint8_t sb[TR_TX_SB_SHOW];
-    size_t sb_len;
-    uint64_t sb_total;
-} tr_tx_telnet;
-
 /* Rendering state of one transcript: small and fixed, so the exporter keeps one per open session. */
 typedef struct tr_transcript {
     int mode;
@@ -90,26 +79,27 @@ typedef struct tr_transcript {
     unsigned decoded[2];
     int to_file;
     uint64_t file_bytes[2];
-    tr_tx_telnet tel[2];
+    const tr_tx_renderer *renderer; /* TR_TXM_RENDERED: the dissector's, with its state per direction */
+    _Alignas(8) uint8_t render_state[2][TR_TX_RENDER_STATE_MAX];
     tr_tx_object obj[2];
 } tr_transcript;
 
 #define TR_TX_NONE 3
 
-/* The mode for a session's protocol name and transport. */
+/* The mode for a session's protocol name and transport: its dissector's (tr_presenter), stream for tcp/udp. */
 int tr_transcript_mode(const char *proto, uint8_t l4);
 void tr_transcript_init(tr_transcript *t, int mode);
 /* Appends one chunk's rendering to sb. */
 void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb);
-/* Ends what is unfinished (an open line, a Telnet command cut short, the count of bytes in a file). */
+/* Ends what is unfinished (an open line, a rendered command cut short, the count of bytes in a file). */
 void tr_transcript_end(tr_transcript *t, tr_strbuf *sb);
 /* Ends an unfinished line only, as where an open session's transcript is cut for reading (the UI, `e`). */
 void tr_transcript_flush(tr_transcript *t, tr_strbuf *sb);
 /* A whole conversation from memory: init, every chunk, end. */
 void tr_transcript_render(int mode, const tr_tx_chunk *c, size_t n, tr_strbuf *sb);
 
-/* The note an event adds to its session's transcript: DNS questions and answers, FTP transfers,
- * anomalies, decode_end. Writes its text to `text` (reset first) and returns its kind (TR_TX_NOTE or
+/* The note an event adds to its session's transcript: its dissector's (tr_presenter.transcript_note), or for
+ * anomalies and decode_end the transcript's own. Writes its text to `text` (reset first) and returns its kind (TR_TX_NOTE or
  * TR_TX_DECODED), or -1 when the event adds nothing. Call it while the event is alive. */
 int tr_transcript_event_note(const tr_event *e, tr_strbuf *text);
 

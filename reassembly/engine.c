@@ -94,8 +94,10 @@ static const tr_dissector *port_dissector(const tr_engine *e, uint8_t l4, uint16
     return NULL;
 }
 
-/* Probe, then port. *maybe is set when a probe wants more bytes. */
-static const tr_dissector *choose(const tr_engine *e, const flow *f, int dir, const uint8_t *p, size_t n, int *maybe)
+/* decode-as, then the probes (tr_probe_choose weighs them), then the port. *maybe is set when a probe wants more
+ * bytes. first[d], nfirst[d]: the first bytes each direction sent. */
+static const tr_dissector *choose(const tr_engine *e, const flow *f, const uint8_t *const first[2], const size_t nfirst[2],
+                                  int *maybe)
 {
     const tr_session *s = &f->s;
     const tr_dissector *d = decode_as_for(e, s->l4, s->server.port);
@@ -103,17 +105,10 @@ static const tr_dissector *choose(const tr_engine *e, const flow *f, int dir, co
         d = decode_as_for(e, s->l4, s->client.port);
     if (d)
         return d;
-    *maybe = 0;
-    for (int i = 0; tr_dissectors[i]; i++) {
-        const tr_dissector *c = tr_dissectors[i];
-        if (!c->probe || !tr_dissector_serves(c, s->l4))
-            continue;
-        int r = c->probe(p, n, dir);
-        if (r == TR_PROBE_YES)
-            return c;
-        if (r == TR_PROBE_MAYBE)
-            *maybe = 1;
-    }
+    tr_probe_input in = {{first[0], first[1]}, {nfirst[0], nfirst[1]}, s->l4, s->client.port, s->server.port};
+    d = tr_probe_choose(tr_dissectors, &in, maybe);
+    if (d)
+        return d;
     d = port_dissector(e, s->l4, s->server.port);
     return d ? d : port_dissector(e, s->l4, s->client.port);
 }
@@ -251,11 +246,15 @@ static void decide(tr_engine *e, flow *f, const tr_dissector *d)
 static void undecided_data(tr_engine *e, flow *f, int dir, const uint8_t *p, size_t n)
 {
     int maybe = 0;
-    uint8_t probe[PROBE_BYTES];
-    size_t have = hold_prefix(f, dir, probe, sizeof probe);
-    size_t k = n < sizeof probe - have ? n : sizeof probe - have;
-    memcpy(probe + have, p, k);
-    const tr_dissector *d = choose(e, f, dir, probe, have + k, &maybe);
+    uint8_t prefix[2][PROBE_BYTES];
+    size_t have[2];
+    for (int d = 0; d < 2; d++)
+        have[d] = hold_prefix(f, d, prefix[d], sizeof prefix[d]);
+    size_t k = n < sizeof prefix[dir] - have[dir] ? n : sizeof prefix[dir] - have[dir];
+    memcpy(prefix[dir] + have[dir], p, k);
+    have[dir] += k;
+    const uint8_t *first[2] = {prefix[0], prefix[1]};
+    const tr_dissector *d = choose(e, f, first, have, &maybe);
     if (f->s.l4 == TR_UDP) { /* datagrams are not held: one datagram says what it is, or nothing does */
         decide(e, f, d);
         deliver_datagram(e, f, dir, p, n);

@@ -276,7 +276,7 @@ static void draw_list(const tui_ui *ui)
             cell(s, c, line, sizeof line);
             int used = puts_at(ui, y, x, w, line);
             if (c == TUI_COL_SUMMARY)
-                puts_at(ui, y, x + used, w - used, s->summary);
+                puts_at(ui, y, x + used, w - used, s->sum.text);
             x += w + 1;
         }
         attrset(A_NORMAL);

@@ -455,7 +455,7 @@ static void sink_event(void *self, const tr_event *e)
     int kind = tr_transcript_event_note(e, &m->note); /* what the exporter's transcript adds for it */
     if (kind >= 0)
         store_note(m, t, e->ts_us, e->dir, kind);
-    tui_summary_add(t, e);
+    tui_summary_add(&t->sum, e);
     if (m->st.detail_bytes > m->lim.max_details)
         evict_details(m);
     m->gen++;
@@ -517,11 +517,11 @@ static void sink_close(void *self, tr_session *s)
         return;
     session_counters(t, s);
     t->state = (uint8_t)state_of_end(s->end ? s->end : TR_END_EOF);
-    if (!t->summary[0] && (t->dir_bytes[0] || t->dir_bytes[1])) {
+    if (!t->sum.text[0] && (t->dir_bytes[0] || t->dir_bytes[1])) {
         char a[32], b[32];
         tui_format_size(t->dir_bytes[0], a, sizeof a);
         tui_format_size(t->dir_bytes[1], b, sizeof b);
-        snprintf(t->summary, sizeof t->summary, "%s sent, %s received", a, b);
+        snprintf(t->sum.text, sizeof t->sum.text, "%s sent, %s received", a, b);
     }
     m->gen++;
 }
@@ -687,7 +687,7 @@ static int word_matches(const filter_word *w, const tui_session *s)
     case FILTER_PORT: return s->client.port == w->port || s->server.port == w->port;
     default:
         return strcasestr(s->proto, w->text) || strcasestr(s->client_str, w->text) ||
-               strcasestr(s->server_str, w->text) || strcasestr(s->summary, w->text) ||
+               strcasestr(s->server_str, w->text) || strcasestr(s->sum.text, w->text) ||
                strcasestr(tui_state_name(s->state), w->text);
     }
 }
@@ -729,7 +729,7 @@ static int by_state(const void *x, const void *y)
 }
 static int by_summary(const void *x, const void *y)
 {
-    return TIE(strcmp(SESS(x)->summary, SESS(y)->summary), x, y);
+    return TIE(strcmp(SESS(x)->sum.text, SESS(y)->sum.text), x, y);
 }
 
 size_t tui_model_refresh(tui_model *m)

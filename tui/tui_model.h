@@ -9,6 +9,7 @@
 #include "../core/tr_session.h"
 #include "../core/tr_strbuf.h"
 #include "../output/transcript.h"
+#include "tui_summary.h"
 
 /* The caps that keep a long live capture in bounded memory. */
 typedef struct tui_limits {
@@ -27,7 +28,6 @@ enum tui_col { TUI_COL_ID, TUI_COL_START, TUI_COL_PROTO, TUI_COL_CLIENT, TUI_COL
                TUI_COL_BYTES, TUI_COL_STATE, TUI_COL_SUMMARY, TUI_NCOLS };
 const char *tui_col_name(int col);
 
-#define TUI_SUMMARY_MAX 160
 #define TUI_EP_STRLEN (TR_IP_STRLEN + 8)
 
 struct tui_detail;
@@ -39,15 +39,13 @@ typedef struct tui_session {
     uint8_t l4;
     uint8_t state;          /* enum tui_state */
     uint8_t details_evicted; /* events and transcript were freed by the memory rule */
-    uint8_t sum_pending;    /* the summary's last part waits for its answer (HTTP response, DNS answer) */
-    uint8_t sum_full;
     char proto[16];
     tr_endpoint client, server;
     char client_str[TUI_EP_STRLEN], server_str[TUI_EP_STRLEN]; /* "10.0.0.1:40000", "[::1]:80" */
     uint64_t packets, bytes, dir_bytes[2];
     uint64_t dir_packets[2], gap_bytes[2], parent;
     uint8_t midstream;
-    char summary[TUI_SUMMARY_MAX];
+    tui_summary sum;        /* the one-line summary (sum.text) */
     struct tui_detail *detail; /* NULL once evicted */
 } tui_session;
 

@@ -37,16 +37,4 @@ typedef struct tui_detail {
 /* Chunk i as the renderer takes it (its bytes point into d). */
 void tui_chunk_get(const tui_detail *d, size_t i, tr_tx_chunk *out);
 
-/* Summary: folds one event into the session's one-line summary. */
-void tui_summary_add(tui_session *s, const tr_event *e);
-/* Appends n bytes to dst (NUL-terminated, cap bytes) keeping valid UTF-8 and replacing control bytes and
- * invalid sequences with '?'; stops before a character that does not fit. Returns 0 when all of it fit. */
-int tui_utf8_append(char *dst, size_t cap, const char *src, size_t n);
-
-/* Event rendering for the store: the one-line brief and the field list. */
-void tui_event_brief(const tr_event *e, tr_strbuf *sb);
-void tui_event_fields(const tr_event *e, tr_strbuf *sb);
-
-#define TUI_ARROW "\xe2\x86\x92" /* U+2192 RIGHTWARDS ARROW */
-
 #endif

@@ -267,3 +267,14 @@ void harness_worker_queue_pause(unsigned usec)
 }
 
 void harness_worker_release(void) { worker_released = 1; }
+
+int harness_probe2(const tr_dissector *d, const void *c2s, size_t nc, const void *s2c, size_t ns)
+{
+    tr_probe_input in = {{c2s, s2c}, {nc, ns}, TR_TCP, 40000, 2121};
+    return d->probe(&in);
+}
+
+int harness_probe(const tr_dissector *d, const void *p, size_t n, int dir)
+{
+    return dir == TR_C2S ? harness_probe2(d, p, n, NULL, 0) : harness_probe2(d, NULL, 0, p, n);
+}

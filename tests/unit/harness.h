@@ -46,6 +46,11 @@ void harness_free(harness *h);
 
 /* A fresh folder /tmp/trawl-<tag>-XXXXXX in out (fails the test when none can be made), and its removal with
  * everything in it. */
+/* A dissector's probe on the first bytes of one direction only (the other has sent nothing). */
+int harness_probe(const tr_dissector *d, const void *p, size_t n, int dir);
+/* The same with both directions' first bytes. */
+int harness_probe2(const tr_dissector *d, const void *c2s, size_t nc, const void *s2c, size_t ns);
+
 void harness_tmpdir(char *out, size_t cap, const char *tag);
 void harness_rmtree(const char *dir);
 

@@ -97,10 +97,15 @@ static void assert_contains(const char *hay, const char *needle)
     }
 }
 
-static const tr_dissector fake_telnet = {.name = "telnet", .l4 = TR_TCP};
-static const tr_dissector fake_dns = {.name = "dns", .l4 = TR_UDP};
-static const tr_dissector fake_ftp = {.name = "ftp", .l4 = TR_TCP};
-static const tr_dissector fake_ftp_data = {.name = "ftp-data", .l4 = TR_TCP};
+/* stand-ins that decode nothing but present as the real ones do */
+extern const tr_presenter dns_present;
+extern const tr_presenter ftp_present;
+extern const tr_presenter ftp_data_present;
+extern const tr_presenter telnet_present;
+static const tr_dissector fake_telnet = {.name = "telnet", .present = &telnet_present, .l4 = TR_TCP};
+static const tr_dissector fake_dns = {.name = "dns", .present = &dns_present, .l4 = TR_UDP};
+static const tr_dissector fake_ftp = {.name = "ftp", .present = &ftp_present, .l4 = TR_TCP};
+static const tr_dissector fake_ftp_data = {.name = "ftp-data", .present = &ftp_data_present, .l4 = TR_TCP};
 
 static void test_text_conversation(void **state)
 {
@@ -913,14 +918,14 @@ static void test_object_ranges(void **state)
         {.kind = k, .dir = TR_C2S, .p = (const uint8_t *)n4.p, .n = n4.len},
         {.kind = TR_TX_DATA, .dir = TR_C2S, .p = a + 64, .n = 40},
     };
-    tr_transcript_render(TR_TX_PLAIN, c, sizeof c / sizeof c[0], &out);
+    tr_transcript_render(TR_TXM_STREAM, c, sizeof c / sizeof c[0], &out);
     const char *t = tr_sb_cstr(&out);
     assert_contains(t, "<< X: yyyyyyyyyyyyyyyyyyy\n<< \n<< [body 300 bytes -> files/1-a.bin]\n<< next\n"
                        "<< [gap 5 bytes]\n<< [body 25 bytes (gzip), incomplete -> files/1-b.gz]\n"
                        "--- 0.000000 c2s\n>> GET / HTTP/1.1\n>> 00000010  01 0e 1b");
     assert_null(strstr(t, "<< 000000"));
     tr_sb_reset(&out); /* the hex view shows every byte */
-    tr_transcript_render(TR_TX_PLAIN | TR_TX_HEX, c, 2, &out);
+    tr_transcript_render(TR_TXM_STREAM | TR_TX_HEX, c, 2, &out);
     assert_contains(tr_sb_cstr(&out), "<< 00000040  01 0e 1b");
     tr_sb_free(&n1);
     tr_sb_free(&n2);

@@ -224,8 +224,11 @@ static void test_dns_as_exported(void **state)
     fixture_free(f);
 }
 
-static const tr_dissector fake_ftp = {.name = "ftp", .l4 = TR_TCP};
-static const tr_dissector fake_ftp_data = {.name = "ftp-data", .l4 = TR_TCP};
+/* stand-ins that decode nothing but present as the real ones do */
+extern const tr_presenter ftp_present;
+extern const tr_presenter ftp_data_present;
+static const tr_dissector fake_ftp = {.name = "ftp", .present = &ftp_present, .l4 = TR_TCP};
+static const tr_dissector fake_ftp_data = {.name = "ftp-data", .present = &ftp_data_present, .l4 = TR_TCP};
 
 static void test_ftp_data_pointer_and_export_dir(void **state)
 {

@@ -782,14 +782,14 @@ static void test_probe(void **state)
     assert_true(tr_dissector_has_port(d, 80) && tr_dissector_has_port(d, 8080) && tr_dissector_has_port(d, 8000) &&
                 tr_dissector_has_port(d, 3128));
     const char *yes = "GET /x HTTP/1.1\r\nHost: a\r\n";
-    assert_int_equal(d->probe((const uint8_t *)yes, strlen(yes), C2S), TR_PROBE_YES);
-    assert_int_equal(d->probe((const uint8_t *)"GE", 2, C2S), TR_PROBE_MAYBE);
-    assert_int_equal(d->probe((const uint8_t *)"POST /lo", 8, C2S), TR_PROBE_MAYBE);
-    assert_int_equal(d->probe((const uint8_t *)"HELO x\r\n", 8, C2S), TR_PROBE_NO);
-    assert_int_equal(d->probe((const uint8_t *)"GET / HTTP/2.0\r\n", 16, C2S), TR_PROBE_NO);
-    assert_int_equal(d->probe((const uint8_t *)"HTTP/1.1 200 OK\r\n", 17, S2C), TR_PROBE_YES);
-    assert_int_equal(d->probe((const uint8_t *)"HTT", 3, S2C), TR_PROBE_MAYBE);
-    assert_int_equal(d->probe((const uint8_t *)"220 smtp ready\r\n", 16, S2C), TR_PROBE_NO);
+    assert_int_equal(harness_probe(d, yes, strlen(yes), C2S), TR_PROBE_YES);
+    assert_int_equal(harness_probe(d, "GE", 2, C2S), TR_PROBE_MAYBE);
+    assert_int_equal(harness_probe(d, "POST /lo", 8, C2S), TR_PROBE_MAYBE);
+    assert_int_equal(harness_probe(d, "HELO x\r\n", 8, C2S), TR_PROBE_NO);
+    assert_int_equal(harness_probe(d, "GET / HTTP/2.0\r\n", 16, C2S), TR_PROBE_NO);
+    assert_int_equal(harness_probe(d, "HTTP/1.1 200 OK\r\n", 17, S2C), TR_PROBE_YES);
+    assert_int_equal(harness_probe(d, "HTT", 3, S2C), TR_PROBE_MAYBE);
+    assert_int_equal(harness_probe(d, "220 smtp ready\r\n", 16, S2C), TR_PROBE_NO);
 }
 
 /* xorshift64*: deterministic, so a failure reproduces. */

@@ -282,13 +282,13 @@ static void test_probe(void **state)
     const tr_dissector *d = tr_dissector_find("telnet");
     assert_non_null(d);
     assert_int_equal(tr_dissector_has_port(d, 23), 1);
-    assert_int_equal(d->probe((const uint8_t *)"\xff\xfd\x18\xff\xfd\x20", 6, TR_S2C), TR_PROBE_YES);
-    assert_int_equal(d->probe((const uint8_t *)"\xff\xfb\x01\xff\xfb\x03\xff\xfd\x18", 9, TR_C2S), TR_PROBE_YES);
-    assert_int_equal(d->probe((const uint8_t *)"\xff\xfd\x03", 3, TR_C2S), TR_PROBE_MAYBE);
-    assert_int_equal(d->probe((const uint8_t *)"\xff\xfd\x03login: ", 10, TR_S2C), TR_PROBE_NO);
-    assert_int_equal(d->probe((const uint8_t *)"\xff\xfa\x18\x01\xff\xf0", 6, TR_S2C), TR_PROBE_NO);
-    assert_int_equal(d->probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16, TR_C2S), TR_PROBE_NO);
-    assert_int_equal(d->probe((const uint8_t *)"\xff", 1, TR_C2S), TR_PROBE_NO);
+    assert_int_equal(harness_probe(d, "\xff\xfd\x18\xff\xfd\x20", 6, TR_S2C), TR_PROBE_YES);
+    assert_int_equal(harness_probe(d, "\xff\xfb\x01\xff\xfb\x03\xff\xfd\x18", 9, TR_C2S), TR_PROBE_YES);
+    assert_int_equal(harness_probe(d, "\xff\xfd\x03", 3, TR_C2S), TR_PROBE_MAYBE);
+    assert_int_equal(harness_probe(d, "\xff\xfd\x03login: ", 10, TR_S2C), TR_PROBE_NO);
+    assert_int_equal(harness_probe(d, "\xff\xfa\x18\x01\xff\xf0", 6, TR_S2C), TR_PROBE_NO);
+    assert_int_equal(harness_probe(d, "GET / HTTP/1.1\r\n", 16, TR_C2S), TR_PROBE_NO);
+    assert_int_equal(harness_probe(d, "\xff", 1, TR_C2S), TR_PROBE_NO);
 }
 
 int main(void)

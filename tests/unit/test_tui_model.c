@@ -16,9 +16,13 @@
 
 #define ARROW "\xe2\x86\x92"
 
-static const tr_dissector fake_http = {.name = "http"};
-static const tr_dissector fake_dns = {.name = "dns"};
-static const tr_dissector fake_ftp = {.name = "ftp"};
+/* stand-ins that decode nothing but present as the real ones do */
+extern const tr_presenter dns_present;
+extern const tr_presenter ftp_present;
+extern const tr_presenter http_present;
+static const tr_dissector fake_http = {.name = "http", .present = &http_present};
+static const tr_dissector fake_dns = {.name = "dns", .present = &dns_present};
+static const tr_dissector fake_ftp = {.name = "ftp", .present = &ftp_present};
 
 #define MAX_SESS 64
 
@@ -191,9 +195,9 @@ static void test_rows_and_summaries(void **state)
     assert_int_equal(h->packets, 2);
     assert_int_equal(h->bytes, 89);
     assert_int_equal(h->state, TUI_OPEN);
-    assert_string_equal(h->summary, "GET /index.html " ARROW " 200 text/html 12 KB");
-    assert_string_equal(d->summary, "A? example.org " ARROW " 93.184.216.34");
-    assert_string_equal(p->summary, "USER alice, RETR report.pdf (300 KB)");
+    assert_string_equal(h->sum.text, "GET /index.html " ARROW " 200 text/html 12 KB");
+    assert_string_equal(d->sum.text, "A? example.org " ARROW " 93.184.216.34");
+    assert_string_equal(p->sum.text, "USER alice, RETR report.pdf (300 KB)");
     assert_string_equal(tui_state_name(p->state), "reset");
     assert_int_equal(p->packets, 10);
     assert_ptr_equal(tui_model_find(f->m, 2), d);
@@ -230,10 +234,10 @@ static void test_summary_edges(void **state)
     tr_ev_str(&e, "uri", "/index.html");
     tr_emit(&e);
     tui_model_refresh(f->m);
-    assert_string_equal(tui_model_find(f->m, 4)->summary, "GET /index.html " ARROW " HTTP/0.9 158 B");
-    assert_string_equal(tui_model_find(f->m, 1)->summary, "GET /a?[2J? " ARROW " 404");
-    assert_string_equal(tui_model_find(f->m, 2)->summary, "AAAA? nope.example " ARROW " NXDOMAIN");
-    assert_string_equal(tui_model_find(f->m, 3)->summary, "3 B sent, 0 B received");
+    assert_string_equal(tui_model_find(f->m, 4)->sum.text, "GET /index.html " ARROW " HTTP/0.9 158 B");
+    assert_string_equal(tui_model_find(f->m, 1)->sum.text, "GET /a?[2J? " ARROW " 404");
+    assert_string_equal(tui_model_find(f->m, 2)->sum.text, "AAAA? nope.example " ARROW " NXDOMAIN");
+    assert_string_equal(tui_model_find(f->m, 3)->sum.text, "3 B sent, 0 B received");
     assert_string_equal(tui_model_find(f->m, 3)->proto, "tcp");
     assert_string_equal(tui_state_name(tui_model_find(f->m, 3)->state), "timed out");
     fixture_free(f);
@@ -484,7 +488,7 @@ static void test_detail_caps(void **state)
     assert_int_equal(l.v[3].len, 3 + 40);
     assert_true(line_is(&l, 5, TUI_LINE_MARKER, "== [transcript cap 100 B reached: later bytes not kept]"));
     /* The summary keeps counting past the caps. */
-    assert_string_equal(t->summary, "GET /1 " ARROW " 200 text/plain 1 B, GET /2 " ARROW " 200 text/plain 1 B");
+    assert_string_equal(t->sum.text, "GET /1 " ARROW " 200 text/plain 1 B, GET /2 " ARROW " 200 text/plain 1 B");
 
     /* Past max_details, the oldest closed sessions' details go first; their rows stay. */
     close_session(f, s, TR_END_FIN);
