@@ -179,6 +179,7 @@ PIDS=()
 TCPDUMP_PID=""
 RELAY_PID=""
 USER_CREATED=0
+NETNS_OWNED=0  # the namespaces are this run's: another run's are never deleted
 
 cleanup() {
     local rc=$?
@@ -196,7 +197,7 @@ cleanup() {
     # in the server namespace are ended by their pid, namespace by namespace.
     local ns
     for ns in "$SRV_NS" "$CLI_NS" "$MID_NS"; do
-        if ip netns list | grep -qw "$ns"; then
+        if ((NETNS_OWNED)) && ip netns list | grep -qw "$ns"; then
             for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
             ip netns del "$ns" 2>/dev/null
         fi
@@ -220,6 +221,7 @@ setup_netns() {
             die "namespace $ns already exists (left over from an earlier run?): ip netns del $ns"
         fi
     done
+    NETNS_OWNED=1
     ip netns add "$SRV_NS"
     ip netns add "$CLI_NS"
     for ns in "$SRV_NS" "$CLI_NS"; do
