@@ -27,21 +27,26 @@
 #                         clients in the client namespace (in_cli), writes facts
 #                         (fact KEY VALUE), then capture_stop, tshark_view and
 #                         check. It may write further files derived from its own.
+#                         It runs under set -euo pipefail: a failing command, a
+#                         die or a failed check fails the run (and cleans up).
 #   prepare_RECIPE()      optional: run once, after the test user exists and
 #                         before the namespaces, when one of its captures is
 #                         asked for; writes the files its servers serve under $WORK.
 #
 # Everything else it defines (server configs and start functions, client
 # scripts, facts helpers) is its own: all recipes share one shell, so prefix
-# such names with the protocol (start_nginx, dns_query, ...). make-captures
-# fails when a recipe redefines a function of this library or of another
-# recipe, or declares a capture another one already declared.
+# such names with the protocol (start_nginx, dns_query, ...), and assign none
+# of the library's variables. make-captures fails when a recipe redefines a
+# function of this library or of another recipe, or declares a capture
+# another one already declared.
 #
 # From this library a recipe uses: the names and addresses below ($SRV_NS
 # $CLI_NS $SRV_IF $CLI_IF $SRV4 $SRV6 $CLI4 $CLI6, $VX_*), $WORK (the run's temp
 # dir), $OUT_DIR, $PY, $TEST_USER/$TEST_PASS, in_srv/in_cli, start_bg,
 # stop_servers, wait_port, det_bytes/det_text, sha/fsize/pkgver,
-# capture_start/capture_stop, fact, tshark_view, check, relay_facts, log/die.
+# capture_start/capture_stop (a filter of its own, or pcapng with dumpcap: see
+# capture_start), fact, tshark_view, check, relay_facts, log/die; $CUR and
+# $FACTS are the capture being made and its facts file.
 set -euo pipefail
 
 SRV_NS=trawl-srv
