@@ -12,6 +12,7 @@
 #include "../capture/decode.h"
 #include "../capture/source.h"
 #include "../core/tr_worker.h"
+#include "../output/event_counts.h"
 #include "../output/export_one.h"
 #include "../output/sink_export.h"
 #include "../output/sink_lines.h"
@@ -297,6 +298,11 @@ int main(int argc, char **argv)
         sink_lines_use_worker(&lines, 1); /* formatting lines is a third of the work on traffic of small events */
         pl.ctx.results_on_worker = pl.ctx.nsinks == 1; /* the lines alone: bodies may be inflated there too */
     }
+    event_counts *counts = opt.stats ? event_counts_new() : NULL;
+    if (counts) { /* after the choice above: it reads no result the worker fills in */
+        tr_sink cs = event_counts_sink(counts);
+        tr_ctx_add_sink(&pl.ctx, &cs);
+    }
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
     if (!pl.engine) {
         fprintf(stderr, "trawl: out of memory\n");
@@ -336,8 +342,12 @@ int main(int argc, char **argv)
                             " dropped by interface\n",
                     rx, drop, ifdrop);
     }
-    if (opt.stats)
+    if (opt.stats) {
         summary_print(stderr, &pl.ctx, tr_engine_stats_get(pl.engine), &pl.dec);
+        if (counts)
+            event_counts_print(counts, stderr);
+    }
+    event_counts_free(counts);
     tr_engine_free(pl.engine);
     tr_worker_stop(); /* after the engine released every hash context */
     if (model)

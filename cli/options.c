@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/tr_dissector.h"
+
 enum {
     OPT_TUI = 1000,
     OPT_EXPORT,
@@ -18,7 +20,51 @@ enum {
     OPT_UDP_TIMEOUT,
     OPT_NO_PROMISC,
     OPT_VERSION,
+    OPT_DISSECTOR = 2000, /* + the index of a dissector's option in dissector_options() */
 };
+
+#define DISSECTOR_OPTIONS_MAX 64
+
+/* Every option the dissectors declare (tr_dissector.options), in registry order; returns how many. */
+static size_t dissector_options(const tr_dissector **dis, const tr_option **opt, size_t cap)
+{
+    size_t n = 0;
+    for (int i = 0; tr_dissectors[i]; i++)
+        for (const tr_option *o = tr_dissectors[i]->options; o && o->name && n < cap; o++) {
+            dis[n] = tr_dissectors[i];
+            opt[n++] = o;
+        }
+    return n;
+}
+
+/* The protocols part of --help, from the registry: names for --decode-as, transports, default ports, and the
+ * options each dissector takes. */
+static void usage_protocols(FILE *out)
+{
+    fputs("protocols (PROTO for --decode-as), their transport and default ports:\n", out);
+    for (int i = 0; tr_dissectors[i]; i++) {
+        const tr_dissector *d = tr_dissectors[i];
+        fprintf(out, "  %-12s %-8s", d->name, d->l4 == TR_TCP ? "tcp" : d->l4 == TR_UDP ? "udp" : "tcp udp");
+        for (const uint16_t *p = d->ports; p && *p; p++)
+            fprintf(out, "%s%u", p == d->ports ? "" : " ", *p);
+        if (d->probe)
+            fputs(d->ports && d->ports[0] ? "; by content on any port" : "by content on any port", out);
+        else if (!d->ports || !d->ports[0])
+            fputs("announced by another session", out);
+        fputc('\n', out);
+    }
+    const tr_dissector *dis[DISSECTOR_OPTIONS_MAX];
+    const tr_option *opt[DISSECTOR_OPTIONS_MAX];
+    size_t n = dissector_options(dis, opt, DISSECTOR_OPTIONS_MAX);
+    if (n)
+        fputs("protocol options:\n", out);
+    for (size_t i = 0; i < n; i++) {
+        char left[96];
+        snprintf(left, sizeof left, "--%s%s%s", opt[i]->name, opt[i]->arg ? " " : "", opt[i]->arg ? opt[i]->arg : "");
+        fprintf(out, "  %-22s%s%s (%s)\n", left, strlen(left) > 21 ? "\n                        " : "",
+                opt[i]->help ? opt[i]->help : "", dis[i]->name);
+    }
+}
 
 void options_usage(FILE *out)
 {
@@ -45,6 +91,7 @@ void options_usage(FILE *out)
           "  --no-promisc          do not put the interface in promiscuous mode\n"
           "  -h, --help            this help\n",
           out);
+    usage_protocols(out);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -60,7 +107,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 
 int options_parse(trawl_options *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
+    static const struct option base[] = {
         {"tui", no_argument, NULL, OPT_TUI},
         {"export", required_argument, NULL, OPT_EXPORT},
         {"raw", no_argument, NULL, OPT_RAW},
@@ -73,8 +120,18 @@ int options_parse(trawl_options *o, int argc, char **argv)
         {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
-        {NULL, 0, NULL, 0},
     };
+    enum { NBASE = sizeof base / sizeof base[0] };
+    const tr_dissector *dis[DISSECTOR_OPTIONS_MAX];
+    const tr_option *dopt[DISSECTOR_OPTIONS_MAX];
+    size_t ndopt = dissector_options(dis, dopt, DISSECTOR_OPTIONS_MAX);
+    struct option longs[NBASE + DISSECTOR_OPTIONS_MAX + 1];
+    memcpy(longs, base, sizeof base);
+    for (size_t i = 0; i < ndopt; i++) {
+        struct option lo = {dopt[i]->name, dopt[i]->arg ? required_argument : no_argument, NULL, OPT_DISSECTOR + (int)i};
+        longs[NBASE + i] = lo;
+    }
+    memset(&longs[NBASE + ndopt], 0, sizeof longs[0]);
     memset(o, 0, sizeof *o);
     o->promisc = 1;
     tr_engine_default_opts(&o->engine);
@@ -178,6 +235,14 @@ int options_parse(trawl_options *o, int argc, char **argv)
             fprintf(stderr, "trawl: option %s needs a value\n", argv[optind - 1]);
             return 2;
         default:
+            if (c >= OPT_DISSECTOR && (size_t)(c - OPT_DISSECTOR) < ndopt) {
+                const tr_option *d = dopt[c - OPT_DISSECTOR];
+                if (d->set(optarg, err, sizeof err) < 0) {
+                    fprintf(stderr, "trawl: --%s: %s\n", d->name, err);
+                    return 2;
+                }
+                break;
+            }
             fprintf(stderr, "trawl: unknown option %s (see trawl --help)\n", argv[optind - 1]);
             return 2;
         }

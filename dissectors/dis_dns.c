@@ -1115,6 +1115,13 @@ static void dns_on_close(tr_session *s, int reason)
 /* DNS, multicast DNS (RFC 6762) and LLMNR (RFC 4795), which share the message format. */
 static const uint16_t dns_ports[] = {53, 5353, 5355, 0};
 
+/* what --stats counts of its events */
+static const tr_stat_field dns_stats[] = {
+    {"query", "qtype", "query types"},
+    {"answer", "rcode", "response codes"},
+    {NULL, NULL, NULL},
+};
+
 extern const tr_presenter dns_present; /* dns_present.c */
 
 const tr_dissector dis_dns = {
@@ -1127,4 +1134,5 @@ const tr_dissector dis_dns = {
     .on_datagram = dns_on_datagram,
     .on_close = dns_on_close,
     .present = &dns_present,
+    .stat_fields = dns_stats,
 };

@@ -807,6 +807,14 @@ static void ftp_on_close(tr_session *s, int reason)
 
 static const uint16_t ftp_ports[] = {21, 0};
 
+/* what --stats counts of its events */
+static const tr_stat_field ftp_stats[] = {
+    {"request", "command", "commands"},
+    {"reply", "code", "reply codes"},
+    {"transfer", "command", "transfers"},
+    {NULL, NULL, NULL},
+};
+
 extern const tr_presenter ftp_present; /* ftp_present.c */
 
 const tr_dissector dis_ftp = {
@@ -819,4 +827,5 @@ const tr_dissector dis_ftp = {
     .on_gap = ftp_on_gap,
     .on_close = ftp_on_close,
     .present = &ftp_present,
+    .stat_fields = ftp_stats,
 };

@@ -1131,6 +1131,13 @@ static int http_probe(const tr_probe_input *in) { return tr_probe_by_direction(i
 
 static const uint16_t http_ports[] = {80, 8080, 8000, 3128, 0};
 
+/* what --stats counts of its events */
+static const tr_stat_field http_stats[] = {
+    {"request", "method", "methods"},
+    {"response", "status", "status codes"},
+    {NULL, NULL, NULL},
+};
+
 extern const tr_presenter http_present; /* http_present.c */
 
 const tr_dissector dis_http = {
@@ -1145,4 +1152,5 @@ const tr_dissector dis_http = {
     .on_close = http_close,
     .on_end = http_end,
     .present = &http_present,
+    .stat_fields = http_stats,
 };

@@ -465,6 +465,13 @@ static int telnet_probe(const tr_probe_input *in) { return tr_probe_by_direction
 
 static const uint16_t telnet_ports[] = {23, 0};
 
+/* what --stats counts of its events */
+static const tr_stat_field telnet_stats[] = {
+    {"negotiation", "option", "options negotiated"},
+    {"auth", "success", "logins succeeded"},
+    {NULL, NULL, NULL},
+};
+
 extern const tr_presenter telnet_present; /* telnet_present.c */
 
 const tr_dissector dis_telnet = {
@@ -478,4 +485,5 @@ const tr_dissector dis_telnet = {
     .on_gap = telnet_on_gap,
     .on_close = telnet_on_close,
     .present = &telnet_present,
+    .stat_fields = telnet_stats,
 };

@@ -1,0 +1,154 @@
+#include "event_counts.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/tr_dissector.h"
+#include "../core/tr_event_read.h"
+
+#define KINDS_MAX 128      /* distinct (protocol, type) pairs; past it, counted as "other" */
+#define FIELDS_MAX 64      /* counted fields of all dissectors */
+#define VALUES_MAX 24      /* distinct values kept per field; the rest are counted together */
+#define VALUE_LEN 40
+
+typedef struct kind_count {
+    char proto[24], type[24];
+    uint64_t n;
+} kind_count;
+
+typedef struct value_count {
+    char v[VALUE_LEN];
+    uint64_t n;
+} value_count;
+
+typedef struct field_count {
+    const tr_dissector *dis;
+    const tr_stat_field *sf;
+    value_count values[VALUES_MAX];
+    int nvalues;
+    uint64_t other; /* values past VALUES_MAX distinct ones */
+} field_count;
+
+struct event_counts {
+    kind_count kinds[KINDS_MAX];
+    int nkinds;
+    uint64_t other_kinds;
+    field_count fields[FIELDS_MAX];
+    int nfields;
+};
+
+event_counts *event_counts_new(void)
+{
+    event_counts *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    for (int i = 0; tr_dissectors[i]; i++)
+        for (const tr_stat_field *sf = tr_dissectors[i]->stat_fields; sf && sf->key && c->nfields < FIELDS_MAX; sf++) {
+            c->fields[c->nfields].dis = tr_dissectors[i];
+            c->fields[c->nfields++].sf = sf;
+        }
+    return c;
+}
+
+void event_counts_free(event_counts *c) { free(c); }
+
+static void count_kind(event_counts *c, const tr_event *e)
+{
+    const char *proto = e->proto ? e->proto : "-";
+    for (int i = 0; i < c->nkinds; i++)
+        if (strcmp(c->kinds[i].type, e->type) == 0 && strcmp(c->kinds[i].proto, proto) == 0) {
+            c->kinds[i].n++;
+            return;
+        }
+    if (c->nkinds == KINDS_MAX) {
+        c->other_kinds++;
+        return;
+    }
+    kind_count *k = &c->kinds[c->nkinds++];
+    snprintf(k->proto, sizeof k->proto, "%s", proto);
+    snprintf(k->type, sizeof k->type, "%s", e->type);
+    k->n = 1;
+}
+
+static void count_value(field_count *f, const char *v, size_t n)
+{
+    if (n >= VALUE_LEN)
+        n = VALUE_LEN - 1;
+    for (int i = 0; i < f->nvalues; i++)
+        if (strlen(f->values[i].v) == n && memcmp(f->values[i].v, v, n) == 0) {
+            f->values[i].n++;
+            return;
+        }
+    if (f->nvalues == VALUES_MAX) {
+        f->other++;
+        return;
+    }
+    value_count *x = &f->values[f->nvalues++];
+    memcpy(x->v, v, n);
+    x->v[n] = '\0';
+    x->n = 1;
+}
+
+static void on_event(void *self, const tr_event *e)
+{
+    event_counts *c = self;
+    count_kind(c, e);
+    const tr_dissector *d = NULL;
+    int looked = 0;
+    for (int i = 0; i < c->nfields; i++) {
+        field_count *f = &c->fields[i];
+        if (!looked) {
+            d = tr_dissector_of_event(e);
+            looked = 1;
+        }
+        if (f->dis != d || (f->sf->type && strcmp(f->sf->type, e->type) != 0))
+            continue;
+        const tr_field *v = tr_evr_field(e, f->sf->key);
+        char num[24];
+        if (!v)
+            continue;
+        if (v->type == TR_F_STR)
+            count_value(f, v->s, v->n);
+        else if (v->type == TR_F_INT || v->type == TR_F_BOOL)
+            count_value(f, num, (size_t)snprintf(num, sizeof num, "%" PRId64, v->i));
+    }
+}
+
+tr_sink event_counts_sink(event_counts *c)
+{
+    tr_sink s = {0};
+    s.self = c;
+    s.on_event = on_event;
+    s.takes_digest_tickets = 1; /* it reads no digest: never wait for one */
+    return s;
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const value_count *x = a, *y = b;
+    return x->n < y->n ? 1 : x->n > y->n ? -1 : strcmp(x->v, y->v);
+}
+
+void event_counts_print(const event_counts *c, FILE *out)
+{
+    fprintf(out, "\n%-12s %-16s %10s\n", "protocol", "event", "count");
+    for (int i = 0; i < c->nkinds; i++)
+        fprintf(out, "%-12s %-16s %10" PRIu64 "\n", c->kinds[i].proto, c->kinds[i].type, c->kinds[i].n);
+    if (c->other_kinds)
+        fprintf(out, "%-12s %-16s %10" PRIu64 "\n", "(others)", "", c->other_kinds);
+    for (int i = 0; i < c->nfields; i++) {
+        const field_count *f = &c->fields[i];
+        if (!f->nvalues)
+            continue;
+        value_count sorted[VALUES_MAX];
+        memcpy(sorted, f->values, sizeof sorted[0] * (size_t)f->nvalues);
+        qsort(sorted, (size_t)f->nvalues, sizeof sorted[0], by_count);
+        fprintf(out, "\n%s %s:", f->dis->name, f->sf->label ? f->sf->label : f->sf->key);
+        for (int k = 0; k < f->nvalues; k++)
+            fprintf(out, "%s%s %" PRIu64, k ? ", " : " ", sorted[k].v, sorted[k].n);
+        if (f->other)
+            fprintf(out, ", others %" PRIu64, f->other);
+        fputc('\n', out);
+    }
+}
