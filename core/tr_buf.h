@@ -117,7 +117,8 @@ static inline int tr_copy(tr_buf *b, void *dst, size_t n)
 }
 
 /* A child cursor bounded by a length field; the parent moves past it.
- * If fewer bytes remain than declared, the child holds what is there and is marked truncated. */
+ * If fewer bytes remain than declared, the child holds what is there and stays readable, and the parent is
+ * marked truncated (its sticky error says the declared length was cut short). */
 static inline tr_buf tr_sub(tr_buf *b, size_t declared)
 {
     tr_buf c = {NULL, 0, 0, b->err};
