@@ -21,7 +21,7 @@ static void ev_reset(tr_event *e)
 void tr_ev_init(tr_event *e, tr_session *s, const char *type, int dir)
 {
     ev_reset(e);
-    e->session = s;
+    e->session = s->outer ? s->outer : s; /* a layered stream's events are its outer session's */
     e->ctx = s->ctx;
     e->ts_us = s->ctx ? s->ctx->now_us : 0;
     e->proto = tr_session_proto(s);

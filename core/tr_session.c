@@ -63,6 +63,8 @@ int tr_file_open(tr_session *s, const char *name, char *relpath, size_t cap)
     tr_ctx *ctx = s->ctx;
     if (!ctx || ctx->file_sink < 0)
         return -1;
+    if (s->outer) /* a layered stream's files are its outer session's */
+        s = s->outer;
     tr_sink *k = &ctx->sinks[ctx->file_sink];
     int h = k->file_open(k->self, s, name, relpath, cap);
     if (h >= 0 && cap && relpath[0])
@@ -95,7 +97,7 @@ void tr_file_close(tr_session *s, int handle, int complete)
 void tr_stream_object(tr_session *s, int dir, uint64_t start, uint64_t end, const char *label, const char *relpath)
 {
     tr_ctx *ctx = s->ctx;
-    if (!ctx || ctx->file_sink < 0)
+    if (!ctx || ctx->file_sink < 0 || s->outer) /* a layered stream's offsets are not the transcript's */
         return;
     for (int i = 0; i < ctx->nsinks; i++)
         if (ctx->sinks[i].on_stream_object)
@@ -110,6 +112,8 @@ tr_session *tr_session_find(tr_ctx *ctx, uint64_t id)
 
 int tr_expect(tr_session *parent, const tr_expectation *x)
 {
+    if (parent->outer)
+        parent = parent->outer;
     tr_ctx *ctx = parent->ctx;
     return ctx && ctx->expect ? ctx->expect(ctx, parent, x) : -1;
 }

@@ -57,6 +57,9 @@ typedef struct tr_session {
     /* Stream offset (bytes of the direction before it, gaps included) of p[0] in the current on_data
      * call; between calls, of the first byte the dissector has not consumed. Kept by deliver. */
     uint64_t stream_off[2];
+    /* A layered stream's session (core/tr_layer.h): the session whose bytes it was made from. Its events are that
+     * session's, and sinks never see it. NULL for a session of the flow table. */
+    struct tr_session *outer;
 } tr_session;
 
 /* Receives what the pipeline produces. Every member may be NULL. */

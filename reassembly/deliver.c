@@ -24,10 +24,13 @@ void tr_deliver_open(tr_session *s, tr_deliver *d)
         s->dis->on_open(s);
 }
 
+/* A layered stream's bytes are not the sinks': they saw the outer session's. */
+static int sinks_see(const tr_session *s) { return s->ctx && !s->outer; }
+
 static void sinks_stream(tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     tr_ctx *ctx = s->ctx;
-    for (int i = 0; ctx && i < ctx->nsinks; i++)
+    for (int i = 0; sinks_see(s) && i < ctx->nsinks; i++)
         if (ctx->sinks[i].on_stream)
             ctx->sinks[i].on_stream(ctx->sinks[i].self, s, dir, p, n);
 }
@@ -174,7 +177,7 @@ void tr_deliver_gap(tr_session *s, tr_deliver *d, int dir, uint64_t n)
     pd->seen += n;
     s->stream_off[dir] = pd->seen;
     tr_ctx *ctx = s->ctx;
-    for (int i = 0; ctx && i < ctx->nsinks; i++)
+    for (int i = 0; sinks_see(s) && i < ctx->nsinks; i++)
         if (ctx->sinks[i].on_stream_gap)
             ctx->sinks[i].on_stream_gap(ctx->sinks[i].self, s, dir, n);
 }
