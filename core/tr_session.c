@@ -84,9 +84,27 @@ void tr_file_write(tr_session *s, int handle, const uint8_t *p, size_t n)
         k->file_write(k->self, handle, p, n);
 }
 
-void tr_file_close(tr_session *s, int handle, int complete)
+void tr_file_close(tr_session *s, int handle, int complete) { tr_file_end(s->ctx, handle, complete); }
+
+int tr_file_create(tr_ctx *ctx, const char *relpath)
 {
-    tr_ctx *ctx = s->ctx;
+    if (!ctx || ctx->file_sink < 0 || !relpath)
+        return -1;
+    tr_sink *k = &ctx->sinks[ctx->file_sink];
+    return k->file_create ? k->file_create(k->self, relpath) : -1;
+}
+
+void tr_file_write_at(tr_ctx *ctx, int handle, uint64_t off, const uint8_t *p, size_t n)
+{
+    if (handle < 0 || !ctx || ctx->file_sink < 0 || !n)
+        return;
+    tr_sink *k = &ctx->sinks[ctx->file_sink];
+    if (k->file_write_at)
+        k->file_write_at(k->self, handle, off, p, n);
+}
+
+void tr_file_end(tr_ctx *ctx, int handle, int complete)
+{
     if (handle < 0 || !ctx || ctx->file_sink < 0)
         return;
     tr_sink *k = &ctx->sinks[ctx->file_sink];

@@ -79,6 +79,11 @@ typedef struct tr_sink {
     int (*file_open)(void *self, tr_session *s, const char *name, char *relpath, size_t cap);
     void (*file_write)(void *self, int handle, const uint8_t *p, size_t n);
     void (*file_close)(void *self, int handle, int complete);
+    /* A file of no one session, at a path under the export folder its owner chose (tr_file_create); -1 when the
+     * path is refused. */
+    int (*file_create)(void *self, const char *relpath);
+    /* Bytes at an offset of the file (any handle); a later file_write goes on after them. */
+    void (*file_write_at)(void *self, int handle, uint64_t off, const uint8_t *p, size_t n);
     /* Told to every sink once the file sink has opened a file of s (relpath as the events carry it),
      * so transcripts can say where the session's bytes went. */
     void (*on_file_open)(void *self, tr_session *s, const char *relpath);
@@ -129,6 +134,15 @@ const char *tr_session_proto(const tr_session *s);
 int tr_file_open(tr_session *s, const char *name, char *relpath, size_t cap);
 void tr_file_write(tr_session *s, int handle, const uint8_t *p, size_t n);
 void tr_file_close(tr_session *s, int handle, int complete);
+
+/* A file that belongs to no one session (a torrent's content, written from many sessions' pieces), created at
+ * relpath under the export folder, as its owner names it: components separated by '/', none of them empty, "." or
+ * "..", nothing absolute, nothing in the folders the exporter fills itself (sessions, files, streams); the folders
+ * on the way are made without following a symbolic link. Returns a handle, or -1 when nobody extracts files or the
+ * path is refused. Written at offsets in any order (a hole reads as zeros), closed by tr_file_end. */
+int tr_file_create(tr_ctx *ctx, const char *relpath);
+void tr_file_write_at(tr_ctx *ctx, int handle, uint64_t off, const uint8_t *p, size_t n);
+void tr_file_end(tr_ctx *ctx, int handle, int complete);
 
 /* Names the stream range [start, end) of dir (offsets as in s->stream_off) as an object that goes to
  * an extracted file, so transcripts can show a marker instead of its bytes. Call it when the object

@@ -18,6 +18,7 @@
 #include "digest_lines.h"
 #include "name_set.h"
 #include "safe_name.h"
+#include "safe_path.h"
 #include "tr_format.h"
 #include "transcript.h"
 
@@ -46,10 +47,10 @@ typedef struct xfile {
     const char *rel; /* path under DIR, kept by the owner */
 } xfile;
 
-/* An extracted file and its path. */
+/* An extracted file and its path (XPATH_MAX bytes for a session's file, as long as given for a created one). */
 typedef struct xextract {
     xfile f;
-    char rel[XPATH_MAX];
+    char rel[];
 } xextract;
 
 /* What the exporter keeps of one session until it closes. */
@@ -510,7 +511,7 @@ static int pick_and_open(sink_export *x, xsession *xs, xextract *xe, const tr_se
     uint64_t base = name_set_hash(rel, strlen(rel));
     int asked_fs = 0;
     for (uint32_t k = name_set_next_k(&xs->names, base); k <= NAME_TRIES; k++) {
-        if (!object_rel(xe->rel, sizeof xe->rel, s->id, safe, ext, k) || strlen(xe->rel) >= cap)
+        if (!object_rel(xe->rel, XPATH_MAX, s->id, safe, ext, k) || strlen(xe->rel) >= cap)
             return -ENAMETOOLONG;
         uint64_t key = k == 1 ? base : name_set_hash(xe->rel, strlen(xe->rel));
         if (name_set_has(&xs->names, key))
@@ -542,7 +543,7 @@ static int export_file_open(void *self, tr_session *s, const char *name, char *r
     size_t len = tr_safe_name(name ? name : "", name ? strlen(name) : 0, safe, sizeof safe);
     size_t ext = tr_safe_name_ext(safe, len);
     xsession *xs = session_get(x, s);
-    xextract *xe = xs ? calloc(1, sizeof *xe) : NULL;
+    xextract *xe = xs ? calloc(1, sizeof *xe + XPATH_MAX) : NULL;
     int h = xe ? slot_alloc(x) : -1;
     if (h < 0) {
         free(xe);
@@ -596,6 +597,56 @@ static void export_file_write(void *self, int h, const uint8_t *p, size_t n)
     xfile *xf = slot_get(x, h);
     if (xf)
         xfile_write(x, xf, p, n);
+}
+
+/* Bytes at an offset: the stdio layer seeks (flushing what it buffered) and its writes reach tr_wfile_pwrite at
+ * their positions, on the worker; past the end the file is sparse. */
+static void export_file_write_at(void *self, int h, uint64_t off, const uint8_t *p, size_t n)
+{
+    sink_export *x = self;
+    xfile *xf = slot_get(x, h);
+    if (!xf)
+        return;
+    xf->pos = off;
+    xfile_write(x, xf, p, n);
+}
+
+/* Top folders a created file may not go into: the exporter's own. */
+static const char *const reserved_top[] = {"sessions", "files", "streams", "events.jsonl", NULL};
+
+/* A file at a path its owner chose (tr_file_create): checked, its folders made here (the answer is needed now, and a
+ * path that a symbolic link would lead astray is refused), then created like any extracted file (O_TRUNC: what an
+ * earlier run left there is replaced). */
+static int export_file_create(void *self, const char *relpath)
+{
+    sink_export *x = self;
+    if (!safe_path_ok(relpath, reserved_top)) {
+        x->st.file_refused++;
+        return -1;
+    }
+    size_t len = strlen(relpath);
+    xextract *xe = calloc(1, sizeof *xe + len + 1);
+    int h = xe ? slot_alloc(x) : -1;
+    if (h < 0) {
+        free(xe);
+        x->st.file_refused++;
+        return -1;
+    }
+    memcpy(xe->rel, relpath, len + 1);
+    xe->f.rel = xe->rel;
+    int r = safe_path_make_dirs(x->dirfd, relpath);
+    if (r == 0)
+        r = xfile_get(x, &xe->f, O_CREAT | O_TRUNC);
+    if (r < 0) {
+        if (r != -ELOOP && r != -ENOTDIR) /* a symbolic link or a file on the way is a refusal, not a failure */
+            fail(x, "%s: %s", xe->rel, strerror(-r));
+        free(xe);
+        x->free_slot[x->nfree++] = h;
+        x->st.file_refused++;
+        return -1;
+    }
+    x->slot[h] = xe;
+    return h;
 }
 
 static void export_file_close(void *self, int h, int complete)
@@ -726,6 +777,8 @@ tr_sink sink_export_sink(sink_export *x)
     k.file_open = export_file_open;
     k.file_write = export_file_write;
     k.file_close = export_file_close;
+    k.file_create = export_file_create;
+    k.file_write_at = export_file_write_at;
     k.on_file_open = export_on_file_open;
     k.on_stream_object = export_on_stream_object;
     return k;
