@@ -1,6 +1,7 @@
 /* dis_http: HTTP/1.0 and HTTP/1.1 over TCP — RFC 9110 (semantics), RFC 9112 (message syntax, framing,
  * chunked coding), RFC 7617 (Basic authentication). Requests and responses are paired in order
- * (keep-alive, pipelining); bodies are de-chunked, content-decoded, hashed and extracted as they stream.
+ * (keep-alive, pipelining); bodies are objects of the object pipeline (object.h): de-chunked, content-decoded,
+ * hashed and extracted as they stream. Which framing a message has is decided here.
  *
  * Wire layout (RFC 9112 2.1); lines end in CRLF (a bare LF is accepted, as servers do):
  *
@@ -25,7 +26,7 @@
 #include "../core/tr_dissector.h"
 #include "../core/tr_pool.h"
 #include "base64.h"
-#include "http_body.h"
+#include "object.h"
 #include "textline.h"
 
 #define HTTP_LINE_MAX 8192      /* longest start or field line (Apache's limit is 8190) */
@@ -34,15 +35,13 @@
 #define HTTP_QUEUE_MAX 64       /* requests waiting for their response (pipelining) */
 #define HTTP_URI_RING 8192      /* the waiting requests' URIs, allocated first-in first-out */
 #define HTTP_METHOD_KEEP 16
-#define HTTP_CHUNK_DIGITS_MAX 15 /* hex digits of a chunk size: up to 2^60 */
+#define HTTP_BODY_DECODED_MAX (1ull << 32) /* decoded bytes past this are a bomb, not a web object */
 
 enum http_phase {
     PH_START = 0,  /* a start line is next (empty lines between messages are skipped) */
     PH_HEADERS,
     PH_BODY_LEN,   /* `remaining` bytes of a Content-Length body */
-    PH_CHUNK_SIZE,
-    PH_CHUNK_DATA, /* `remaining` bytes of one chunk */
-    PH_CHUNK_END,  /* the CRLF after chunk data */
+    PH_CHUNKED,    /* a chunked body, framed by the object's chunked coding up to its last chunk */
     PH_TRAILERS,
     PH_BODY_CLOSE, /* everything until the connection closes */
     PH_RESYNC,     /* after lost or bad bytes: lines are skipped until one is a start line */
@@ -112,7 +111,7 @@ typedef struct http_msg {
     uint8_t v09;            /* HTTP/0.9: a request line without a version, a response without a status line */
     int status;             /* 0 for an HTTP/0.9 response */
     uint32_t fields;
-    uint64_t remaining;     /* bytes left in a Content-Length body or a chunk */
+    uint64_t remaining;     /* bytes left in a Content-Length body */
     uint32_t present;       /* bit per enum http_text */
     uint16_t used;          /* of http_side.buf */
     struct { uint16_t off, len; } text[T_COUNT];
@@ -131,7 +130,7 @@ typedef struct http_side {
     http_msg m;
     char *buf;              /* the kept text of m (HTTP_TEXT_MAX bytes), held only while a message is parsed */
     tr_session *session;    /* whose state_extra counts the buffers held */
-    http_body body;
+    obj body;
 } http_side;
 
 /* A request waiting for its response: what the response needs of it. */
@@ -414,21 +413,21 @@ static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char
         snprintf(out, cap, "%s", fallback);
 }
 
-static void ev_body(tr_event *e, const http_side *d, int complete, const sha256_digest *digest)
+static void ev_body(tr_event *e, const http_side *d, int complete, const obj_result *body)
 {
-    if (d->m.has_body && http_body_later_fields(&d->body, e))
+    if (d->m.has_body && obj_later_fields(&d->body, e))
         return; /* body_len, body_sha256 and complete come from the worker, which decoded it (no exporter: no file) */
     if (d->m.has_body) {
         /* after bad deflate data, the bytes decoded before it depend on how the input was cut (ISA-L's fast
          * and careful paths stop at different points): no length is better than one that changes with it */
-        if (!d->body.undecodable)
-            tr_ev_int(e, "body_len", (int64_t)d->body.len);
+        if (body->len_known)
+            tr_ev_int(e, "body_len", (int64_t)body->len);
         if (complete)
-            tr_ev_digest(e, "body_sha256", digest->hex, digest->ticket);
+            tr_ev_digest(e, "body_sha256", body->sha256.hex, body->sha256.ticket);
     }
     tr_ev_bool(e, "complete", complete);
     if (d->m.has_body)
-        tr_ev_file(e, "file", d->body.relpath);
+        tr_ev_file(e, "file", obj_file(&d->body));
 }
 
 /* The kept texts each event carries, in SCHEMA.md order. */
@@ -452,24 +451,23 @@ static void ev_texts(tr_event *e, const http_side *d, const struct http_event_te
             tr_ev_strn(e, t[i].key, v.p, v.n);
 }
 
-static void emit_request(tr_session *s, const http_side *d, int complete, const sha256_digest *digest)
+static void emit_request(tr_session *s, const http_side *d, int complete, const obj_result *body)
 {
     tr_event e;
     tr_ev_init(&e, s, "request", TR_C2S);
     ev_texts(&e, d, http_request_texts, sizeof http_request_texts / sizeof http_request_texts[0]);
-    ev_body(&e, d, complete, digest);
+    ev_body(&e, d, complete, body);
     tr_emit(&e);
 }
 
-static void emit_response(tr_session *s, http_state *st, const http_side *d, int complete,
-                          const sha256_digest *digest)
+static void emit_response(tr_session *s, http_state *st, const http_side *d, int complete, const obj_result *body)
 {
     tr_event e;
     tr_ev_init(&e, s, "response", TR_S2C);
     if (!d->m.v09)
         tr_ev_int(&e, "status", d->m.status);
     ev_texts(&e, d, http_response_texts, sizeof http_response_texts / sizeof http_response_texts[0]);
-    ev_body(&e, d, complete, digest);
+    ev_body(&e, d, complete, body);
     const http_waiting *w = d->m.paired ? queue_head(st) : NULL;
     if (w) {
         tr_ev_strcopy(&e, "method", w->method, w->method_len);
@@ -521,47 +519,91 @@ static void message_start(http_side *d)
 /* Tells the sinks where the body is in the stream and, once known, its file and end. */
 static void body_object(tr_session *s, http_side *d, int dir, uint64_t end)
 {
-    static const char *const coding_names[] = {"", "gzip", "deflate"};
-    const char *coding = d->body.coding < 3 ? coding_names[d->body.coding] : "";
+    int content = obj_content(&d->body);
+    const char *coding = content == OBJ_CE_GZIP ? "gzip" : content == OBJ_CE_DEFLATE ? "deflate" : "";
     char label[32];
     snprintf(label, sizeof label, "%s%s%s", d->m.obj_chunked ? "chunked" : "", d->m.obj_chunked && coding[0] ? ", " : "",
              coding);
     d->m.obj = 1;
-    d->m.obj_named = d->body.relpath[0] != '\0';
-    tr_stream_object(s, dir, d->m.obj_start, end, label, d->m.obj_named ? d->body.relpath : NULL);
+    d->m.obj_named = obj_file(&d->body)[0] != '\0';
+    tr_stream_object(s, dir, d->m.obj_start, end, label, d->m.obj_named ? obj_file(&d->body) : NULL);
 }
 
 /* The message is over (complete, cut by a gap, or at close): its event, then the next one. */
 static void message_done(tr_session *s, http_state *st, int dir, int transfer_complete)
 {
     http_side *d = &st->side[dir];
-    sha256_digest digest = {.hex = "", .ticket = 0};
+    obj_result body = {.len = 0};
     int complete = transfer_complete && !d->m.lost;
     if (d->m.has_body)
-        complete = http_body_end(&d->body, s, dir, complete, &digest);
+        complete = obj_end(&d->body, s, complete, &body);
     if (d->m.obj) /* the end is known now (and perhaps the file, opened by the last decoded bytes) */
         body_object(s, d, dir, d->m.obj_end ? d->m.obj_end : d->pos);
     if (dir == TR_C2S) {
-        emit_request(s, d, complete, &digest);
+        emit_request(s, d, complete, &body);
     } else {
-        emit_response(s, st, d, complete, &digest);
+        emit_response(s, st, d, complete, &body);
         if (d->m.paired && (d->m.status >= 200 || d->m.status == 101 || d->m.v09))
             queue_pop(st);
     }
     if (d->m.has_body)
-        http_body_done(&d->body, s); /* a body decoded on the worker is let go after its event */
+        obj_done(&d->body, s); /* a body decoded on the worker is let go after its event */
     d->phase = PH_START;
     buffer_give(s, &d->buf); /* its text is in the event; the next message takes a buffer again */
 }
 
-static void body_begin(tr_session *s, http_state *st, int dir, const char *fallback_name)
+/* What the body's object calls its anomalies and the fields a worker fills in. */
+static const obj_words http_body_words = {
+    .decode_error = "http_decompress_error",
+    .truncated = "http_decompress_truncated",
+    .too_large = "http_body_too_large",
+    .noun = "body",
+    .len_key = "body_len",
+    .sha256_key = "body_sha256",
+    .complete_key = "complete",
+};
+
+/* Content-Encoding (RFC 9110 8.4) as the object's content coding: identity when none, or when a coding trawl
+ * cannot undo is among them (the object is then hashed as transferred). */
+static int content_coding(const char *v, size_t n)
+{
+    int coding = OBJ_CE_IDENTITY, codings = 0, unsupported = 0;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < n && v[i] != ',' && v[i] != ' ' && v[i] != '\t' && v[i] != ';')
+            i++;
+        size_t len = i - start;
+        while (i < n && v[i] != ',') /* parameters are not used by any coding we undo */
+            i++;
+        if (!len)
+            continue;
+        const uint8_t *t = (const uint8_t *)v + start;
+        if (len == 8 && textline_starts(t, len, "identity"))
+            continue;
+        codings++;
+        if ((len == 4 && textline_starts(t, len, "gzip")) || (len == 6 && textline_starts(t, len, "x-gzip")))
+            coding = OBJ_CE_GZIP;
+        else if (len == 7 && textline_starts(t, len, "deflate"))
+            coding = OBJ_CE_DEFLATE;
+        else
+            unsupported = 1;
+    }
+    if (codings > 1) /* stacked codings are so rare that undoing only some would mislead */
+        unsupported = 1;
+    return unsupported ? OBJ_CE_IDENTITY : coding;
+}
+
+static void body_begin(tr_session *s, http_state *st, int dir, int transfer, const char *fallback_name)
 {
     http_side *d = &st->side[dir];
     http_span ce, uri;
-    int coding = HTTP_CODING_IDENTITY, unsupported = 0;
+    int coding = OBJ_CE_IDENTITY;
     if (text_get(d, T_CONTENT_ENCODING, &ce))
-        coding = http_coding_from_header((const char *)ce.p, ce.n, &unsupported);
-    char uri_buf[512], name[HTTP_BODY_NAME_MAX];
+        coding = content_coding((const char *)ce.p, ce.n);
+    char uri_buf[512], name[OBJ_NAME_MAX];
     uri.p = NULL;
     uri.n = 0;
     if (dir == TR_C2S) {
@@ -572,7 +614,12 @@ static void body_begin(tr_session *s, http_state *st, int dir, const char *fallb
     }
     name_from_uri(uri.p, uri.n, fallback_name, name, sizeof name);
     d->m.has_body = 1;
-    http_body_begin(&d->body, s, dir, coding, name);
+    obj_spec spec = {.transfer = (uint8_t)transfer,
+                     .content = (uint8_t)coding,
+                     .name = name,
+                     .max_len = HTTP_BODY_DECODED_MAX,
+                     .words = &http_body_words};
+    obj_begin(&d->body, s, dir, &spec);
 }
 
 /* Content-Length: a list of equal decimal numbers is one length (RFC 9112 6.3 item 5); -1 when invalid. */
@@ -647,7 +694,8 @@ static void body_phase(tr_session *s, http_state *st, int dir, int framing, int6
         message_done(s, st, dir, 1);
         return;
     }
-    body_begin(s, st, dir, dir == TR_C2S ? "request_body" : "index.html");
+    body_begin(s, st, dir, framing == FRAME_CHUNKED ? OBJ_TE_CHUNKED : OBJ_TE_IDENTITY,
+               dir == TR_C2S ? "request_body" : "index.html");
     if (framing != FRAME_LENGTH || len > 0) { /* the body starts after the empty line just consumed */
         d->m.obj_start = d->pos;
         d->m.obj_end = framing == FRAME_LENGTH ? d->pos + (uint64_t)len : 0;
@@ -655,7 +703,7 @@ static void body_phase(tr_session *s, http_state *st, int dir, int framing, int6
         body_object(s, d, dir, d->m.obj_end);
     }
     if (framing == FRAME_CHUNKED) {
-        d->phase = PH_CHUNK_SIZE;
+        d->phase = PH_CHUNKED;
     } else if (framing == FRAME_CLOSE) {
         d->phase = PH_BODY_CLOSE;
     } else {
@@ -796,30 +844,6 @@ static void field_line(tr_session *s, http_side *d, int dir, const uint8_t *p, s
     }
 }
 
-/* chunk-size [; chunk-ext]; -1 when not hex. */
-static int64_t chunk_size(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    size_t start = i;
-    for (; i < n && i - start < HTTP_CHUNK_DIGITS_MAX + 1; i++) {
-        int digit = hex_value(p[i]);
-        if (digit < 0)
-            break;
-        v = v * 16 + (uint64_t)digit; /* at most 16 digits: fits; more than 15 are refused below */
-    }
-    size_t digits = i - start;
-    if (!digits || digits > HTTP_CHUNK_DIGITS_MAX)
-        return -1;
-    while (i < n && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    if (i < n && p[i] != ';')
-        return -1;
-    return (int64_t)v;
-}
-
 static void bad_chunk(tr_session *s, http_state *st, int dir, const char *what)
 {
     tr_anomaly(s->ctx, s, dir, "http_bad_chunk", "%s", what);
@@ -857,24 +881,6 @@ static void line(tr_session *s, http_state *st, int dir, const uint8_t *p, size_
         else
             response_headers_done(s, st);
         return;
-    case PH_CHUNK_SIZE: {
-        int64_t size = chunk_size(p, n);
-        if (size < 0) {
-            bad_chunk(s, st, dir, "chunk size is not a hex number");
-        } else if (size == 0) {
-            d->phase = PH_TRAILERS;
-        } else {
-            d->m.remaining = (uint64_t)size;
-            d->phase = PH_CHUNK_DATA;
-        }
-        return;
-    }
-    case PH_CHUNK_END:
-        if (n)
-            bad_chunk(s, st, dir, "chunk data not followed by CRLF");
-        else
-            d->phase = PH_CHUNK_SIZE;
-        return;
     case PH_TRAILERS:
         if (n == 0)
             message_done(s, st, dir, 1);
@@ -898,8 +904,24 @@ static void line_too_long(tr_session *s, http_state *st, int dir)
         d->phase = PH_RESYNC;
     else if (d->phase == PH_HEADERS)
         d->m.last_text = T_NONE; /* that field is lost; the message goes on */
-    else if (d->phase == PH_CHUNK_SIZE || d->phase == PH_CHUNK_END)
+    else if (d->phase == PH_CHUNKED)
         bad_chunk(s, st, dir, "over-long chunk line");
+}
+
+/* The chunked coding found the framing broken: said in HTTP's words, and resynchronised. */
+static void chunked_failed(tr_session *s, http_state *st, int dir)
+{
+    switch (obj_framing_error(&st->side[dir].body)) {
+    case CHUNKED_LINE_TOO_LONG: /* the rest of the line is skipped */
+        line_too_long(s, st, dir);
+        return;
+    case CHUNKED_NO_CRLF:
+        bad_chunk(s, st, dir, "chunk data not followed by CRLF");
+        return;
+    default:
+        bad_chunk(s, st, dir, "chunk size is not a hex number");
+        return;
+    }
 }
 
 /* Whether the first n bytes of a line could begin a start line (the necessary conditions of
@@ -949,26 +971,34 @@ static size_t http_step(tr_session *s, http_state *st, int dir, const uint8_t *p
     if (dir == TR_S2C && response_09_begins(st, d, p, n))
         response_09_start(s, st); /* the phase is now PH_BODY_CLOSE, and these bytes its first */
     switch (d->phase) {
-    case PH_BODY_LEN:
-    case PH_CHUNK_DATA: {
+    case PH_BODY_LEN: {
         size_t take = d->m.remaining < n ? (size_t)d->m.remaining : n;
-        http_body_feed(&d->body, s, dir, p, take);
+        obj_feed(&d->body, s, p, take);
         d->pos += take;
-        if (d->m.obj && !d->m.obj_named && d->body.relpath[0])
+        if (d->m.obj && !d->m.obj_named && obj_file(&d->body)[0])
             body_object(s, d, dir, d->m.obj_end);
         d->m.remaining -= take;
-        if (!d->m.remaining) {
-            if (d->phase == PH_BODY_LEN)
-                message_done(s, st, dir, 1);
-            else
-                d->phase = PH_CHUNK_END;
-        }
+        if (!d->m.remaining)
+            message_done(s, st, dir, 1);
         return take;
     }
+    case PH_CHUNKED: {
+        /* the chunks' data, and their framing lines once whole (0 taken: the engine keeps a line's start) */
+        size_t used = obj_feed(&d->body, s, p, n);
+        d->pos += used;
+        if (d->m.obj && !d->m.obj_named && obj_file(&d->body)[0])
+            body_object(s, d, dir, d->m.obj_end);
+        int framing = obj_framing(&d->body);
+        if (framing == OBJ_FRAMING_ENDED)
+            d->phase = PH_TRAILERS; /* read here, as field lines */
+        else if (framing == OBJ_FRAMING_BAD)
+            chunked_failed(s, st, dir);
+        return used;
+    }
     case PH_BODY_CLOSE:
-        http_body_feed(&d->body, s, dir, p, n);
+        obj_feed(&d->body, s, p, n);
         d->pos += n;
-        if (d->m.obj && !d->m.obj_named && d->body.relpath[0])
+        if (d->m.obj && !d->m.obj_named && obj_file(&d->body)[0])
             body_object(s, d, dir, 0);
         return n;
     case PH_WAIT:
@@ -1032,7 +1062,6 @@ static void http_open(tr_session *s)
     for (int dir = 0; dir < 2; dir++) {
         st->side[dir].session = s;
         st->side[dir].phase = s->midstream ? PH_RESYNC : PH_START;
-        st->side[dir].body.file = -1;
     }
 }
 
@@ -1059,31 +1088,32 @@ static void http_gap(tr_session *s, int dir, uint64_t n)
     d->pos = s->stream_off[dir]; /* where the hole begins */
     switch (d->phase) {
     case PH_BODY_LEN:
-    case PH_CHUNK_DATA:
         d->m.lost = 1;
-        http_body_lost(&d->body);
+        obj_gap(&d->body, s, n);
         if (n < d->m.remaining) { /* the hole is inside the body: its end is still where it was */
             d->m.remaining -= n;
             return;
         }
         if (n == d->m.remaining) {
             d->m.remaining = 0;
-            if (d->phase == PH_BODY_LEN)
-                message_done(s, st, dir, 0);
-            else
-                d->phase = PH_CHUNK_END;
+            message_done(s, st, dir, 0);
             return;
         }
         message_done(s, st, dir, 0);
         d->phase = PH_RESYNC;
         return;
+    case PH_CHUNKED:
+        d->m.lost = 1;
+        if (obj_gap(&d->body, s, n)) /* inside a chunk's data: where it ends is still known */
+            return;
+        message_done(s, st, dir, 0);
+        d->phase = PH_RESYNC;
+        return;
     case PH_BODY_CLOSE:
         d->m.lost = 1;
-        http_body_lost(&d->body);
+        obj_gap(&d->body, s, n);
         return;
     case PH_HEADERS:
-    case PH_CHUNK_SIZE:
-    case PH_CHUNK_END:
     case PH_TRAILERS:
         message_done(s, st, dir, 0);
         d->phase = PH_RESYNC;
@@ -1121,7 +1151,7 @@ static void http_close(tr_session *s, int reason)
             if (d->phase != PH_START && d->phase != PH_RESYNC && d->phase != PH_WAIT)
                 message_done(s, st, dir, 0); /* a message cut short */
         }
-        http_body_release(&d->body, s);
+        obj_release(&d->body, s);
         buffer_give(s, &d->buf);
     }
     buffer_give(s, &st->ring);
