@@ -1,5 +1,6 @@
 /* dis_ftp_data: an FTP data connection (RFC 959 3.2-3.3), reached only through the expectation its control
- * session registered at PORT/PASV/EPRT/EPSV; hashes and extracts the bytes as they stream.
+ * session registered at PORT/PASV/EPRT/EPSV; its bytes are one object (object.h): hashed and extracted as they
+ * stream.
  *
  * Wire layout: the file or listing as raw bytes, in one direction, until the sender closes (stream mode).
  * Which command (RETR, STOR, LIST, ...) and file name it carries is known from the control session, which may
@@ -11,16 +12,13 @@
 
 #include "../core/tr_dissector.h"
 #include "ftp_shared.h"
-#include "sha256.h"
+#include "object.h"
 
 typedef struct ftp_data_state {
-    sha256 hash;        /* not active when OpenSSL gave no context: the transfer is reported without a hash */
-    uint64_t bytes;
+    obj data;           /* the bytes as sent (SCHEMA: after a REST, from rest_offset on), begun at the first of them */
     int data_dir;       /* the direction carrying the data, -1 until bytes arrive */
-    int file;           /* extraction handle, -1 when none */
-    uint8_t file_opened, gap, other_dir_told;
+    uint8_t begun, gap, other_dir_told;
     uint8_t finished, late_told; /* reported early (control session ended first); later bytes are not counted */
-    char relpath[256];
 } ftp_data_state;
 
 static void ftp_data_on_open(tr_session *s)
@@ -29,8 +27,16 @@ static void ftp_data_on_open(tr_session *s)
     ftp_transfer_info info;
     (void)ftp_transfer_lookup(s, &info); /* links this connection to its slot in the control session */
     st->data_dir = -1;
-    st->file = -1;
-    (void)sha256_begin(&st->hash);
+}
+
+/* The transfer's object: its bytes as sent, no coding, no cap; extracted under `name`. */
+static void data_begin(tr_session *s, ftp_data_state *st, const char *name)
+{
+    st->begun = 1;
+    obj_spec spec = {.transfer = OBJ_TE_IDENTITY, .content = OBJ_CE_IDENTITY, .name = name};
+    obj_begin(&st->data, s, st->data_dir, &spec);
+    if (st->gap) /* a hole before the first bytes */
+        obj_gap(&st->data, s, 0);
 }
 
 /* The extracted file's name: the command's file name without its directories, or what a listing is. */
@@ -76,27 +82,24 @@ static size_t ftp_data_on_data(tr_session *s, int dir, const uint8_t *p, size_t 
         }
         return n;
     }
-    if (!st->file_opened) {
-        st->file_opened = 1;
+    if (!st->begun) { /* the command that names the file may have come after the connection opened */
         ftp_transfer_info info;
         if (!ftp_transfer_lookup(s, &info))
             memset(&info, 0, sizeof info);
         char name[FTP_NAME_MAX + 1];
         file_name_for(&info, name, sizeof name);
-        st->file = tr_file_open(s, name, st->relpath, sizeof st->relpath);
+        data_begin(s, st, name);
     }
-    sha256_update(&st->hash, p, n);
-    tr_file_write(s, st->file, p, n);
-    st->bytes += n;
-    return n;
+    return obj_feed(&st->data, s, p, n);
 }
 
 static void ftp_data_on_gap(tr_session *s, int dir, uint64_t n)
 {
-    (void)n;
     ftp_data_state *st = s->state;
-    if (st->data_dir < 0 || dir == st->data_dir)
+    if (st->data_dir < 0 || dir == st->data_dir) {
         st->gap = 1;
+        obj_gap(&st->data, s, n); /* no digest; the bytes after the hole are still counted and extracted */
+    }
 }
 
 void ftp_data_finish(tr_session *s)
@@ -105,23 +108,20 @@ void ftp_data_finish(tr_session *s)
     if (!st || st->finished)
         return;
     st->finished = 1;
-    sha256_digest digest;
-    int have_hash = 0;
-    if (st->gap)
-        sha256_abort(&st->hash);
-    else
-        have_hash = sha256_finish_later(&st->hash, &digest) == 0;
-    sha256_release(&st->hash);
-    if (st->file_opened)
-        tr_file_close(s, st->file, !st->gap);
-    ftp_transfer_data_done(s, st->data_dir, st->bytes, have_hash ? &digest : NULL, st->gap, st->relpath);
+    if (!st->begun) /* no bytes: an empty object, whose digest is the empty one unless a hole was seen */
+        data_begin(s, st, NULL);
+    obj_result r;
+    obj_end(&st->data, s, !st->gap, &r);
+    int have_hash = r.sha256.hex[0] || r.sha256.ticket;
+    ftp_transfer_data_done(s, st->data_dir, r.len, have_hash ? &r.sha256 : NULL, st->gap, obj_file(&st->data));
+    obj_release(&st->data, s);
 }
 
 /* The sending side closed: the transfer is over even though the connection lingers for late packets. */
 static void ftp_data_on_end(tr_session *s, int dir)
 {
     ftp_data_state *st = s->state;
-    if (st && (dir == st->data_dir || (st->data_dir < 0 && st->bytes == 0)))
+    if (st && (dir == st->data_dir || (st->data_dir < 0 && obj_len(&st->data) == 0)))
         ftp_data_finish(s);
 }
 
