@@ -39,9 +39,8 @@ link fuzz_dns_name fuzz_dns_name.c
 link fuzz_safe_name fuzz_safe_name.c
 link fuzz_link fuzz_link.c
 link fuzz_pcapng fuzz_pcapng.c
-link fuzz_http fuzz_dissector.c -DFUZZ_PROTO='"http"'
-link fuzz_dns fuzz_dissector.c -DFUZZ_PROTO='"dns"'
-link fuzz_ftp fuzz_dissector.c -DFUZZ_PROTO='"ftp"'
-link fuzz_ftp_data fuzz_dissector.c -DFUZZ_PROTO='"ftp-data"' -DFUZZ_FTP_DATA
-link fuzz_telnet fuzz_dissector.c -DFUZZ_PROTO='"telnet"'
+# one per dissector of the registry: TR_DISSECTOR(dis_xxx) gives fuzz_xxx
+for sym in $(sed -n 's/^[[:space:]]*TR_DISSECTOR(\(dis_[A-Za-z0-9_]*\)).*/\1/p' "$src/dissectors/dissectors.def"); do
+    link "fuzz_${sym#dis_}" fuzz_dissector.c -DFUZZ_DISSECTOR="$sym"
+done
 echo "targets in $out"
