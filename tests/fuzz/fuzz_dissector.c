@@ -162,6 +162,7 @@ static void run(const tr_dissector *dis, const uint8_t *data, size_t size, int s
         i += n;
     }
     tr_deliver_close(&s, &d, reason);
+    tr_ctx_finish(&ctx); /* the capture is over: what the dissector kept across sessions (on_finish), freed */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
