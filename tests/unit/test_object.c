@@ -59,10 +59,19 @@ static size_t compress_with(const uint8_t *in, size_t n, uint8_t *out, size_t ca
     return len;
 }
 
+/* Words picked by a fixed pseudo-random sequence: text that compresses to a few KB, so streams span many calls. */
 static void plaintext(uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)("The quick brown fox jumps over the lazy dog. "[i % 45] + (i / 450) % 3);
+    static const char *const w[] = {"object ", "pipeline ", "chunk ", "gzip ", "deflate ", "quoted ", "printable ",
+                                    "base64 ", "torrent ", "piece ", "mail ", "part ", "trawl ", "\r\n", "0x1f8b ", "!"};
+    uint32_t x = 12345;
+    size_t i = 0;
+    while (i < n) {
+        x = x * 1103515245u + 12345u;
+        const char *word = w[(x >> 16) & 15];
+        for (size_t k = 0; word[k] && i < n; k++)
+            p[i++] = (uint8_t)(word[k] + ((x >> 24) & 1)); /* every other word shifted a letter */
+    }
 }
 
 /* What a tee saw. */
