@@ -18,6 +18,8 @@
  *                                     an earlier run left under the same name is replaced)
  * DIR/streams/<session>-c2s.bin, -s2c.bin   with raw: TCP bytes at their stream offsets, an interior
  *                                     gap as zero bytes (a hole in the file), tcpflow-style
+ * DIR/<path its owner names>          files of no one session (tr_file_create: a torrent's content under
+ *                                     torrents/<info_hash>/), written at offsets, sparse where none came
  *
  * Every file is written as its bytes arrive; at most max_open of them are open at once (least
  * recently written closed first, reopened at its end when written again).
