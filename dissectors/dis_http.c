@@ -36,6 +36,7 @@
 #define HTTP_URI_RING 8192      /* the waiting requests' URIs, allocated first-in first-out */
 #define HTTP_METHOD_KEEP 16
 #define HTTP_BODY_DECODED_MAX (1ull << 32) /* decoded bytes past this are a bomb, not a web object */
+_Static_assert(CHUNKED_LINE_MAX == HTTP_LINE_MAX, "a chunk's lines are HTTP lines: one cap, one anomaly text");
 
 enum http_phase {
     PH_START = 0,  /* a start line is next (empty lines between messages are skipped) */

@@ -265,6 +265,11 @@ static void remote_let_go(obj *o, tr_session *s)
 
 void obj_begin(obj *o, tr_session *s, int dir, const obj_spec *spec)
 {
+    if (o->active && !o->remote) { /* an earlier object that was never ended: incomplete, its file closed */
+        sha256_abort(&o->hash);
+        if (o->file >= 0)
+            tr_file_close(s, o->file, 0);
+    }
     remote_let_go(o, s);   /* an earlier object's, if its owner's event went out without obj_done */
     inflater_uncount(o, s); /* and its count, if it did not end */
     object_reset(o, dir, spec, 0);
