@@ -80,7 +80,7 @@ static const char *error_name(int rc)
 static size_t inflate_some(inflater *f, const uint8_t *p, size_t n, const inflater_sink *out)
 {
     /* on the stack, not static: a sink may decode another object (a tee parsing what it is given) */
-    uint8_t buf[32768];
+    _Alignas(64) uint8_t buf[32768];
     struct inflate_state *z = f->z;
     uint32_t chunk = n < (1u << 30) ? (uint32_t)n : (1u << 30);
     z->next_in = (uint8_t *)(uintptr_t)p; /* ISA-L only reads input; its API is not const-qualified */
