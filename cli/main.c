@@ -180,6 +180,10 @@ static int tui_pump(void *arg, int budget)
         pl->read_error = r == -2 ? 1 : 2; /* 2: the -w file, named in read_err */
     if (r < 0 || (pl->opt->count && pl->count >= pl->opt->count)) {
         finish_once(pl); /* before reporting the end, so the last sessions show as ended */
+        if (pl->redis) { /* the UI stays up: the last lines go to Redis now, not when it quits */
+            sink_lines_drain(pl->lines);
+            fflush(sink_redis_file(pl->redis));
+        }
         return -1;
     }
     if (r == 0 && pl->src.live)

@@ -416,13 +416,13 @@ static void sleep_ms(int ms)
     }
 }
 
-static void say_outage(sink_redis *r, const char *why, int at_start)
+/* One line when trouble starts (not one per retry); "connected" when it ends. */
+static void say_outage(sink_redis *r, const char *why, const char *doing)
 {
     if (r->outage_said)
         return;
     r->outage_said = 1;
-    fprintf(stderr, at_start ? "trawl: %s: %s; waiting for it (--output-retry)\n" : "trawl: %s: %s; reconnecting\n",
-            r->url.display, why);
+    fprintf(stderr, "trawl: %s: %s; %s\n", r->url.display, why, doing);
 }
 
 static void *sender_main(void *arg)
@@ -441,7 +441,7 @@ static void *sender_main(void *arg)
                     pthread_mutex_unlock(&r->mu);
                     break;
                 }
-                say_outage(r, err, !ever_connected);
+                say_outage(r, err, ever_connected ? "reconnecting" : "waiting for it (--output-retry)");
                 sleep_ms(backoff);
                 backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
                 continue;
@@ -465,13 +465,13 @@ static void *sender_main(void *arg)
         if (r->failed)
             break;
         if (s == -2) { /* refused for a passing reason: the connection is fine */
-            say_outage(r, r->last_err, 0);
+            say_outage(r, r->last_err, "sending those entries again with new ids");
             sleep_ms(backoff);
             backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
             continue;
         }
         if (s < 0) {
-            say_outage(r, r->last_err, 0);
+            say_outage(r, r->last_err, "reconnecting");
             redisFree(r->c);
             r->c = NULL;
             pthread_mutex_lock(&r->mu);
