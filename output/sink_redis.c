@@ -47,7 +47,8 @@ struct sink_redis {
     int connected;
     int failed;
     char fail_msg[300];
-    size_t held; /* read by the engine without mu (__atomic) */
+    size_t batch_bytes; /* what the sender holds of its batch (lines and commands), set by it under mu */
+    size_t held;        /* queue and batch: read by the engine without mu (__atomic) */
 
     /* the sender's own */
     pthread_t thread;
@@ -75,8 +76,17 @@ struct sink_redis {
 
 static void held_update(sink_redis *r) /* under mu */
 {
-    size_t n = (size_t)(r->head - r->tail) + r->lines.len + r->cmd.len;
+    size_t n = (size_t)(r->head - r->tail) + r->batch_bytes;
     __atomic_store_n(&r->held, n, __ATOMIC_RELAXED);
+}
+
+/* The sender: its batch's size changed. */
+static void batch_held(sink_redis *r, size_t bytes)
+{
+    pthread_mutex_lock(&r->mu);
+    r->batch_bytes = bytes;
+    held_update(r);
+    pthread_mutex_unlock(&r->mu);
 }
 
 static void ring_copy_out(const sink_redis *r, uint64_t from, size_t n, tr_strbuf *dst)
@@ -310,6 +320,7 @@ static int take_batch(sink_redis *r)
     }
     r->lines.len = n;
     r->tail += n;
+    r->batch_bytes = n;
     held_update(r);
     pthread_cond_broadcast(&r->room);
     pthread_mutex_unlock(&r->mu);
@@ -332,9 +343,7 @@ static int take_batch(sink_redis *r)
         pthread_mutex_unlock(&r->mu);
         return 0;
     }
-    pthread_mutex_lock(&r->mu);
-    held_update(r);
-    pthread_mutex_unlock(&r->mu);
+    batch_held(r, r->lines.len + r->cmd.len);
     return 1;
 }
 
@@ -398,14 +407,13 @@ static int send_batch(sink_redis *r)
             pthread_mutex_unlock(&r->mu);
         }
         r->sent_before = 1;
+        batch_held(r, r->lines.len + r->cmd.len);
         return -2;
     }
     r->ncmd = r->answered = 0;
     tr_sb_reset(&r->cmd);
     tr_sb_reset(&r->lines);
-    pthread_mutex_lock(&r->mu);
-    held_update(r);
-    pthread_mutex_unlock(&r->mu);
+    batch_held(r, 0);
     return 0;
 }
 
