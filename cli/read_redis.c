@@ -102,6 +102,23 @@ static const redisReply *json_field(const redisReply *fields)
     return NULL;
 }
 
+/* A consumer named after its host and pid is never seen again once it ends: when it leaves nothing pending (a
+ * clean end, everything printed acknowledged), it is removed from the group so the group does not collect names. */
+static void forget_consumer(reader *r)
+{
+    for (int s = 0; s < r->nstreams; s++) {
+        const char *argv[] = {"XGROUP", "DELCONSUMER", r->stream[s], r->group, r->consumer};
+        size_t lens[5];
+        for (int i = 0; i < 5; i++)
+            lens[i] = strlen(argv[i]);
+        int why;
+        char err[256];
+        redisReply *rep = redis_conn_command(r->c, 5, argv, lens, &why, err, sizeof err);
+        if (rep)
+            freeReplyObject(rep);
+    }
+}
+
 /* One XREADGROUP: from `from` (">" for new entries, else this consumer's pending ones after the ids in
  * cursor). Prints the lines, then acknowledges them. Returns entries read, -1 for a lost connection, -2 when
  * stdout failed. */
@@ -228,6 +245,8 @@ int read_redis_run(const redis_url *u, const char *sensor, volatile sig_atomic_t
             n = read_once(&r, 0, cursor);
         if (n == -2 || n == -3 || (n >= 0 && *stop)) {
             status = n == -3 ? 1 : 0; /* -2: stdout's reader went away; its entries stay pending */
+            if (n >= 0 && !u->consumer[0] && r.nunacked == 0)
+                forget_consumer(&r);
             break;
         }
         /* the connection was lost: reconnect, acknowledge what was printed, read on */
