@@ -63,7 +63,8 @@ struct sink_redis {
     int ncmd, answered; /* commands in cmd; answers had for the first `answered` */
     int sent_before;    /* cmd went out once already: its next sending is a resending */
     tr_strbuf again;    /* uint32_t: lines refused for a passing reason, to send with new ids */
-    int outage_said;
+    int remake;         /* `again` is to become the next commands once reconnected (the stream's top read anew) */
+    int outage_said, connection_lost;
     char last_err[256];
     redisReplyObjectFunctions fns;
     struct {
@@ -400,14 +401,8 @@ static int send_batch(sink_redis *r)
     pthread_mutex_unlock(&r->mu);
     if (status < 0)
         return -1;
-    if (r->again.len) { /* refused for a passing reason: new ids, after a pause */
-        if (make_commands(r, &r->again, (int)(r->again.len / 4)) < 0) {
-            pthread_mutex_lock(&r->mu);
-            set_failed(r, "no entry id is left above the stream's last one");
-            pthread_mutex_unlock(&r->mu);
-        }
-        r->sent_before = 1;
-        batch_held(r, r->lines.len + r->cmd.len);
+    if (r->again.len) { /* refused for a passing reason: new ids once reconnected, after a pause */
+        r->remake = 1;
         return -2;
     }
     r->ncmd = r->answered = 0;
@@ -422,6 +417,20 @@ static void sleep_ms(int ms)
     struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&t, &t) < 0 && errno == EINTR) {
     }
+}
+
+/* The lines refused for a passing reason as the next commands, with ids above the stream's top as read at the
+ * reconnect (another writer may have gone above ours). */
+static void remake_refused(sink_redis *r)
+{
+    r->remake = 0;
+    if (make_commands(r, &r->again, (int)(r->again.len / 4)) < 0) {
+        pthread_mutex_lock(&r->mu);
+        set_failed(r, "no entry id is left above the stream's last one");
+        pthread_mutex_unlock(&r->mu);
+    }
+    r->sent_before = 1;
+    batch_held(r, r->lines.len + r->cmd.len);
 }
 
 /* One line when trouble starts (not one per retry); "connected" when it ends. */
@@ -450,6 +459,7 @@ static void *sender_main(void *arg)
                     break;
                 }
                 say_outage(r, err, ever_connected ? "reconnecting" : "waiting for it (--output-retry)");
+                r->connection_lost = 1;
                 sleep_ms(backoff);
                 backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
                 continue;
@@ -460,26 +470,31 @@ static void *sender_main(void *arg)
                 r->reconnects++;
             pthread_cond_broadcast(&r->room);
             pthread_mutex_unlock(&r->mu);
-            if (r->outage_said)
+            if (r->outage_said && r->connection_lost)
                 fprintf(stderr, "trawl: %s: connected%s\n", r->url.display,
                         r->ncmd > r->answered ? "; sending again what had no answer" : "");
-            r->outage_said = 0;
+            if (r->connection_lost)
+                r->outage_said = r->connection_lost = 0;
             ever_connected = 1;
-            backoff = BACKOFF_FIRST_MS;
         }
+        if (r->remake)
+            remake_refused(r);
+        if (r->failed)
+            break;
         if (r->ncmd == 0 && !take_batch(r))
             break;
         int s = send_batch(r);
         if (r->failed)
             break;
-        if (s == -2) { /* refused for a passing reason: the connection is fine */
+        if (s == -2) { /* refused for a passing reason: after a pause, a new connection reads the stream's top */
             say_outage(r, r->last_err, "sending those entries again with new ids");
             sleep_ms(backoff);
             backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-            continue;
+        } else if (s < 0) {
+            say_outage(r, r->last_err, "reconnecting");
+            r->connection_lost = 1;
         }
         if (s < 0) {
-            say_outage(r, r->last_err, "reconnecting");
             redisFree(r->c);
             r->c = NULL;
             pthread_mutex_lock(&r->mu);
@@ -487,10 +502,8 @@ static void *sender_main(void *arg)
             pthread_mutex_unlock(&r->mu);
             continue;
         }
-        if (r->outage_said && r->ncmd == 0) {
-            r->outage_said = 0;
-            backoff = BACKOFF_FIRST_MS;
-        }
+        r->outage_said = 0; /* a batch went through: the next trouble is news, and starts from a short pause */
+        backoff = BACKOFF_FIRST_MS;
     }
     if (r->c) {
         redisFree(r->c);
