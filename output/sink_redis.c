@@ -429,7 +429,11 @@ static void remake_refused(sink_redis *r)
         set_failed(r, "no entry id is left above the stream's last one");
         pthread_mutex_unlock(&r->mu);
     }
-    r->sent_before = 1;
+    /* sent again, but under ids never sent: a refusal of one of them is news, not "already there" */
+    r->sent_before = 0;
+    pthread_mutex_lock(&r->mu);
+    r->resent += (uint64_t)r->ncmd;
+    pthread_mutex_unlock(&r->mu);
     batch_held(r, r->lines.len + r->cmd.len);
 }
 
