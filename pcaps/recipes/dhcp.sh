@@ -328,7 +328,7 @@ dhcp_tshark() {
         dhcp.option.dhcp_max_message_size dhcp.option.message dhcp.option.broadcast_address \
         dhcp.client_id dhcp.fqdn.name dhcp.option.dhcp_dns_domain_search_list_fqdn \
         dhcp.option.classless_static.route dhcp.option.agent_information_option.agent_circuit_id \
-        dhcp.option.agent_information_option.agent_remote_id
+        dhcp.option.agent_information_option.agent_remote_id dhcp.option.type dhcp.option.value
 }
 
 # ---------------------------------------------------------------- captures --
