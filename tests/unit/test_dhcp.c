@@ -614,6 +614,70 @@ static void test_probe(void **state)
     assert_int_equal(d->probe(&in), TR_PROBE_NO);
 }
 
+/* ---- how it presents itself ---- */
+
+static void test_summary_and_note(void **state)
+{
+    (void)state;
+    const tr_dissector *d = tr_dissector_find("dhcp");
+    harness *h = harness_new("dhcp", TR_UDP, 67);
+    static tr_event e;
+    tr_strbuf ask, answer, note;
+    tr_sb_init(&ask, 1024);
+    tr_sb_init(&answer, 1024);
+    tr_sb_init(&note, 4096);
+    tr_summary sum = {&ask, &answer};
+
+    tr_ev_init(&e, &h->s, "message", TR_C2S);
+    tr_ev_str(&e, "msg_type", "DISCOVER");
+    tr_ev_int(&e, "xid", 0x3903f326);
+    tr_ev_str(&e, "client_mac", "aa:bb:cc:dd:ee:ff");
+    tr_ev_str(&e, "hostname", "laptop");
+    assert_int_equal(d->present->summary(&e, &sum), TR_SUM_PART);
+    assert_string_equal(tr_sb_cstr(&ask), "DISCOVER aa:bb:cc:dd:ee:ff (laptop)");
+    assert_int_equal(d->present->transcript_note(&e, &note), TR_TX_DECODED);
+    assert_string_equal(tr_sb_cstr(&note), "DISCOVER xid 0x3903f326 aa:bb:cc:dd:ee:ff\n  hostname: laptop");
+
+    tr_sb_reset(&ask);
+    tr_sb_reset(&note);
+    tr_ev_init(&e, &h->s, "message", TR_S2C);
+    tr_ev_str(&e, "msg_type", "OFFER");
+    tr_ev_int(&e, "xid", 1);
+    tr_ev_str(&e, "client_mac", "aa:bb:cc:dd:ee:ff");
+    tr_ev_str(&e, "yiaddr", "10.0.0.5");
+    tr_ev_list(&e, "routers");
+    tr_ev_str(&e, NULL, "10.0.0.1");
+    tr_ev_str(&e, NULL, "10.0.0.2");
+    tr_ev_end(&e);
+    assert_int_equal(d->present->summary(&e, &sum), TR_SUM_PART);
+    assert_string_equal(tr_sb_cstr(&ask), "OFFER 10.0.0.5 \xe2\x86\x92 aa:bb:cc:dd:ee:ff");
+    assert_int_equal(d->present->transcript_note(&e, &note), TR_TX_DECODED);
+    assert_string_equal(tr_sb_cstr(&note),
+                        "OFFER xid 0x00000001 aa:bb:cc:dd:ee:ff\n  yiaddr: 10.0.0.5\n  routers: 10.0.0.1, 10.0.0.2");
+
+    /* an ACK that binds an address is left to its lease, which names the client's hostname */
+    tr_sb_reset(&ask);
+    tr_ev_init(&e, &h->s, "message", TR_S2C);
+    tr_ev_str(&e, "msg_type", "ACK");
+    tr_ev_str(&e, "yiaddr", "10.0.0.5");
+    assert_int_equal(d->present->summary(&e, &sum), TR_SUM_NONE);
+    tr_ev_init(&e, &h->s, "lease", TR_S2C);
+    tr_ev_str(&e, "client_mac", "aa:bb:cc:dd:ee:ff");
+    tr_ev_str(&e, "ip", "10.0.0.5");
+    tr_ev_str(&e, "server_id", "10.0.0.1");
+    tr_ev_int(&e, "lease_time", 600);
+    tr_ev_str(&e, "hostname", "laptop");
+    assert_int_equal(d->present->summary(&e, &sum), TR_SUM_PART);
+    assert_string_equal(tr_sb_cstr(&ask), "ACK 10.0.0.5 \xe2\x86\x92 aa:bb:cc:dd:ee:ff (laptop)");
+    tr_sb_reset(&note);
+    assert_int_equal(d->present->transcript_note(&e, &note), TR_TX_NOTE);
+    assert_string_equal(tr_sb_cstr(&note), "[lease 10.0.0.5 to aa:bb:cc:dd:ee:ff from 10.0.0.1 for 600 s]");
+    tr_sb_free(&ask);
+    tr_sb_free(&answer);
+    tr_sb_free(&note);
+    harness_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -632,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_exchange_table_full),
         cmocka_unit_test(test_option_reader),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_summary_and_note),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
