@@ -103,7 +103,7 @@ static void join_instances(dhcp_options *o)
             continue;
         any = 1;
         start[o->order[i]] = fill[o->order[i]] = (uint32_t)used;
-        used += op->len; /* every instance was inside the message: the total fits in join */
+        used += op->len; /* at most DHCP_OPTION_PARTS_MAX instances of at most 255 bytes: within join */
     }
     if (!any)
         return;

@@ -35,7 +35,9 @@ enum dhcp_opt_problem {
 };
 
 #define DHCP_OPTION_PARTS_MAX 1024 /* option instances read per message (a 1500-byte message holds < 750) */
-#define DHCP_JOIN_MAX 65792        /* every option byte of the largest UDP payload, file and sname included */
+/* Room for every instance's bytes whatever the datagram's size (reassembled or not, a datagram handed over can be
+ * larger than a UDP length says): the instances kept are capped, and each is at most 255 bytes. */
+#define DHCP_JOIN_MAX (DHCP_OPTION_PARTS_MAX * 255)
 
 typedef struct dhcp_option {
     const uint8_t *p;   /* the value: in the message, or in `join` when it came in several instances */

@@ -115,7 +115,7 @@ typedef struct dhcp_msg {
     char detail[192];
 } dhcp_msg;
 
-static dhcp_options dhcp_opts; /* 100 KB: one message at a time */
+static dhcp_options dhcp_opts; /* 280 KB, mostly the join buffer, touched as far as a message needs: one message at a time */
 static tr_event dhcp_ev;
 
 static void msg_problem(dhcp_msg *m, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

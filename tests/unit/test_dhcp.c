@@ -593,6 +593,27 @@ static void test_option_reader(void **state)
     assert_int_equal(dhcp_option_kind(224), DOK_HEX);
 }
 
+/* A datagram larger than a UDP length allows (the fuzzer found it: instances of one option past 64 KB overran the
+ * join buffer): the instances are capped and all of them fit. */
+static void test_option_reader_huge(void **state)
+{
+    (void)state;
+    static dhcp_options o;
+    size_t n = 1100 * 257;
+    uint8_t *opts = malloc(n);
+    for (size_t i = 0; i < 1100; i++) {
+        opts[i * 257] = 12;
+        opts[i * 257 + 1] = 255;
+        memset(opts + i * 257 + 2, 'a' + (int)(i % 26), 255);
+    }
+    assert_int_equal(dhcp_options_read(&o, opts, n, NULL, 0, NULL, 0), 1);
+    assert_int_equal(o.problem, DHCP_OPT_TOO_MANY);
+    assert_int_equal(o.opt[12].instances, DHCP_OPTION_PARTS_MAX);
+    assert_int_equal(o.opt[12].len, DHCP_OPTION_PARTS_MAX * 255);
+    assert_int_equal(o.opt[12].p[DHCP_OPTION_PARTS_MAX * 255 - 1], 'a' + (DHCP_OPTION_PARTS_MAX - 1) % 26);
+    free(opts);
+}
+
 /* ---- finding it by content ---- */
 
 static void test_probe(void **state)
@@ -695,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_lease_across_sessions),
         cmocka_unit_test(test_exchange_table_full),
         cmocka_unit_test(test_option_reader),
+        cmocka_unit_test(test_option_reader_huge),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_summary_and_note),
     };
