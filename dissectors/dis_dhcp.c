@@ -339,6 +339,7 @@ static int ev_relay(tr_event *e, const dhcp_option *op)
     int others = 0;
     for (int pass = 0; pass < 2; pass++) { /* the named ids first, then the others as a list */
         tr_buf c = b;
+        uint8_t named = 0; /* ids already given a field: a repeat goes to the list (a key appears once) */
         for (int i = 0; tr_left(&c) && i < 256; i++) {
             uint8_t code = tr_u8(&c), len = tr_u8(&c);
             const uint8_t *v = tr_bytes(&c, len);
@@ -346,6 +347,10 @@ static int ev_relay(tr_event *e, const dhcp_option *op)
                               : code == RELAY_REMOTE_ID     ? "remote_id"
                               : code == RELAY_SUBSCRIBER_ID ? "subscriber_id"
                                                             : NULL;
+            if (key && (named & (1u << code))) /* codes 1, 2 and 6 */
+                key = NULL;
+            else if (key)
+                named |= (uint8_t)(1u << code);
             if (pass == 0 && key)
                 tr_ev_strn(e, key, v, len);
             if (pass == 1 && !key) {

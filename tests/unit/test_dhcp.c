@@ -344,6 +344,15 @@ static void test_relay_agent(void **state)
                     "\"subscriber_id\":\"cust\",\"options\":[{\"code\":5,\"hex\":\"0a610000\"}]}");
     free(out);
 
+    /* an id twice (the fuzzer's find: a key written twice is not JSON): the first is the field, the repeat listed */
+    msg_init(&m, 1, 18, mac_a, DISCOVER);
+    static const uint8_t twice[] = {1, 1, 'a', 2, 1, 'b', 1, 1, 'c'};
+    opt(&m, 82, twice, sizeof twice);
+    end(&m);
+    out = one(&m);
+    expect_has(out, "\"relay\":{\"circuit_id\":\"a\",\"remote_id\":\"b\",\"options\":[{\"code\":1,\"hex\":\"63\"}]}");
+    free(out);
+
     /* a sub-option running past the option: all of it as hex */
     msg_init(&m, 1, 17, mac_a, DISCOVER);
     static const uint8_t broken[] = {1, 9, 'a', 'b'};
