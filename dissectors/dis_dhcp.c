@@ -45,6 +45,7 @@
 #define DHCP_FILE_LEN 128
 #define DHCP_LIST_MAX 64          /* addresses, names or routes listed per option; the rest are counted */
 #define DHCP_HEX_MAX 512          /* bytes of one option shown as hex */
+#define DHCP_PARAMS_MAX 255       /* codes of option 55 listed (one of each code is all a client can ask for) */
 #define DHCP_EXCHANGES_MAX 1024   /* exchanges the lease view remembers: about 600 KB */
 #define DHCP_BUCKETS 2048         /* hash chains over them (a power of two) */
 #define DHCP_OFFERS_MAX 8         /* servers remembered per exchange */
@@ -209,8 +210,9 @@ static void ev_msg_type(tr_event *e, const char *key, int type)
 /* Option 55: the names asked for, and the codes joined by commas — the client's fingerprint (Fingerbank's). */
 static void ev_params(tr_event *e, const dhcp_option *op)
 {
+    uint32_t n = op->len < DHCP_PARAMS_MAX ? op->len : DHCP_PARAMS_MAX;
     tr_ev_list(e, "params");
-    for (uint32_t i = 0; i < op->len; i++) {
+    for (uint32_t i = 0; i < n; i++) {
         const char *name = dhcp_option_name(op->p[i]);
         if (name)
             tr_ev_str(e, NULL, name);
@@ -218,11 +220,11 @@ static void ev_params(tr_event *e, const dhcp_option *op)
             tr_ev_printf(e, NULL, "%u", op->p[i]);
     }
     tr_ev_end(e);
-    char *t = tr_ev_alloc(e, 4 * (size_t)op->len + 1);
+    char *t = tr_ev_alloc(e, 4 * (size_t)n + 1);
     if (!t)
         return;
     size_t k = 0;
-    for (uint32_t i = 0; i < op->len; i++) {
+    for (uint32_t i = 0; i < n; i++) {
         unsigned v = op->p[i];
         if (i)
             t[k++] = ',';
