@@ -36,6 +36,8 @@ link() { # name source extra-flags...
 link fuzz_pipeline fuzz_pipeline.c
 link fuzz_export fuzz_pipeline.c -DFUZZ_EXPORT
 link fuzz_dns_name fuzz_dns_name.c
+link fuzz_content_line fuzz_content_line.c
+link fuzz_pairing fuzz_pairing.c
 link fuzz_safe_name fuzz_safe_name.c
 link fuzz_link fuzz_link.c
 link fuzz_pcapng fuzz_pcapng.c
