@@ -1,5 +1,7 @@
 /* ipfrag: IPv4 and IPv6 fragment reassembly, bounded in trains, bytes and time.
- * Overlapping fragments: the first copy wins, and differing bytes are flagged. */
+ * Overlapping fragments: the first copy wins, and differing bytes are flagged. A full table makes room by
+ * evicting the oldest unfinished datagram (of the sender holding the most, first), so a flood of first
+ * fragments cannot keep valid datagrams out; its reports are rate-limited (counters keep every case). */
 #ifndef IPFRAG_H
 #define IPFRAG_H
 
@@ -12,9 +14,20 @@
 #define IPFRAG_MAX_TRAINS 256
 #define IPFRAG_MAX_DATAGRAM 65535
 #define IPFRAG_TIMEOUT_US (30LL * 1000000)
+/* Anomalies of one kind: at most this many per second of capture time, then one line a second with the count. */
+#define IPFRAG_REPORT_BURST 16
+
+enum ipfrag_report { IPFRAG_R_INCOMPLETE, IPFRAG_R_EVICTED, IPFRAG_R_TOO_LARGE, IPFRAG_R_INCONSISTENT,
+                     IPFRAG_R_OVERLAP, IPFRAG_R_OVERLAP_DIFFERS, IPFRAG_R_KINDS };
+
+typedef struct ipfrag_reports {
+    int64_t second_start; /* the second of capture time the burst counts in */
+    uint32_t in_second;   /* reported in it */
+    uint64_t held;        /* not reported since the last summary */
+} ipfrag_reports;
 
 typedef struct ipfrag_train {
-    int used;
+    int used;               /* a datagram is being reassembled (buf and have may stay allocated while unused) */
     tr_ip src, dst;
     uint32_t id;
     uint8_t proto;
@@ -30,7 +43,8 @@ typedef struct ipfrag_table {
     ipfrag_train trains[IPFRAG_MAX_TRAINS];
     uint8_t *out;           /* the last reassembled datagram (valid until the next call) */
     tr_ctx *ctx;
-    uint64_t reassembled, timed_out, dropped_full, overlaps;
+    uint64_t reassembled, timed_out, evicted, overlaps;
+    ipfrag_reports reports[IPFRAG_R_KINDS];
 } ipfrag_table;
 
 void ipfrag_init(ipfrag_table *t, tr_ctx *ctx);

@@ -200,6 +200,7 @@ int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen)
 
 int source_dump_open(tr_source *s, const char *path, char *err, size_t errlen)
 {
+    s->dump_path = path;
     s->dump = pcap_dump_open(s->pcap, path);
     if (!s->dump) {
         snprintf(err, errlen, "%s", pcap_geterr(s->pcap));
@@ -262,7 +263,7 @@ static int next_packet(tr_source *s, struct pcap_pkthdr *hdr, const u_char **dat
 
 int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen)
 {
-    int done = 0;
+    int done = 0, dump_errno = 0;
     for (;;) {
         if (budget > 0 && done >= budget)
             return done;
@@ -274,13 +275,22 @@ int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char 
             if (s->dump && s->ng && dlt_of_linktype(s->linktype) != pcap_datalink(s->pcap)) {
                 s->dump_skipped++; /* a pcap file holds one link type: the first interface's */
             } else if (s->dump) {
+                errno = 0;
                 pcap_dump((u_char *)s->dump, &hdr, data);
                 if (s->live)
                     pcap_dump_flush(s->dump); /* readable while trawl runs */
+                /* stdio keeps a write's error: a full disk shows at the first flush of the buffer that fails */
+                if (ferror(pcap_dump_file(s->dump)))
+                    dump_errno = errno ? errno : EIO;
             }
             int64_t ts = (int64_t)hdr.ts.tv_sec * 1000000 + hdr.ts.tv_usec;
             h(arg, ts, data, hdr.caplen, hdr.len);
             done++;
+            if (dump_errno) {
+                s->dump_failed = 1;
+                snprintf(err, errlen, "-w %s: %s", s->dump_path, strerror(dump_errno));
+                return -3;
+            }
             continue;
         }
         if (r == 0)
@@ -326,6 +336,18 @@ void source_break(tr_source *s)
     s->ng_break = 1;
     if (s->pcap)
         pcap_breakloop(s->pcap);
+}
+
+int source_dump_finish(tr_source *s, char *err, size_t errlen)
+{
+    if (!s->dump || s->dump_failed)
+        return 0;
+    errno = 0;
+    if (pcap_dump_flush(s->dump) != 0 || ferror(pcap_dump_file(s->dump))) {
+        snprintf(err, errlen, "-w %s: %s", s->dump_path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
 }
 
 void source_close(tr_source *s)

@@ -28,6 +28,8 @@ typedef struct tr_source {
      * writing the packets of the first link type (a pcap file holds one) and counts the others. */
     pcapng_reader *ng;
     uint64_t dump_skipped;
+    const char *dump_path; /* -w FILE, for messages */
+    int dump_failed;       /* a write error was reported: said once */
     volatile sig_atomic_t ng_break;
     char *ng_filter_text;
     struct {
@@ -44,7 +46,8 @@ int source_open_live(tr_source *s, const char *iface, int promisc, char *err, si
 int source_set_filter(tr_source *s, const char *bpf, char *err, size_t errlen);
 int source_dump_open(tr_source *s, const char *path, char *err, size_t errlen);
 /* Reads up to budget packets (budget <= 0: until a timeout/eof). Returns the number handled,
- * 0 when nothing is available now (live), -1 at the end of the file, -2 on a read error (err set). */
+ * 0 when nothing is available now (live), -1 at the end of the file, -2 on a read error (err set), -3 when
+ * writing the -w file failed (err set: "-w FILE: why"; the packet was decoded, reading stops). */
 int source_dispatch(tr_source *s, int budget, source_handler h, void *arg, char *err, size_t errlen);
 /* Live: waits up to ms for packets (or a signal); returns at once for files. */
 void source_wait(const tr_source *s, int ms);
@@ -54,6 +57,8 @@ long source_position(const tr_source *s);
 int source_kernel_stats(tr_source *s, uint64_t *received, uint64_t *dropped, uint64_t *if_dropped);
 int source_selectable_fd(const tr_source *s);
 void source_break(tr_source *s);
+/* Flushes the -w file: 0, or -1 with "-w FILE: why" in err (a full disk, an I/O error). Call before closing. */
+int source_dump_finish(tr_source *s, char *err, size_t errlen);
 void source_close(tr_source *s);
 /* Prints the capture interfaces like tcpdump -D; 0 on success. */
 int source_list_interfaces(char *err, size_t errlen);

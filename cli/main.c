@@ -54,7 +54,7 @@ typedef struct pipeline {
     tr_source src;
     uint64_t count;
     int finished;   /* the engine has ended every session */
-    int read_error; /* a live read failed; message in read_err */
+    int read_error; /* 1: a live read failed, 2: writing -w failed; message in read_err */
     char read_err[PCAP_ERRBUF_SIZE + 64];
     sink_lines *lines;
 } pipeline;
@@ -123,8 +123,8 @@ static int run_lines(pipeline *pl)
         int r = source_dispatch(&pl->src, budget, on_packet, pl, err, sizeof err);
         if (r == -1)
             break;
-        if (r == -2) {
-            fprintf(stderr, "trawl: %s: %s\n", pl->src.name, err);
+        if (r == -2 || r == -3) { /* a read error names the input; a -w error names its file */
+            fprintf(stderr, r == -2 ? "trawl: %s: %s\n" : "trawl: %.0s%s\n", pl->src.name, err);
             status = 1;
             break;
         }
@@ -170,8 +170,8 @@ static int tui_pump(void *arg, int budget)
     }
     uint64_t before = pl->count;
     int r = source_dispatch(&pl->src, budget, on_packet, pl, pl->read_err, sizeof pl->read_err);
-    if (r == -2)
-        pl->read_error = 1;
+    if (r == -2 || r == -3)
+        pl->read_error = r == -2 ? 1 : 2; /* 2: the -w file, named in read_err */
     if (r < 0 || (pl->opt->count && pl->count >= pl->opt->count)) {
         finish_once(pl); /* before reporting the end, so the last sessions show as ended */
         return -1;
@@ -204,7 +204,7 @@ static int run_tui(pipeline *pl, tui_model *model, const char *label, sink_expor
     if (tui_run(&src, model, &topt) < 0)
         return 1;
     if (pl->read_error) {
-        fprintf(stderr, "trawl: %s: %s\n", pl->src.name, pl->read_err);
+        fprintf(stderr, pl->read_error == 1 ? "trawl: %s: %s\n" : "trawl: %.0s%s\n", pl->src.name, pl->read_err);
         return 1;
     }
     return 0;
@@ -354,6 +354,10 @@ int main(int argc, char **argv)
         tui_model_free(model);
     decoder_free(&pl.dec);
     signal_source = NULL;
+    if (source_dump_finish(&pl.src, err, sizeof err) < 0) {
+        fprintf(stderr, "trawl: %s\n", err);
+        status = 1;
+    }
     source_close(&pl.src);
     sink_lines_free(&lines);
     if (ferror(stdout) && errno != EPIPE) { /* a closed pipe is the reader's choice, as for tcpdump */

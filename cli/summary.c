@@ -25,9 +25,9 @@ void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, cons
     fprintf(out, "      unclaimed flows held %" PRIu64 " (claimed later by an expectation %" PRIu64
                  ", not held for --memcap %" PRIu64 ")\n",
             st->held, st->hold_claimed, st->hold_refused);
-    fprintf(out, "      IP fragments: reassembled %" PRIu64 ", timed out %" PRIu64 ", dropped (table full) %" PRIu64
+    fprintf(out, "      IP fragments: reassembled %" PRIu64 ", timed out %" PRIu64 ", evicted unfinished (table full) %" PRIu64
                  ", overlaps %" PRIu64 "\n",
-            dec->frags.reassembled, dec->frags.timed_out, dec->frags.dropped_full, dec->frags.overlaps);
+            dec->frags.reassembled, dec->frags.timed_out, dec->frags.evicted, dec->frags.overlaps);
     if (tr_worker_running())
         fprintf(out,
                 "worker thread (hashing, export writes): the engine waited for it %llu times (ring full), and while it\n"

@@ -42,6 +42,13 @@ typedef struct tr_dissector {
      * no more bytes will come that way. Lets a dissector report without waiting for the session to end. */
     void (*on_end)(tr_session *s, int dir);
 
+    /* ---- optional: state across sessions (DHCP's leases, BitTorrent's torrents) ---- */
+    size_t global_size; /* bytes of per-capture state, zeroed at first use (tr_dissector_global); its own caps bound
+                           what it points to */
+    /* The capture is over (every session has ended): the last events (session 0, tr_ev_init_nosession), then release
+     * what the state points to; the state itself is freed after. */
+    void (*on_finish)(tr_ctx *ctx, void *global);
+
     /* ---- optional: presentation, options, statistics (core/tr_present.h) ---- */
     const tr_presenter *present;      /* summaries, transcript mode, notes, stream rendering */
     const tr_option *options;         /* command-line options, ended by a NULL name */
@@ -69,6 +76,12 @@ const tr_dissector *tr_probe_choose(const tr_dissector *const *list, const tr_pr
 /* For probes that judge each direction's bytes alone: the best of one(p, n, dir) over the directions that sent
  * something. */
 int tr_probe_by_direction(const tr_probe_input *in, int (*one)(const uint8_t *p, size_t n, int dir));
+
+/* The dissector's per-capture state in ctx (made zeroed on first use); NULL without global_size or memory. */
+void *tr_dissector_global(tr_ctx *ctx, const tr_dissector *d);
+/* Every dissector's on_finish that has state in ctx, in registry order, and the states freed. The engine calls it
+ * once every session has ended; calling it again does nothing more. */
+void tr_ctx_finish(tr_ctx *ctx);
 
 /* Emits decode_end with a reason and stops handing data to the dissector. */
 void tr_decode_end(tr_session *s, int dir, const char *reason);

@@ -89,6 +89,7 @@ typedef struct tr_sink {
 
 #define TR_MAX_SINKS 4
 #define TR_MAX_ANOMALY_KINDS 64
+#define TR_MAX_DISSECTORS 32 /* registered dissectors (dissectors.def) */
 
 typedef struct tr_ctx {
     tr_sink sinks[TR_MAX_SINKS];
@@ -105,6 +106,9 @@ typedef struct tr_ctx {
     /* Services of the flow table, reached through the context so dissectors and tests need no engine. */
     tr_session *(*find_session)(struct tr_ctx *ctx, uint64_t id);
     int (*expect)(struct tr_ctx *ctx, tr_session *parent, const struct tr_expectation *x);
+    /* Each dissector's state across the sessions of this capture (tr_dissector.global_size), by registry index;
+     * made on first use (tr_dissector_global), ended by tr_ctx_finish. */
+    void *dissector_global[TR_MAX_DISSECTORS];
 } tr_ctx;
 
 void tr_ctx_init(tr_ctx *ctx);

@@ -1,4 +1,5 @@
 /* registry: the dissectors of dissectors.def as one list, found by name, and the protocol choice by content. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/tr_dissector.h"
@@ -87,4 +88,27 @@ int tr_probe_by_direction(const tr_probe_input *in, int (*one)(const uint8_t *p,
             best = r;
     }
     return best;
+}
+
+void *tr_dissector_global(tr_ctx *ctx, const tr_dissector *d)
+{
+    int i = ctx && d->global_size ? tr_dissector_index(d) : -1;
+    if (i < 0 || i >= TR_MAX_DISSECTORS)
+        return NULL;
+    if (!ctx->dissector_global[i])
+        ctx->dissector_global[i] = calloc(1, d->global_size);
+    return ctx->dissector_global[i];
+}
+
+void tr_ctx_finish(tr_ctx *ctx)
+{
+    for (int i = 0; tr_dissectors[i] && i < TR_MAX_DISSECTORS; i++) {
+        void *g = ctx->dissector_global[i];
+        if (!g)
+            continue;
+        if (tr_dissectors[i]->on_finish)
+            tr_dissectors[i]->on_finish(ctx, g);
+        free(g);
+        ctx->dissector_global[i] = NULL;
+    }
 }

@@ -66,8 +66,30 @@ static size_t feed(tr_session *s, tr_pending *pd, int dir, const uint8_t *p, siz
 
 static tr_pool spare = TR_POOL_INIT(PENDING_SMALL, 256);
 
+/* Under AddressSanitizer the part of a held buffer past its bytes is made unreadable, so a dissector reading past
+ * what it was given is caught there too (the buffer is larger than its bytes). */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+static void held_bytes_only(const tr_pending *pd)
+{
+    if (pd->buf) {
+        ASAN_UNPOISON_MEMORY_REGION(pd->buf, pd->len);
+        ASAN_POISON_MEMORY_REGION(pd->buf + pd->len, pd->cap - pd->len);
+    }
+}
+static void held_all(const tr_pending *pd)
+{
+    if (pd->buf)
+        ASAN_UNPOISON_MEMORY_REGION(pd->buf, pd->cap);
+}
+#else
+static void held_bytes_only(const tr_pending *pd) { (void)pd; }
+static void held_all(const tr_pending *pd) { (void)pd; }
+#endif
+
 static void pending_release(tr_pending *pd)
 {
+    held_all(pd); /* readable again for whoever takes it next */
     if (pd->cap == PENDING_SMALL)
         tr_pool_give(&spare, pd->buf);
     else
@@ -92,6 +114,7 @@ static int pending_grow(tr_pending *pd, size_t want)
         cap = TR_PENDING_MAX;
     if (cap < want)
         return 0;
+    held_all(pd); /* realloc copies the old buffer whole */
     uint8_t *nb = realloc(pd->buf, cap);
     if (!nb)
         return 0;
@@ -140,15 +163,18 @@ void tr_deliver_data(tr_session *s, tr_deliver *d, int dir, const uint8_t *p, si
                 pending_overflow(s, pd, dir);
                 continue;
             }
+            held_all(pd);
             memcpy(pd->buf + pd->len, q, take);
             pd->len += take;
             q += take;
             left -= take;
+            held_bytes_only(pd);
             if (pd->need && pd->len < pd->need && pd->len < TR_PENDING_MAX)
                 continue;
             size_t c = feed(s, pd, dir, pd->buf, pd->len, pd->seen + (uint64_t)(q - p) - pd->len);
             memmove(pd->buf, pd->buf + c, pd->len - c);
             pd->len -= c;
+            held_bytes_only(pd);
             if (pd->len == TR_PENDING_MAX)
                 pending_overflow(s, pd, dir);
         }

@@ -688,6 +688,7 @@ void tr_engine_finish(tr_engine *e)
     for (int l = 0; l < FLOW_LIST_COUNT; l++) /* only if the array could not be had */
         while (t->head[l])
             flow_end(e, t->head[l], t->head[l]->close_reason ? t->head[l]->close_reason : TR_END_EOF);
+    tr_ctx_finish(e->ctx); /* what dissectors kept across sessions: their last events */
 }
 
 const tr_engine_stats *tr_engine_stats_get(const tr_engine *e) { return &e->st; }

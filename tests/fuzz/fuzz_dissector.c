@@ -1,8 +1,11 @@
-/* fuzz_dissector: one dissector (FUZZ_PROTO, a registered name, given at build time) driven through the
- * engine's delivery code (reassembly/deliver.h) as tests/unit/harness.c does, events rendered to JSON.
+/* fuzz_dissector: one dissector (FUZZ_DISSECTOR, its symbol in dissectors/dissectors.def, e.g.
+ * -DFUZZ_DISSECTOR=dis_http, given at build time) driven through the engine's delivery code
+ * (reassembly/deliver.h) as tests/unit/harness.c does, events rendered to JSON. CMake builds one target of this
+ * file per line of dissectors.def (tests/fuzz/CMakeLists.txt).
  *
  * Input: byte 0 is the setup: bit 0 UDP instead of TCP (for dissectors serving both), bits 1-3 the
- * close reason. Then a sequence of operations, each an opcode byte:
+ * close reason. Then, for a dissector with a setup header (below), the bytes that header reads; then a
+ * sequence of operations, each an opcode byte:
  *   bit 0     direction (0 client to server, 1 server to client)
  *   bits 1-2  0: data, next byte + 1 bytes follow
  *             1: data, next 2 bytes (big-endian) + 1 bytes follow
@@ -12,8 +15,12 @@
  *   bit 4     on a gap: instead, the direction ends (tr_deliver_end: FIN in order or reset), no length byte
  * Every input runs twice, the second time with each TCP data operation cut in two; the events must be the
  * same (dissectors must not depend on how bytes were segmented). Every event must be valid JSON.
- * For ftp-data the setup byte is followed by the expectation context: the command id, the mode, a name
- * length (at most 63) and the name. */
+ *
+ * A dissector that needs more than a session to start from (ftp-data is reached only through an FTP
+ * expectation and reads its context) has a setup header, tests/fuzz/setup/<symbol>.h, included when it
+ * exists. It defines
+ *     static size_t fuzz_setup(tr_session *s, const uint8_t *p, size_t n);
+ * which prepares the session from the input bytes after the setup byte (p, n) and returns how many it used. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +31,25 @@
 #include "output/tr_format.h"
 #include "reassembly/deliver.h"
 #include "tests/fuzz/fuzz_check.h"
-#ifdef FUZZ_FTP_DATA
-#include "dissectors/ftp_shared.h"
+
+#ifndef FUZZ_DISSECTOR
+#error "build with -DFUZZ_DISSECTOR=dis_<proto>, a symbol of dissectors/dissectors.def"
+#endif
+extern const tr_dissector FUZZ_DISSECTOR;
+
+#define FUZZ_STR_(x) #x
+#define FUZZ_STR(x) FUZZ_STR_(x)
+#define FUZZ_SETUP_HEADER FUZZ_STR(setup/FUZZ_DISSECTOR.h)
+#if __has_include(FUZZ_SETUP_HEADER)
+#include FUZZ_SETUP_HEADER
+#else
+static size_t fuzz_setup(tr_session *s, const uint8_t *p, size_t n)
+{
+    (void)s;
+    (void)p;
+    (void)n;
+    return 0;
+}
 #endif
 
 static tr_strbuf line, all[2];
@@ -44,11 +68,12 @@ static void on_event(void *self, const tr_event *e)
 
 static void feed(tr_session *s, tr_deliver *d, int udp, int dir, const uint8_t *p, size_t n, int repeat)
 {
-    /* a copy of exactly what is delivered, so ASan sees reads past its end */
-    uint8_t *copy = malloc(n * (size_t)repeat + 1);
+    /* a copy of exactly what is delivered (not a byte more), so ASan sees reads past its end */
+    size_t total = n * (size_t)repeat;
+    uint8_t *copy = malloc(total ? total : 1);
     for (int r = 0; r < repeat; r++)
         memcpy(copy + (size_t)r * n, p, n);
-    n *= (size_t)repeat;
+    n = total;
     if (udp)
         tr_deliver_datagram(s, d, dir, copy, n);
     else
@@ -84,23 +109,7 @@ static void run(const tr_dissector *dis, const uint8_t *data, size_t size, int s
     s.server.port = dis->ports ? dis->ports[0] : 20;
     s.start_us = s.last_us = ctx.now_us;
     size_t i = 1;
-#ifdef FUZZ_FTP_DATA
-    ftp_transfer_info info;
-    memset(&info, 0, sizeof info);
-    if (i + 3 <= size) {
-        info.cmd = data[i] % FTP_CMD_COUNT;
-        info.mode = data[i + 1] % 3;
-        size_t len = data[i + 2] % 64;
-        i += 3;
-        if (len > size - i)
-            len = size - i;
-        memcpy(info.name, data + i, len);
-        info.name_len = (uint16_t)len;
-        i += len;
-    }
-    s.expect_ctx = &info;
-    s.expect_ctx_len = sizeof info;
-#endif
+    i += fuzz_setup(&s, data + i, size - i);
     while (i < size) {
         uint8_t op = data[i++];
         int dir = op & 1;
@@ -153,15 +162,14 @@ static void run(const tr_dissector *dis, const uint8_t *data, size_t size, int s
         i += n;
     }
     tr_deliver_close(&s, &d, reason);
+    tr_ctx_finish(&ctx); /* the capture is over: what the dissector kept across sessions (on_finish), freed */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const tr_dissector *dis;
     if (!dis) {
-        dis = tr_dissector_find(FUZZ_PROTO);
-        if (!dis)
-            abort();
+        dis = &FUZZ_DISSECTOR;
         tr_sb_init(&line, 1u << 20);
         tr_sb_init(&all[0], 16u << 20);
         tr_sb_init(&all[1], 16u << 20);

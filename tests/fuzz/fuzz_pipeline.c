@@ -1,6 +1,7 @@
 /* fuzz_pipeline: packets -> decode_packet -> tr_engine_packet with every dissector, events rendered by
- * tr_format_json and tr_format_text (or, built with -DFUZZ_EXPORT, written by the export sink into a
- * temporary folder, raw streams included).
+ * tr_format_json and tr_format_text (or, built with -DFUZZ_EXPORT as fuzz_export.c does, written by the export
+ * sink into a temporary folder, raw streams included: $TMPDIR/trawl-fuzz-XXXXXX, emptied after every input
+ * and removed at exit).
  *
  * Input framing (all big-endian):
  *   byte 0          bits 0-2: link type: 0 Ethernet, 1 raw IP, 2 Linux SLL, 3 NULL/loopback, 4 SLL2 (modulo 5)
@@ -40,7 +41,7 @@ static void on_event(void *self, const tr_event *e)
 }
 
 #ifdef FUZZ_EXPORT
-static char base[64];
+static char base[256];
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -48,6 +49,11 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     (void)flag;
     (void)ftw;
     return remove(path);
+}
+
+static void rm_base(void)
+{
+    rmdir(base);
 }
 #endif
 
@@ -65,11 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FUZZ_EXPORT
     if (!base[0]) {
         const char *tmp = getenv("TMPDIR");
-        snprintf(base, sizeof base, "%s/trawl-fuzz-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+        snprintf(base, sizeof base, "%s/trawl-fuzz-XXXXXX", tmp && strlen(tmp) < 200 ? tmp : "/tmp");
         if (!mkdtemp(base))
             abort();
+        atexit(rm_base);
     }
-    char dir[96], err[256];
+    char dir[sizeof base + 8], err[256];
     snprintf(dir, sizeof dir, "%s/run", base);
     sink_export *x = sink_export_open(dir, 1, err, sizeof err);
     if (!x) {

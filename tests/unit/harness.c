@@ -118,10 +118,13 @@ void harness_end(harness *h, int reason)
             h->ctx.sinks[i].on_session_close(h->ctx.sinks[i].self, &h->s);
 }
 
+void harness_finish(harness *h) { tr_ctx_finish(&h->ctx); }
+
 void harness_free(harness *h)
 {
     if (h->s.state)
         tr_deliver_close(&h->s, &h->d, TR_END_EOF);
+    tr_ctx_finish(&h->ctx); /* nothing left behind */
     if (h->lines) {
         sink_lines_drain(h->lines);
         sink_lines_free(h->lines);

@@ -42,6 +42,8 @@ const char *harness_close(harness *h, int reason);
 /* What the engine does at a session's end: the dissector's close, a session_end event (with `end`),
  * then every sink's on_session_close. For tests of sinks that need the whole lifecycle. */
 void harness_end(harness *h, int reason);
+/* The capture is over: the dissectors' on_finish (state kept across sessions), as the engine does at the end. */
+void harness_finish(harness *h);
 void harness_free(harness *h);
 
 /* A fresh folder /tmp/trawl-<tag>-XXXXXX in out (fails the test when none can be made), and its removal with

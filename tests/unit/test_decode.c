@@ -417,6 +417,53 @@ static void test_ipv4_fragments_out_of_order_with_overlap(void **state)
     tr_sb_free(&anomalies);
 }
 
+/* A flood of first fragments that never complete (one host, then many spoofed ones) fills the table: a valid
+ * datagram arriving during it is still reassembled (the oldest unfinished one makes room, the flooder's own
+ * first), and the flood gives a handful of anomaly events, not one per fragment; --stats counts every one. */
+static void test_fragment_flood_does_not_block_or_flood(void **state)
+{
+    (void)state;
+    tr_ctx ctx;
+    setup_ctx(&ctx);
+    decoder d;
+    decoder_init(&d, DLT_RAW, &ctx);
+    uint8_t whole[256], f1[256], f2[256], junk[64];
+    size_t n = ipv4_tcp(whole, 5, 4242, 0, "0123456789abcdefFRAGMENTED-PAYLOAD");
+    memcpy(f1, whole, 44); /* bytes 0..23 of 54, MF */
+    f1[2] = 0, f1[3] = 44, f1[6] = 0x20, f1[7] = 0;
+    memcpy(f2, whole, 20); /* bytes 24..53, last */
+    memcpy(f2 + 20, whole + 44, n - 44);
+    f2[2] = 0, f2[3] = (uint8_t)(20 + n - 44), f2[6] = 0, f2[7] = 3;
+    f1[12] = f2[12] = 198; /* the valid datagram comes from a host of its own */
+    tr_packet p;
+    enum { FLOOD = 60000 };
+    int64_t ts = 1;
+    int valid_ok = 0;
+    for (int i = 0; i < FLOOD; i++, ts += 30) { /* 1.8 s of capture time */
+        ipv4_header(junk, 5, (uint16_t)i, 0x2000, 17, 36, (const uint8_t[]){10, i >= FLOOD / 2 ? (uint8_t)(i >> 8) : 66, (uint8_t)i, 9},
+                    (const uint8_t[]){192, 0, 2, 2});
+        memset(junk + 20, 0xAB, 16);
+        (void)decode_packet(&d, ts, junk, 36, &p);
+        if (i == FLOOD / 4 || i == 3 * FLOOD / 4) { /* once from the flooding host's time, once from spoofed ones' */
+            assert_int_equal(decode_packet(&d, ts, f1, 44, &p), DECODE_SKIP);
+            (void)decode_packet(&d, ts + 1, junk, 36, &p); /* more flood between the two halves */
+            valid_ok += decode_packet(&d, ts + 2, f2, (size_t)f2[3], &p) == DECODE_OK;
+        }
+    }
+    assert_int_equal(valid_ok, 2);
+    assert_true(d.frags.evicted >= FLOOD - 2 * IPFRAG_MAX_TRAINS);
+    int events = harness_count(tr_sb_cstr(&anomalies), "\"anomaly\":\"ip_fragments_evicted\"", NULL);
+    assert_true(events >= 2 && events <= 3 * IPFRAG_REPORT_BURST); /* a burst a second of capture time */
+    assert_non_null(strstr(tr_sb_cstr(&anomalies), "more like it not reported one by one"));
+    uint64_t counted = 0;
+    for (int i = 0; i < TR_MAX_ANOMALY_KINDS && ctx.anomaly_names[i]; i++)
+        if (strcmp(ctx.anomaly_names[i], "ip_fragments_evicted") == 0)
+            counted = ctx.anomaly_counts[i];
+    assert_int_equal(counted, d.frags.evicted);
+    decoder_free(&d);
+    tr_sb_free(&anomalies);
+}
+
 static void test_ipv6_extension_headers_and_fragment(void **state)
 {
     (void)state;
@@ -533,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_teredo),
         cmocka_unit_test(test_tunnel_nesting_is_bounded),
         cmocka_unit_test(test_ipv4_fragments_out_of_order_with_overlap),
+        cmocka_unit_test(test_fragment_flood_does_not_block_or_flood),
         cmocka_unit_test(test_ipv6_extension_headers_and_fragment),
         cmocka_unit_test(test_bad_headers_are_anomalies),
     };
