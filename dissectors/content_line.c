@@ -2,8 +2,8 @@
  * replies (RFC 959 4.2, RFC 5321 4.2.1) of one direction, on the bytes on_data receives.
  *
  * Nothing is copied or kept here: a unit that is not whole yet takes 0 bytes, so the delivery engine keeps them
- * and hands them back with more. The only exception is what must stream: counted blocks and dot-block lines are
- * handed over as they come, so a message or a literal never waits in the engine's buffer. */
+ * and hands them back with more. The exception is what must stream: counted blocks, and dot-block lines longer
+ * than the line cap, are handed over as they come, so a literal or a message never waits there whole. */
 #include "content_line.h"
 
 #include <string.h>
@@ -134,6 +134,7 @@ static size_t hunt(cl_dir *d, const uint8_t *p, size_t n)
 /* Under 2 no line (not even an empty CRLF one) fits, and a cap of 0 would make an over-long line take no bytes. */
 static size_t line_max(const cl_dir *d) { return d->cfg->line_max > 2 ? d->cfg->line_max : 2; }
 
+
 static size_t bytes_piece(cl_dir *d, const uint8_t *p, size_t n, cl_unit *u)
 {
     size_t take = d->remaining < n ? (size_t)d->remaining : n;
@@ -147,8 +148,9 @@ static size_t bytes_piece(cl_dir *d, const uint8_t *p, size_t n, cl_unit *u)
     return take;
 }
 
-/* One line of a dot block, or what has come of it: a line is handed over as soon as it is known not to be the
- * block's end, so a long line streams instead of waiting in the engine's buffer. */
+/* One line of a dot block with its end, or what has come of a long one. A line shorter than line_max waits whole
+ * in the engine, so the caller reads header lines (mail_header_line) without a buffer of its own; one that
+ * reaches line_max without its end is not the block's end, and streams from there as it arrives. */
 static size_t dot_piece(cl_dir *d, const uint8_t *p, size_t n, cl_unit *u)
 {
     size_t start = 0;
@@ -167,6 +169,8 @@ static size_t dot_piece(cl_dir *d, const uint8_t *p, size_t n, cl_unit *u)
             start = 1; /* dot-stuffed: the first dot is not content */
     }
     const uint8_t *lf = memchr(p + start, '\n', n - start);
+    if (!lf && !d->mid_line && n < line_max(d))
+        return 0;
     size_t end = lf ? (size_t)(lf - p) + 1 : n;
     d->mid_line = lf == NULL;
     u->kind = CL_DOT;

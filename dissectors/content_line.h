@@ -9,7 +9,8 @@
 /* How one direction of a protocol reads; static and constant (a cl_dir keeps a pointer to it). The caps must
  * stay under the delivery engine's 256 KB, since bytes of an unfinished unit wait there. */
 typedef struct cl_config {
-    uint32_t line_max;        /* longest line with its end: its LF must come within the first line_max bytes */
+    uint32_t line_max;        /* longest line with its end: its LF must come within the first line_max bytes (in
+                               * a dot block, a longer line is not cut but streamed) */
     uint8_t replies;          /* lines are replies "NNN text"; "NNN-" ones are gathered up to their "NNN " line */
     uint32_t reply_max;       /* a multi-line reply is cut once it holds this many bytes ... */
     uint32_t reply_lines_max; /* ... or this many lines after its first */
@@ -37,8 +38,8 @@ enum cl_kind {
                    * anomaly); the rest of it is dropped up to its end */
     CL_REPLY,     /* replies mode: one whole reply, `lines` lines with their ends; cl_reply_line/join read it */
     CL_BYTES,     /* the next piece of a counted block, as it arrives; `end` on its last */
-    CL_DOT,       /* the next piece of a dot block's content, unstuffed; `eol` when the piece ends its line (the
-                   * line end is part of it). A long line comes in several pieces, never waiting for its end */
+    CL_DOT,       /* the next line of a dot block's content with its end, unstuffed (`eol` set). A line that
+                   * reaches line_max without its end comes in pieces as it arrives (`eol` on its last) */
     CL_DOT_END,   /* the block's final "." line (not content): the block is over, lines follow */
 };
 
