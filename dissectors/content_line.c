@@ -134,7 +134,6 @@ static size_t hunt(cl_dir *d, const uint8_t *p, size_t n)
 /* Under 2 no line (not even an empty CRLF one) fits, and a cap of 0 would make an over-long line take no bytes. */
 static size_t line_max(const cl_dir *d) { return d->cfg->line_max > 2 ? d->cfg->line_max : 2; }
 
-
 static size_t bytes_piece(cl_dir *d, const uint8_t *p, size_t n, cl_unit *u)
 {
     size_t take = d->remaining < n ? (size_t)d->remaining : n;

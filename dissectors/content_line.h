@@ -15,7 +15,8 @@ typedef struct cl_config {
     uint32_t reply_max;       /* a multi-line reply is cut once it holds this many bytes ... */
     uint32_t reply_lines_max; /* ... or this many lines after its first */
     /* After a gap: whether the bytes after the hole begin a line of the protocol (1), do not (0: they are
-     * dropped up to the next line end), or are too few to tell (-1: the engine waits for more). NULL: 0. */
+     * dropped up to the next line end), or are too few to tell (-1: the engine waits for more; decide within a
+     * few bytes, a command word's or a reply code's). NULL: 0. */
     int (*resumes)(const uint8_t *p, size_t n);
 } cl_config;
 
