@@ -560,9 +560,14 @@ static void reply_unit(tr_session *s, ftp_state *st, const cl_unit *u)
     if (u->cut)
         tr_anomaly(s->ctx, s, TR_S2C, "ftp_reply_too_long", "multi-line %d reply longer than %u bytes or %d lines",
                    u->code, FTP_REPLY_MAX, FTP_REPLY_LINES_MAX);
+    const uint8_t *line;
+    size_t pos = 0, len;
+    if (u->lines == 1 && cl_reply_line(u, &pos, &line, &len)) { /* most replies: the text is in the bytes as is */
+        on_reply(s, st, u->code, (const char *)line, len);
+        return;
+    }
     char text[FTP_TEXT_MAX];
-    size_t tlen = cl_reply_join(u, text, sizeof text);
-    on_reply(s, st, u->code, text, tlen);
+    on_reply(s, st, u->code, text, cl_reply_join(u, text, sizeof text));
 }
 
 /* ---- vtable ---- */
