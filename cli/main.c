@@ -16,10 +16,12 @@
 #include "../output/export_one.h"
 #include "../output/sink_export.h"
 #include "../output/sink_lines.h"
+#include "../output/sink_redis.h"
 #include "../tui/tui.h"
 #include "../reassembly/engine.h"
 #include "options.h"
 #include "privdrop.h"
+#include "read_redis.h"
 #include "summary.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -57,6 +59,8 @@ typedef struct pipeline {
     int read_error; /* 1: a live read failed, 2: writing -w failed; message in read_err */
     char read_err[PCAP_ERRBUF_SIZE + 64];
     sink_lines *lines;
+    sink_lines *text_lines; /* -T text on stdout beside --output, else NULL */
+    sink_redis *redis;      /* --output, else NULL */
 } pipeline;
 
 static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen)
@@ -134,8 +138,10 @@ static int run_lines(pipeline *pl)
         }
         if (o->count && pl->count >= o->count)
             break;
-        if (sink_lines_write_failed(pl->lines))
-            break; /* the reader went away (head, a closed pipe): nothing more to say */
+        if (sink_lines_write_failed(pl->lines) || (pl->text_lines && sink_lines_write_failed(pl->text_lines)))
+            break; /* the reader went away (head, a closed pipe), or Redis refused for good: nothing more to say */
+        if (pl->redis && sink_redis_failed(pl->redis))
+            break;
         if (show_progress) {
             double now = wall_seconds();
             if (now - last > 0.5) {
@@ -164,7 +170,7 @@ static int tui_pump(void *arg, int budget)
     pipeline *pl = arg;
     if (pl->finished)
         return -1;
-    if (stop_requested) {
+    if (stop_requested || (pl->redis && sink_redis_failed(pl->redis))) {
         finish_once(pl);
         return -1;
     }
@@ -174,6 +180,10 @@ static int tui_pump(void *arg, int budget)
         pl->read_error = r == -2 ? 1 : 2; /* 2: the -w file, named in read_err */
     if (r < 0 || (pl->opt->count && pl->count >= pl->opt->count)) {
         finish_once(pl); /* before reporting the end, so the last sessions show as ended */
+        if (pl->redis) { /* the UI stays up: the last lines go to Redis now, not when it quits */
+            sink_lines_drain(pl->lines);
+            fflush(sink_redis_file(pl->redis));
+        }
         return -1;
     }
     if (r == 0 && pl->src.live)
@@ -191,9 +201,23 @@ static void tui_counters(void *arg, uint64_t *packets, uint64_t *drops)
         source_kernel_stats(&pl->src, &rx, drops, &ifdrop);
 }
 
+/* The header's word on --output: what reached Redis, and what waits. */
+static void tui_outputs(void *arg, char *out, size_t cap)
+{
+    pipeline *pl = arg;
+    sink_redis_counts c;
+    if (!pl->redis) {
+        out[0] = '\0';
+        return;
+    }
+    sink_redis_counts_get(pl->redis, &c);
+    snprintf(out, cap, "redis%s %" PRIu64 " sent %" PRIu64 " queued %" PRIu64 " resent %" PRIu64 " already %" PRIu64 " dropped",
+             c.connected ? "" : " (down)", c.sent, c.queued, c.resent, c.already, c.dropped);
+}
+
 static int run_tui(pipeline *pl, tui_model *model, const char *label, sink_export *exporter)
 {
-    tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters};
+    tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters, tui_outputs};
     /* `e`: the session's transcript through the exporter's code (output/export_one.h) */
     export_one ex = {.dir = pl->opt->export_dir, .exporter = exporter, .lookup = tui_model_transcript_lookup,
                      .lookup_arg = model};
@@ -208,6 +232,40 @@ static int run_tui(pipeline *pl, tui_model *model, const char *label, sink_expor
         return 1;
     }
     return 0;
+}
+
+/* --sensor, else the host name: it names the default stream, trawl:SENSOR. */
+static const char *sensor_name(const trawl_options *o)
+{
+    static char host[256];
+    if (o->sensor)
+        return o->sensor;
+    if (gethostname(host, sizeof host - 1) < 0 || !host[0])
+        snprintf(host, sizeof host, "trawl");
+    return host;
+}
+
+/* --output: the sink that hands the -T json lines to Redis. NULL with a message printed. */
+static sink_redis *open_output(trawl_options *o, int live)
+{
+    char stream[REDIS_URL_NAME_MAX], err[512];
+    if (o->output_url.nstreams)
+        snprintf(stream, sizeof stream, "%s", o->output_url.stream[0]);
+    else
+        snprintf(stream, sizeof stream, "trawl:%s", sensor_name(o));
+    sink_redis_opts ro = {
+        .url = &o->output_url,
+        .stream = stream,
+        .maxlen = o->output_maxlen,
+        .retry = o->output_retry,
+        .hold_back = !live,     /* a file waits for Redis; a live capture cannot hold the wire back */
+        .line_buffered = live,  /* live events reach Redis as they happen */
+        .queue_bytes = o->engine.memcap / 4,
+    };
+    sink_redis *r = sink_redis_open(&ro, err, sizeof err);
+    if (!r)
+        fprintf(stderr, "trawl: %s: %s\n", o->output_url.display, err);
+    return r;
 }
 
 int main(int argc, char **argv)
@@ -226,6 +284,10 @@ int main(int argc, char **argv)
             return 1;
         }
         return 0;
+    }
+    if (opt.read_redis) {
+        install_signals();
+        return read_redis_run(&opt.read_url, sensor_name(&opt), &stop_requested);
     }
     pl.opt = &opt;
     const char *input = opt.read_file ? opt.read_file : opt.iface;
@@ -256,23 +318,46 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (opt.output && !(pl.redis = open_output(&opt, pl.src.live))) {
+        source_close(&pl.src);
+        return 1;
+    }
+
     tr_ctx_init(&pl.ctx);
     decoder_init(&pl.dec, pl.src.linktype, &pl.ctx);
-    static sink_lines lines;
-    sink_lines_init(&lines, stdout, opt.json ? SINK_LINES_JSON : SINK_LINES_TEXT, 0);
+    /* lines: stdout's, or with --output the -T json lines for Redis (which copies them to stdout for -T json);
+     * text_lines: -T text on stdout beside --output */
+    static sink_lines lines, text_lines;
+    sink_lines_init(&lines, pl.redis ? sink_redis_file(pl.redis) : stdout,
+                    opt.json || pl.redis ? SINK_LINES_JSON : SINK_LINES_TEXT, 0);
+    sink_lines_init(&text_lines, stdout, SINK_LINES_TEXT, 0);
     sink_lines_defer_digests(&lines, !pl.src.live); /* live lines appear as sessions happen, digests included */
+    sink_lines_defer_digests(&text_lines, !pl.src.live);
     pl.lines = &lines;
     int lines_used = 0;
+    /* an export or Redis holds the events: stdout only when asked */
+    int to_stdout = !opt.tui && (opt.format_given || (!opt.export_dir && !opt.output));
     tui_model *model = NULL;
     if (opt.tui) {
         model = tui_model_new(NULL);
         tr_sink ts = tui_model_sink(model);
         tr_ctx_add_sink(&pl.ctx, &ts);
-    } else if (!opt.export_dir || opt.format_given) { /* an export holds the events: stdout only when asked */
+    }
+    if (pl.redis || to_stdout) {
         tr_sink ls = sink_lines_sink(&lines);
         tr_ctx_add_sink(&pl.ctx, &ls);
         lines_used = 1;
     }
+    if (pl.redis && to_stdout && opt.json) {
+        sink_redis_tee(pl.redis, stdout); /* the same bytes: formatted once */
+    } else if (pl.redis && to_stdout) {
+        tr_sink ls = sink_lines_sink(&text_lines);
+        tr_ctx_add_sink(&pl.ctx, &ls);
+        pl.text_lines = &text_lines;
+    }
+    int nmem = 0;
+    if (pl.redis)
+        opt.engine.sink_memory[nmem++] = sink_redis_memory(pl.redis);
     sink_export *exporter = NULL;
     if (opt.export_dir) {
         exporter = sink_export_open(opt.export_dir, opt.raw, err, sizeof err);
@@ -282,7 +367,7 @@ int main(int argc, char **argv)
             return 1;
         }
         sink_export_defer_digests(exporter, !pl.src.live);
-        opt.engine.sink_memory = sink_export_memory(exporter);
+        opt.engine.sink_memory[nmem++] = sink_export_memory(exporter);
         tr_sink es = sink_export_sink(exporter);
         tr_ctx_add_sink(&pl.ctx, &es);
     }
@@ -293,8 +378,8 @@ int main(int argc, char **argv)
     if (!pl.src.live)
         setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
     int pcap_to_stdout = opt.write_file && strcmp(opt.write_file, "-") == 0;
-    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && tr_worker_start() == 0 && lines_used && !pl.src.live &&
-        !pcap_to_stdout) {
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && tr_worker_start() == 0 && lines_used && !pl.text_lines && !opt.tui &&
+        !pl.src.live && !pcap_to_stdout) {
         sink_lines_use_worker(&lines, 1); /* formatting lines is a third of the work on traffic of small events */
         pl.ctx.results_on_worker = pl.ctx.nsinks == 1; /* the lines alone: bodies may be inflated there too */
     }
@@ -322,7 +407,12 @@ int main(int argc, char **argv)
 
     finish_once(&pl);
     sink_lines_drain(&lines);
+    sink_lines_drain(&text_lines);
     tr_ctx_fold_worker_counts(&pl.ctx); /* the events and anomalies the worker wrote itself */
+    if (pl.redis && sink_redis_finish(pl.redis, err, sizeof err) < 0) { /* before stdout: it may copy to it */
+        fprintf(stderr, "trawl: %s: %s\n", opt.output_url.display, err);
+        status = 1;
+    }
     fflush(stdout);
     if (exporter && sink_export_finish(exporter, err, sizeof err) < 0) {
         fprintf(stderr, "trawl: %s: %s\n", opt.export_dir, err);
@@ -346,6 +436,11 @@ int main(int argc, char **argv)
         summary_print(stderr, &pl.ctx, tr_engine_stats_get(pl.engine), &pl.dec);
         if (counts)
             event_counts_print(counts, stderr);
+        if (pl.redis) {
+            sink_redis_counts rc;
+            sink_redis_counts_get(pl.redis, &rc);
+            summary_print_output(stderr, opt.output_url.display, sink_redis_stream(pl.redis), &rc);
+        }
     }
     event_counts_free(counts);
     tr_engine_free(pl.engine);
@@ -360,6 +455,8 @@ int main(int argc, char **argv)
     }
     source_close(&pl.src);
     sink_lines_free(&lines);
+    sink_lines_free(&text_lines);
+    sink_redis_free(pl.redis);
     if (ferror(stdout) && errno != EPIPE) { /* a closed pipe is the reader's choice, as for tcpdump */
         fprintf(stderr, "trawl: writing output: %s\n", strerror(errno));
         return 1;

@@ -20,6 +20,11 @@ enum {
     OPT_UDP_TIMEOUT,
     OPT_NO_PROMISC,
     OPT_VERSION,
+    OPT_OUTPUT,
+    OPT_OUTPUT_RETRY,
+    OPT_OUTPUT_MAXLEN,
+    OPT_SENSOR,
+    OPT_READ_REDIS,
     OPT_DISSECTOR = 2000, /* + the index of a dissector's option in dissector_options() */
 };
 
@@ -71,6 +76,7 @@ void options_usage(FILE *out)
     fputs("usage: trawl -r FILE [options]     read a pcap or pcapng file (- for stdin)\n"
           "       trawl -i IFACE [options]    live capture (-i any works)\n"
           "       trawl -D                    list capture interfaces\n"
+          "       trawl --read-redis URL      print the events of Redis streams, read through a consumer group\n"
           "options:\n"
           "  -f 'BPF'              capture filter (libpcap syntax), live and offline\n"
           "  -T text|json          output on stdout: one line per event (text is the default;\n"
@@ -89,6 +95,16 @@ void options_usage(FILE *out)
           "  --tcp-timeout S       idle TCP session timeout (default 3600)\n"
           "  --udp-timeout S       idle UDP conversation timeout (default 60)\n"
           "  --no-promisc          do not put the interface in promiscuous mode\n"
+          "  --output URL          append every event's -T json line to a Redis stream (XADD); URL is\n"
+          "                        redis://[USER:PASS@]HOST[:PORT][/DB][?stream=NAME] or\n"
+          "                        unix:PATH[?password=P&user=U&db=N&stream=NAME]; the stream defaults to\n"
+          "                        trawl:SENSOR. stdout stays quiet unless -T is given\n"
+          "  --output-retry        wait for a Redis that is not up yet instead of exiting\n"
+          "  --output-maxlen N     XADD ... MAXLEN ~ N: the stream keeps about its last N entries\n"
+          "  --sensor NAME         this sensor's name (default: the host name)\n"
+          "  --read-redis URL      read entries through a consumer group and print their JSON lines, then XACK them;\n"
+          "                        URL as for --output, with ?stream=A,B (several streams), &group=NAME (default\n"
+          "                        trawl) and &consumer=NAME (default HOST-PID); Ctrl-C ends it\n"
           "  -h, --help            this help\n",
           out);
     usage_protocols(out);
@@ -120,6 +136,11 @@ int options_parse(trawl_options *o, int argc, char **argv)
         {"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"output-retry", no_argument, NULL, OPT_OUTPUT_RETRY},
+        {"output-maxlen", required_argument, NULL, OPT_OUTPUT_MAXLEN},
+        {"sensor", required_argument, NULL, OPT_SENSOR},
+        {"read-redis", required_argument, NULL, OPT_READ_REDIS},
     };
     enum { NBASE = sizeof base / sizeof base[0] };
     const tr_dissector *dis[DISSECTOR_OPTIONS_MAX];
@@ -225,6 +246,41 @@ int options_parse(trawl_options *o, int argc, char **argv)
         case OPT_NO_PROMISC:
             o->promisc = 0;
             break;
+        case OPT_OUTPUT:
+        case OPT_READ_REDIS: {
+            int read = c == OPT_READ_REDIS;
+            if (read ? o->read_redis != NULL : o->output != NULL) {
+                fprintf(stderr, "trawl: %s given twice\n", read ? "--read-redis" : "--output");
+                return 2;
+            }
+            char uerr[256];
+            if (redis_url_parse(read ? &o->read_url : &o->output_url, optarg, read ? REDIS_URL_READ : REDIS_URL_OUTPUT,
+                                uerr, sizeof uerr) < 0) {
+                fprintf(stderr, "trawl: %s: %s\n", read ? "--read-redis" : "--output", uerr);
+                return 2;
+            }
+            if (read)
+                o->read_redis = optarg;
+            else
+                o->output = optarg;
+            break;
+        }
+        case OPT_OUTPUT_RETRY:
+            o->output_retry = 1;
+            break;
+        case OPT_OUTPUT_MAXLEN:
+            if (parse_u64(optarg, UINT64_MAX, &o->output_maxlen) < 0 || o->output_maxlen == 0) {
+                fprintf(stderr, "trawl: --output-maxlen %s: expected a positive number\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_SENSOR:
+            if (!optarg[0] || strlen(optarg) > 200) {
+                fprintf(stderr, "trawl: --sensor: expected a name of 1 to 200 bytes\n");
+                return 2;
+            }
+            o->sensor = optarg;
+            break;
         case 'h':
             options_usage(stdout);
             return 1;
@@ -253,6 +309,18 @@ int options_parse(trawl_options *o, int argc, char **argv)
     }
     if (o->list_ifaces)
         return 0;
+    if ((o->output_retry || o->output_maxlen) && !o->output) {
+        fprintf(stderr, "trawl: %s needs --output URL\n", o->output_retry ? "--output-retry" : "--output-maxlen");
+        return 2;
+    }
+    if (o->read_redis) {
+        if (o->read_file || o->iface || o->output || o->tui || o->export_dir || (o->format_given && !o->json)) {
+            fprintf(stderr, "trawl: --read-redis prints JSON lines and takes no -r, -i, -T text, --tui, --export or "
+                            "--output\n");
+            return 2;
+        }
+        return 0;
+    }
     if (!o->read_file == !o->iface) {
         fprintf(stderr, "trawl: give exactly one of -r FILE or -i IFACE (see trawl --help)\n");
         return 2;

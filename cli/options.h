@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "../output/redis_url.h"
 #include "../reassembly/engine.h"
 
 typedef struct trawl_options {
@@ -23,6 +24,13 @@ typedef struct trawl_options {
     int raw;
     int stats;
     int promisc;
+    const char *output;      /* --output URL (redis:// or unix:), parsed into output_url */
+    redis_url output_url;
+    int output_retry;        /* --output-retry */
+    uint64_t output_maxlen;  /* --output-maxlen N, 0: none */
+    const char *sensor;      /* --sensor NAME, NULL: the host name */
+    const char *read_redis;  /* --read-redis URL, parsed into read_url: trawl reads a stream instead */
+    redis_url read_url;
     tr_engine_opts engine;
 } trawl_options;
 

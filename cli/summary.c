@@ -36,3 +36,11 @@ void summary_print(FILE *out, const tr_ctx *ctx, const tr_engine_stats *st, cons
     else
         fprintf(out, "worker thread: off (one CPU), hashing and export writes on the engine's thread\n");
 }
+
+void summary_print_output(FILE *out, const char *url, const char *stream, const sink_redis_counts *c)
+{
+    fprintf(out,
+            "output %s stream %s: %" PRIu64 " events; sent %" PRIu64 ", queued %" PRIu64 ", resent %" PRIu64
+            " (already there %" PRIu64 "), dropped %" PRIu64 "; reconnects %" PRIu64 "\n",
+            url, stream, c->events, c->sent, c->queued, c->resent, c->already, c->dropped, c->reconnects);
+}

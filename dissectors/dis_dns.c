@@ -31,6 +31,7 @@
 #include "../core/tr_dissector.h"
 #include "../core/tr_pool.h"
 #include "dns_name.h"
+#include "pairing.h"
 
 #define DNS_HEADER_LEN 12
 #define DNS_QUESTIONS_MAX 16         /* questions read per message; real messages carry one */
@@ -89,17 +90,18 @@ static const char *const svc_keys[] = {"mandatory", "alpn", "no-default-alpn", "
                                        "ech", "ipv6hint", "dohpath", "ohttp"};
 #define SVC_KEYS_N (sizeof svc_keys / sizeof svc_keys[0])
 
+/* A query waiting for its answer, in the pairing queue under its id (2 bytes, network order). */
 typedef struct dns_outstanding {
-    uint64_t seq; /* 0: free slot */
-    uint16_t id, qtype;
+    uint16_t qtype;
     uint8_t wire_len;
     uint8_t wire[DNS_NAME_WIRE_MAX];
 } dns_outstanding;
 
+#define DNS_ID_KEY 2
+#define DNS_TABLE_BYTES PAIR_STORAGE_SIZE(DNS_OUTSTANDING_MAX, sizeof(dns_outstanding), DNS_ID_KEY)
+
 typedef struct dns_state {
-    dns_outstanding *out;      /* DNS_OUTSTANDING_MAX slots while a query waits, else NULL (see table_take) */
-    uint64_t next_seq;
-    uint64_t evicted;          /* queries forgotten because the table was full */
+    pair_queue out;            /* queries waiting, oldest first; storage only while one waits (see table_take) */
     uint8_t resync[2];         /* TCP: after a gap, looking for the next message start */
     size_t resync_skipped[2];
 } dns_state;
@@ -760,74 +762,76 @@ static void emit_edns(dns_msg *m, tr_event *e, const dns_opt *opt)
 /* A conversation whose queries are all answered holds no table: a client's many one-query conversations
  * wait out the UDP timeout costing a few bytes each, not 4 KB (the engine counts states against --memcap).
  * Tables go back to a small pool, so a query costs no malloc. */
-static tr_pool spare = TR_POOL_INIT(DNS_OUTSTANDING_MAX * sizeof(dns_outstanding), 64);
+static tr_pool spare = TR_POOL_INIT(DNS_TABLE_BYTES, 64);
 
-/* Gives the session its table (all slots free), counted against --memcap; 0 when out of memory. */
+/* Gives the session's queue its table, counted against --memcap; 0 when out of memory. */
 static int table_take(tr_session *s, dns_state *st)
 {
-    st->out = tr_pool_take(&spare);
-    if (!st->out)
+    void *t = tr_pool_take(&spare);
+    if (!t)
         return 0;
-    memset(st->out, 0, DNS_OUTSTANDING_MAX * sizeof *st->out);
-    s->state_extra += DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
+    pair_attach(&st->out, t);
+    s->state_extra += DNS_TABLE_BYTES;
     return 1;
 }
 
+/* Gives the table back once no query waits. */
 static void table_give(tr_session *s, dns_state *st)
 {
-    if (!st->out)
+    void *t = pair_detach(&st->out);
+    if (!t)
         return;
-    s->state_extra -= DNS_OUTSTANDING_MAX * sizeof(dns_outstanding);
-    tr_pool_give(&spare, st->out);
-    st->out = NULL;
+    s->state_extra -= DNS_TABLE_BYTES;
+    tr_pool_give(&spare, t);
+}
+
+typedef struct dns_question {
+    uint16_t qtype;
+    const dns_name *name;
+} dns_question;
+
+static int question_matches(const void *item, const void *ctx)
+{
+    const dns_outstanding *o = item;
+    const dns_question *q = ctx;
+    return o->qtype == q->qtype && dns_name_wire_equal(o->wire, o->wire_len, q->name->wire, q->name->wire_len);
+}
+
+/* The oldest query waiting with this id and (q set) this question. */
+static dns_outstanding *outstanding_find(dns_state *st, uint16_t id, uint16_t qtype, const dns_name *q)
+{
+    const uint8_t key[DNS_ID_KEY] = {(uint8_t)(id >> 8), (uint8_t)id};
+    dns_question question = {qtype, q};
+    return pair_find(&st->out, key, sizeof key, q ? question_matches : NULL, &question);
 }
 
 static void outstanding_done(tr_session *s, dns_state *st, dns_outstanding *o)
 {
-    o->seq = 0;
-    for (int i = 0; i < DNS_OUTSTANDING_MAX; i++)
-        if (st->out[i].seq)
-            return;
-    table_give(s, st); /* none waits any more */
-}
-
-static dns_outstanding *outstanding_find(dns_state *st, uint16_t id, uint16_t qtype, const dns_name *q)
-{
-    for (int i = 0; st->out && i < DNS_OUTSTANDING_MAX; i++) {
-        dns_outstanding *o = &st->out[i];
-        if (o->seq && o->id == id && (!q || (o->qtype == qtype && dns_name_wire_equal(o->wire, o->wire_len, q->wire, q->wire_len))))
-            return o;
-    }
-    return NULL;
+    pair_remove(&st->out, o);
+    if (!pair_len(&st->out))
+        table_give(s, st); /* none waits any more */
 }
 
 static void outstanding_add(tr_session *s, dns_state *st, uint16_t id, uint16_t qtype, const dns_name *q)
 {
     if (outstanding_find(st, id, qtype, q))
         return; /* a retransmission waits for the same answer */
-    if (!st->out && !table_take(s, st))
+    if (!pair_has_storage(&st->out) && !table_take(s, st))
         return; /* out of memory: this query goes unpaired */
-    dns_outstanding *slot = NULL, *oldest = NULL;
-    for (int i = 0; i < DNS_OUTSTANDING_MAX && !slot; i++) {
-        if (!st->out[i].seq)
-            slot = &st->out[i];
-        else if (!oldest || st->out[i].seq < oldest->seq)
-            oldest = &st->out[i];
-    }
-    if (!slot) {
-        slot = oldest;
-        if (st->evicted++ == 0)
-            tr_anomaly(s->ctx, s, TR_NODIR, "dns_outstanding_full",
-                       "more than %d queries waiting for answers; oldest forgotten (counted from now on)",
-                       DNS_OUTSTANDING_MAX);
-        else
-            tr_ctx_count_anomaly(s->ctx, "dns_outstanding_full");
-    }
-    slot->seq = ++st->next_seq;
-    slot->id = id;
-    slot->qtype = qtype;
-    slot->wire_len = (uint8_t)q->wire_len;
-    memcpy(slot->wire, q->wire, q->wire_len);
+    const uint8_t key[DNS_ID_KEY] = {(uint8_t)(id >> 8), (uint8_t)id};
+    int drop;
+    dns_outstanding *o = pair_push(&st->out, key, sizeof key, &drop);
+    if (drop == PAIR_DROPPED_FIRST)
+        tr_anomaly(s->ctx, s, TR_NODIR, "dns_outstanding_full",
+                   "more than %d queries waiting for answers; oldest forgotten (counted from now on)",
+                   DNS_OUTSTANDING_MAX);
+    else if (drop == PAIR_DROPPED_AGAIN)
+        tr_ctx_count_anomaly(s->ctx, "dns_outstanding_full");
+    if (!o)
+        return;
+    o->qtype = qtype;
+    o->wire_len = (uint8_t)q->wire_len;
+    memcpy(o->wire, q->wire, q->wire_len);
 }
 
 /* ---- one message ---- */
@@ -1084,32 +1088,34 @@ static void dns_on_gap(tr_session *s, int dir, uint64_t n)
     st->resync_skipped[dir] = 0;
 }
 
+static void report_unanswered(void *arg, const void *item, const uint8_t *key, size_t key_len)
+{
+    tr_session *s = arg;
+    const dns_outstanding *o = item;
+    dns_name q;
+    tr_event *e = &dns_ev;
+    tr_ev_init(e, s, "unanswered", TR_NODIR);
+    tr_ev_int(e, "id", key_len == DNS_ID_KEY ? (key[0] << 8) | key[1] : 0);
+    if (dns_name_from_wire(o->wire, o->wire_len, &q) == DNS_NAME_OK)
+        tr_ev_strcopy(e, "qname", q.text, q.text_len);
+    ev_code(e, "qtype", type_known(o->qtype), "TYPE", o->qtype);
+    tr_emit(e);
+}
+
+static void dns_on_open(tr_session *s)
+{
+    dns_state *st = s->state;
+    (void)pair_init(&st->out, DNS_OUTSTANDING_MAX, sizeof(dns_outstanding), DNS_ID_KEY, NULL); /* sizes fixed */
+}
+
 static void dns_on_close(tr_session *s, int reason)
 {
     (void)reason;
     dns_state *st = s->state;
     if (!st)
         return;
-    /* report in the order the queries were sent */
-    while (st->out) {
-        dns_outstanding *first = NULL;
-        for (int i = 0; i < DNS_OUTSTANDING_MAX; i++)
-            if (st->out[i].seq && (!first || st->out[i].seq < first->seq))
-                first = &st->out[i];
-        if (!first) {
-            table_give(s, st);
-            break;
-        }
-        dns_name q;
-        tr_event *e = &dns_ev;
-        tr_ev_init(e, s, "unanswered", TR_NODIR);
-        tr_ev_int(e, "id", first->id);
-        if (dns_name_from_wire(first->wire, first->wire_len, &q) == DNS_NAME_OK)
-            tr_ev_strcopy(e, "qname", q.text, q.text_len);
-        ev_code(e, "qtype", type_known(first->qtype), "TYPE", first->qtype);
-        tr_emit(e);
-        outstanding_done(s, st, first);
-    }
+    pair_drain(&st->out, report_unanswered, s); /* in the order the queries were sent */
+    table_give(s, st);
 }
 
 /* DNS, multicast DNS (RFC 6762) and LLMNR (RFC 4795), which share the message format. */
@@ -1129,6 +1135,7 @@ const tr_dissector dis_dns = {
     .l4 = 0,
     .ports = dns_ports,
     .state_size = sizeof(dns_state),
+    .on_open = dns_on_open,
     .on_data = dns_on_data,
     .on_gap = dns_on_gap,
     .on_datagram = dns_on_datagram,

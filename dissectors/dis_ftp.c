@@ -23,7 +23,9 @@
 #include "../core/tr_buf.h"
 #include "../core/tr_dissector.h"
 #include "../core/tr_hash.h"
+#include "content_line.h"
 #include "ftp_shared.h"
+#include "pairing.h"
 #include "textline.h"
 
 extern const tr_dissector dis_ftp;
@@ -64,22 +66,16 @@ typedef struct ftp_transfer {
     uint64_t data_session; /* the data connection that took this slot, 0 until one did */
 } ftp_transfer;
 
+/* A command waiting for its final reply. */
 typedef struct ftp_pending {
     uint8_t cmd;
     uint32_t transfer_id;
 } ftp_pending;
 
-/* ftp_state.skip_line: bytes after an over-long line are its rest, dropped up to the next LF; bytes after a gap
- * are looked at first (resumes_at_line). */
-enum { SKIP_NONE = 0, SKIP_TO_LF = 1, SKIP_AFTER_GAP = 2 };
-
 typedef struct ftp_state {
-    uint8_t skip_line[2];  /* SKIP_*: after an over-long line or a gap, what to do with the next bytes */
-    size_t reply_scanned;  /* unfinished multi-line reply: bytes already scanned (the engine keeps them) */
-    uint32_t reply_lines;
-    int swallow_code;      /* after a cut multi-line reply: drop its remaining lines up to its end line */
-    ftp_pending pending[FTP_PENDING_MAX];
-    uint8_t pending_head, pending_len, pending_overflow_told;
+    cl_dir lines[2];    /* [TR_C2S] command lines, [TR_S2C] replies */
+    pair_queue pending; /* commands in the order they were sent, over pending_slots */
+    _Alignas(8) uint8_t pending_slots[PAIR_STORAGE_SIZE(FTP_PENDING_MAX, sizeof(ftp_pending), 0)];
     char user[FTP_CRED_MAX], pass[FTP_CRED_MAX];
     uint16_t user_len, pass_len;
     uint8_t has_user, has_pass;
@@ -181,20 +177,6 @@ static int parse_epsv(const uint8_t *p, size_t n, uint16_t *port)
         return 0;
     *port = (uint16_t)v;
     return 1;
-}
-
-/* A reply line's code, or -1: three digits followed by the end, a space or a dash. */
-static int reply_code(const uint8_t *p, size_t n)
-{
-    if (n < 3 || (n > 3 && p[3] != ' ' && p[3] != '-'))
-        return -1;
-    int64_t v = textline_number(p, 3);
-    return v < 100 ? -1 : (int)v;
-}
-
-static int reply_is_end(const uint8_t *p, size_t n, int code)
-{
-    return reply_code(p, n) == code && (n == 3 || p[3] == ' ');
 }
 
 /* ---- the transfer table ---- */
@@ -417,30 +399,15 @@ static void emit_auth(tr_session *s, ftp_state *st, int success)
 
 static void pending_push(tr_session *s, ftp_state *st, int cmd, uint32_t transfer_id)
 {
-    if (st->pending_len == FTP_PENDING_MAX) {
-        if (!st->pending_overflow_told) {
-            st->pending_overflow_told = 1;
-            tr_anomaly(s->ctx, s, TR_C2S, "ftp_too_many_pending_commands",
-                       "more than %d commands without a reply; the oldest are forgotten", FTP_PENDING_MAX);
-        }
-        st->pending_head = (uint8_t)((st->pending_head + 1) % FTP_PENDING_MAX);
-        st->pending_len--;
-    }
-    ftp_pending *q = &st->pending[(st->pending_head + st->pending_len) % FTP_PENDING_MAX];
+    int drop;
+    ftp_pending *q = pair_push(&st->pending, NULL, 0, &drop);
+    if (drop == PAIR_DROPPED_FIRST)
+        tr_anomaly(s->ctx, s, TR_C2S, "ftp_too_many_pending_commands",
+                   "more than %d commands without a reply; the oldest are forgotten", FTP_PENDING_MAX);
+    if (!q)
+        return;
     q->cmd = (uint8_t)cmd;
     q->transfer_id = transfer_id;
-    st->pending_len++;
-}
-
-static ftp_pending pending_pop(ftp_state *st)
-{
-    ftp_pending q = {FTP_CMD_UNKNOWN, 0};
-    if (st->pending_len) {
-        q = st->pending[st->pending_head];
-        st->pending_head = (uint8_t)((st->pending_head + 1) % FTP_PENDING_MAX);
-        st->pending_len--;
-    }
-    return q;
 }
 
 static void on_request(tr_session *s, ftp_state *st, const uint8_t *line, size_t len)
@@ -555,7 +522,8 @@ static void on_reply(tr_session *s, ftp_state *st, int code, const char *text, s
 
     if (code < 200) /* preliminary: the command goes on */
         return;
-    ftp_pending q = pending_pop(st);
+    ftp_pending q = {FTP_CMD_UNKNOWN, 0};
+    pair_pop(&st->pending, &q);
     switch (q.cmd) {
     case FTP_CMD_USER:
         if (code == 230 || code >= 400)
@@ -586,119 +554,20 @@ static void on_reply(tr_session *s, ftp_state *st, int code, const char *text, s
     }
 }
 
-/* Drops bytes up to and including the next LF. */
-static size_t skip_to_lf(ftp_state *st, int dir, const uint8_t *p, size_t n)
+/* A whole reply (content_line gathered a multi-line one, or cut it at the caps: its rest is dropped there). */
+static void reply_unit(tr_session *s, ftp_state *st, const cl_unit *u)
 {
-    const uint8_t *lf = memchr(p, '\n', n);
-    if (!lf)
-        return n;
-    st->skip_line[dir] = SKIP_NONE;
-    return (size_t)(lf - p) + 1;
-}
-
-/* Joins the lines of a whole reply p[0..n), each without its "NNN-"/"NNN " prefix, with \n. */
-static size_t reply_text(const uint8_t *p, size_t n, int code, char *out, size_t cap)
-{
-    size_t off = 0, w = 0, len, cons;
-    for (int lines = 0; off < n && lines < FTP_REPLY_LINES_MAX + 1; lines++) {
-        if (textline_next(p + off, n - off, FTP_LINE_MAX, &len, &cons) != TEXTLINE_OK)
-            break;
-        const uint8_t *l = p + off;
-        if (reply_code(l, len) == code) {
-            size_t cut = len > 3 ? 4 : 3;
-            l += cut;
-            len -= cut;
-        }
-        if (lines && w < cap)
-            out[w++] = '\n';
-        size_t take = len < cap - w ? len : cap - w;
-        memcpy(out + w, l, take);
-        w += take;
-        off += cons;
-    }
-    return w;
-}
-
-/* The next whole line of one direction: 1 with it in *len and *cons. 0 when there is none yet (*cons = 0),
- * or when an over-long one was reported (*cons = its first bytes; the rest is skipped up to its LF). */
-static int line_next(tr_session *s, ftp_state *st, int dir, const uint8_t *p, size_t n, size_t *len, size_t *cons)
-{
-    int r = textline_next(p, n, FTP_LINE_MAX, len, cons);
-    if (r == TEXTLINE_OK)
-        return 1;
-    if (r == TEXTLINE_NEED_MORE) {
-        *cons = 0;
-        return 0;
-    }
-    tr_anomaly(s->ctx, s, dir, "ftp_line_too_long", "%s line longer than %d bytes", dir == TR_C2S ? "command" : "reply",
-               FTP_LINE_MAX);
-    st->skip_line[dir] = SKIP_TO_LF;
-    return 0;
-}
-
-static size_t reply_data(tr_session *s, ftp_state *st, const uint8_t *p, size_t n)
-{
-    size_t len, cons;
-    if (!line_next(s, st, TR_S2C, p, n, &len, &cons))
-        return cons;
-    if (st->swallow_code) {
-        if (reply_is_end(p, len, st->swallow_code))
-            st->swallow_code = 0;
-        return cons;
-    }
-    int code = reply_code(p, len);
-    if (code < 0) {
-        tr_anomaly(s->ctx, s, TR_S2C, "ftp_bad_reply", "reply line does not start with a three-digit code");
-        return cons;
-    }
-    if (len == 3 || p[3] == ' ') {
-        on_reply(s, st, code, len > 4 ? (const char *)p + 4 : "", len > 4 ? len - 4 : 0);
-        return cons;
-    }
-    /* multi-line: wait (the engine keeps the bytes) until the end line is in, resuming the scan */
-    size_t off = st->reply_scanned ? st->reply_scanned : cons;
-    int cut = 0;
-    for (;;) {
-        if (off >= FTP_REPLY_MAX || st->reply_lines >= FTP_REPLY_LINES_MAX) {
-            cut = 1;
-            break;
-        }
-        size_t l2, c2;
-        int r = textline_next(p + off, n - off, FTP_LINE_MAX, &l2, &c2);
-        if (r == TEXTLINE_NEED_MORE) {
-            st->reply_scanned = off;
-            return 0;
-        }
-        if (r == TEXTLINE_TOO_LONG) {
-            st->skip_line[TR_S2C] = SKIP_TO_LF;
-            off += c2;
-            cut = 1;
-            break;
-        }
-        off += c2;
-        st->reply_lines++;
-        if (reply_is_end(p + off - c2, l2, code))
-            break;
-    }
-    st->reply_scanned = 0;
-    st->reply_lines = 0;
-    if (cut) {
+    if (u->cut)
         tr_anomaly(s->ctx, s, TR_S2C, "ftp_reply_too_long", "multi-line %d reply longer than %u bytes or %d lines",
-                   code, FTP_REPLY_MAX, FTP_REPLY_LINES_MAX);
-        st->swallow_code = code;
+                   u->code, FTP_REPLY_MAX, FTP_REPLY_LINES_MAX);
+    const uint8_t *line;
+    size_t pos = 0, len;
+    if (u->lines == 1 && cl_reply_line(u, &pos, &line, &len)) { /* most replies: the text is in the bytes as is */
+        on_reply(s, st, u->code, (const char *)line, len);
+        return;
     }
     char text[FTP_TEXT_MAX];
-    size_t tlen = reply_text(p, off, code, text, sizeof text);
-    on_reply(s, st, code, text, tlen);
-    return off;
-}
-
-static size_t request_data(tr_session *s, ftp_state *st, const uint8_t *p, size_t n)
-{
-    size_t len, cons;
-    if (line_next(s, st, TR_C2S, p, n, &len, &cons))
-        on_request(s, st, p, len);
-    return cons;
+    on_reply(s, st, u->code, text, cl_reply_join(u, text, sizeof text));
 }
 
 /* ---- vtable ---- */
@@ -733,23 +602,27 @@ static int ftp_probe(const tr_probe_input *in)
  * code followed by a space, '-' or the line's end. A lost segment of a control connection is nearly always whole
  * lines (a client sends a command a segment), so the line after it is read, as tshark does, rather than dropped
  * as the rest of a cut one. 1 yes, 0 no, -1 too few bytes yet to tell. */
-static int resumes_at_line(int dir, const uint8_t *p, size_t n)
+static int resumes_at_command(const uint8_t *p, size_t n)
 {
     tr_buf b = tr_buf_make(p, n);
     size_t k = 0;
-    if (dir == TR_C2S) {
-        uint8_t c;
-        while (k < 5 && (c = tr_peek_at(&b, k) | 0x20) >= 'a' && c <= 'z')
-            k++;
-        if (k == 5)
-            return 0; /* longer than any command */
-        uint8_t after = tr_peek_at(&b, k);
-        if (b.err)
-            return -1; /* the bytes end inside the word */
-        if (k < 3 || (after != ' ' && after != '\r' && after != '\n'))
-            return 0;
-        return ftp_cmd_lookup(p, k) != FTP_CMD_UNKNOWN;
-    }
+    uint8_t c;
+    while (k < 5 && (c = tr_peek_at(&b, k) | 0x20) >= 'a' && c <= 'z')
+        k++;
+    if (k == 5)
+        return 0; /* longer than any command */
+    uint8_t after = tr_peek_at(&b, k);
+    if (b.err)
+        return -1; /* the bytes end inside the word */
+    if (k < 3 || (after != ' ' && after != '\r' && after != '\n'))
+        return 0;
+    return ftp_cmd_lookup(p, k) != FTP_CMD_UNKNOWN;
+}
+
+static int resumes_at_reply(const uint8_t *p, size_t n)
+{
+    tr_buf b = tr_buf_make(p, n);
+    size_t k = 0;
     while (k < 3 && tr_peek_at(&b, k) >= '0' && tr_peek_at(&b, k) <= '9')
         k++;
     uint8_t after = tr_peek_at(&b, k), first = tr_peek_at(&b, 0);
@@ -758,30 +631,55 @@ static int resumes_at_line(int dir, const uint8_t *p, size_t n)
     return k == 3 && (after == ' ' || after == '-' || after == '\r' || after == '\n') && first >= '1' && first <= '5';
 }
 
+/* Commands are lines; replies are gathered whole (a multi-line one is cut at the caps and its rest dropped). */
+static const cl_config ftp_lines[2] = {
+    [TR_C2S] = {.line_max = FTP_LINE_MAX, .resumes = resumes_at_command},
+    [TR_S2C] = {.line_max = FTP_LINE_MAX,
+                .replies = 1,
+                .reply_max = FTP_REPLY_MAX,
+                .reply_lines_max = FTP_REPLY_LINES_MAX,
+                .resumes = resumes_at_reply},
+};
+
+static void ftp_on_open(tr_session *s)
+{
+    ftp_state *st = s->state;
+    cl_init(&st->lines[TR_C2S], &ftp_lines[TR_C2S]);
+    cl_init(&st->lines[TR_S2C], &ftp_lines[TR_S2C]);
+    (void)pair_init(&st->pending, FTP_PENDING_MAX, sizeof(ftp_pending), 0, st->pending_slots); /* sizes fixed */
+}
+
+/* One unit a call: the engine calls again while bytes are taken, and stops once decoding ends (AUTH TLS). */
 static size_t ftp_on_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
 {
     (void)need;
     ftp_state *st = s->state;
-    if (st->skip_line[dir] == SKIP_AFTER_GAP) {
-        int r = resumes_at_line(dir, p, n);
-        if (r < 0)
-            return 0; /* kept by the engine until more bytes come */
-        st->skip_line[dir] = r ? SKIP_NONE : SKIP_TO_LF;
+    cl_unit u;
+    size_t c = cl_next(&st->lines[dir], p, n, &u);
+    switch (u.kind) {
+    case CL_LINE:
+        if (dir == TR_C2S)
+            on_request(s, st, u.p, u.len);
+        else
+            tr_anomaly(s->ctx, s, TR_S2C, "ftp_bad_reply", "reply line does not start with a three-digit code");
+        break;
+    case CL_LONG_LINE:
+        tr_anomaly(s->ctx, s, dir, "ftp_line_too_long", "%s line longer than %d bytes",
+                   dir == TR_C2S ? "command" : "reply", FTP_LINE_MAX);
+        break;
+    case CL_REPLY:
+        reply_unit(s, st, &u);
+        break;
+    default: /* bytes dropped while resynchronising */
+        break;
     }
-    if (st->skip_line[dir])
-        return skip_to_lf(st, dir, p, n);
-    return dir == TR_C2S ? request_data(s, st, p, n) : reply_data(s, st, p, n);
+    return c;
 }
 
 static void ftp_on_gap(tr_session *s, int dir, uint64_t n)
 {
-    (void)n;
     ftp_state *st = s->state;
-    st->skip_line[dir] = SKIP_AFTER_GAP; /* the hole may end mid-line */
-    if (dir == TR_S2C) {
-        st->reply_scanned = 0;
-        st->reply_lines = 0;
-    }
+    (void)cl_gap(&st->lines[dir], n); /* the hole may end mid-line: the predicates above decide */
 }
 
 static void ftp_on_close(tr_session *s, int reason)
@@ -823,6 +721,7 @@ const tr_dissector dis_ftp = {
     .ports = ftp_ports,
     .probe = ftp_probe,
     .state_size = sizeof(ftp_state),
+    .on_open = ftp_on_open,
     .on_data = ftp_on_data,
     .on_gap = ftp_on_gap,
     .on_close = ftp_on_close,

@@ -27,6 +27,7 @@
 #include "../core/tr_pool.h"
 #include "base64.h"
 #include "object.h"
+#include "pairing.h"
 #include "textline.h"
 
 #define HTTP_LINE_MAX 8192      /* longest start or field line (Apache's limit is 8190) */
@@ -145,8 +146,8 @@ typedef struct http_waiting {
 
 typedef struct http_state {
     http_side side[2];
-    http_waiting queue[HTTP_QUEUE_MAX];
-    uint32_t q_head, q_count;
+    pair_queue queue;       /* requests waiting, in order, over queue_slots */
+    _Alignas(8) uint8_t queue_slots[PAIR_STORAGE_SIZE(HTTP_QUEUE_MAX, sizeof(http_waiting), 0)];
     uint32_t unparsed;      /* bad request lines the server may answer (with 400) though none was queued */
     uint8_t client_spoke;   /* a start line from the client has been seen, read or not */
     uint32_t ring_next, ring_used;
@@ -246,17 +247,17 @@ static int text_is(const http_side *d, int t, const char *word)
 
 /* ---- the queue of requests waiting for responses ---- */
 
-static http_waiting *queue_head(http_state *st) { return st->q_count ? &st->queue[st->q_head] : NULL; }
+static http_waiting *queue_head(http_state *st) { return pair_head(&st->queue); }
 
 static void queue_push(tr_session *s, http_state *st, const http_side *d)
 {
-    if (st->q_count == HTTP_QUEUE_MAX) {
+    /* full: the newest is the one left out, not the oldest (the responses still come in order) */
+    http_waiting *w = pair_full(&st->queue) ? NULL : pair_push(&st->queue, NULL, 0, NULL);
+    if (!w) {
         tr_anomaly(s->ctx, s, TR_C2S, "http_too_many_pending",
                    "more than %d requests wait for responses; this one will not be paired", HTTP_QUEUE_MAX);
         return;
     }
-    http_waiting *w = &st->queue[(st->q_head + st->q_count) % HTTP_QUEUE_MAX];
-    st->q_count++;
     http_span m, u;
     text_get(d, T_METHOD, &m);
     text_get(d, T_URI, &u);
@@ -276,12 +277,11 @@ static void queue_push(tr_session *s, http_state *st, const http_side *d)
 
 static void queue_pop(http_state *st)
 {
-    if (!st->q_count)
+    http_waiting w;
+    if (!pair_pop(&st->queue, &w))
         return;
-    st->ring_used -= st->queue[st->q_head].uri_len; /* entries leave in the order they took ring space */
-    st->q_head = (st->q_head + 1) % HTTP_QUEUE_MAX;
-    st->q_count--;
-    if (!st->q_count) { /* nobody waits: the ring goes back, and starts afresh next time */
+    st->ring_used -= w.uri_len; /* entries leave in the order they took ring space */
+    if (!pair_len(&st->queue)) { /* nobody waits: the ring goes back, and starts afresh next time */
         buffer_give(st->side[TR_C2S].session, &st->ring);
         st->ring_next = st->ring_used = 0;
     }
@@ -792,7 +792,7 @@ static int start_line(tr_session *s, http_state *st, int dir, const uint8_t *p, 
         d->m.status = status;
         text_append(d, T_VERSION, NULL, a.p, a.n);
         text_append(d, T_REASON, NULL, b.p, b.n);
-        d->m.paired = st->q_count > 0;
+        d->m.paired = pair_len(&st->queue) > 0;
         if (!d->m.paired && st->unparsed)
             st->unparsed--; /* the answer to a request line trawl could not read */
         else if (!d->m.paired && !s->midstream)
@@ -1060,6 +1060,7 @@ static int http_probe_dir(const uint8_t *p, size_t n, int dir)
 static void http_open(tr_session *s)
 {
     http_state *st = s->state;
+    (void)pair_init(&st->queue, HTTP_QUEUE_MAX, sizeof(http_waiting), 0, st->queue_slots); /* sizes fixed */
     for (int dir = 0; dir < 2; dir++) {
         st->side[dir].session = s;
         st->side[dir].phase = s->midstream ? PH_RESYNC : PH_START;

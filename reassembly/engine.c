@@ -128,7 +128,11 @@ static void account(tr_engine *e, flow *f)
 /* What --memcap counts: sessions' records, state and buffers, out-of-order bytes, and what the sinks hold. */
 static size_t memory_in_use(const tr_engine *e)
 {
-    return e->st.mem + e->queued + (e->o.sink_memory ? *e->o.sink_memory : 0);
+    size_t sinks = 0;
+    for (int i = 0; i < ENGINE_SINK_MEMORY_MAX; i++)
+        if (e->o.sink_memory[i])
+            sinks += __atomic_load_n(e->o.sink_memory[i], __ATOMIC_RELAXED);
+    return e->st.mem + e->queued + sinks;
 }
 
 /* Whether `more` bytes on top would pass --memcap. */

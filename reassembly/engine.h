@@ -13,6 +13,7 @@
 
 #define ENGINE_MAX_DECODE_AS 32
 #define ENGINE_PROTO_STATS 32
+#define ENGINE_SINK_MEMORY_MAX 4
 
 typedef struct tr_decode_as {
     uint8_t l4; /* 0: both */
@@ -29,9 +30,10 @@ typedef struct tr_engine_opts {
     int64_t hold_us;        /* how long an unclaimed flow waits for an expectation, default 2 s; 0: no wait */
     tr_decode_as decode_as[ENGINE_MAX_DECODE_AS];
     int ndecode_as;
-    /* what the sinks hold for open sessions (the exporter's file buffers and held transcripts), read before
-     * each memcap check and counted against it; NULL when no sink holds any */
-    const size_t *sink_memory;
+    /* what the sinks hold (the exporter's file buffers and held transcripts, the lines queued for Redis), each
+     * read before every memcap check (an atomic load: a sink may update it on its own thread) and counted
+     * against it; unused entries are NULL */
+    const size_t *sink_memory[ENGINE_SINK_MEMORY_MAX];
 } tr_engine_opts;
 
 typedef struct tr_proto_stats {

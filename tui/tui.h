@@ -16,6 +16,8 @@ typedef struct tui_source {
     int fd;            /* pollable fd for live capture, -1 for files */
     const char *label; /* "file.pcap", "eth0 (tcp port 80)" */
     void (*counters)(void *arg, uint64_t *packets, uint64_t *drops); /* may be NULL */
+    /* a short word on where events are sent besides the UI (--output), for the header; may be NULL */
+    void (*outputs)(void *arg, char *out, size_t cap);
 } tui_source;
 
 typedef struct tui_options {

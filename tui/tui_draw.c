@@ -129,7 +129,7 @@ static void count(uint64_t v, char *out, size_t cap)
 
 static void header(const tui_ui *ui)
 {
-    char line[512], pk[32], sess[32], rate[64] = "";
+    char line[768], pk[32], sess[32], rate[64] = "", out[192] = "", outputs[200] = "";
     tui_stats st;
     tui_model_stats(ui->m, &st);
     count(ui->packets, pk, sizeof pk);
@@ -137,10 +137,14 @@ static void header(const tui_ui *ui)
     if (ui->src->fd >= 0 && !ui->done)
         snprintf(rate, sizeof rate, " %s %.0f pkt/s", sym(ui, "\xe2\x94\x82", "|"), ui->rate);
     const char *sep = sym(ui, "\xe2\x94\x82", "|");
+    if (ui->src->outputs)
+        ui->src->outputs(ui->src->arg, out, sizeof out);
+    if (out[0])
+        snprintf(outputs, sizeof outputs, " %s %s", sep, out);
     /* The counts first: a long input name is what a narrow screen cuts. */
-    snprintf(line, sizeof line, " trawl %s %s packets %s %s sessions %s %" PRIu64 " drops%s%s%s %s %s", sep, pk, sep,
-             sess, sep, ui->drops, rate, ui->done ? " " : "", ui->done ? sym(ui, "\xe2\x94\x82 done", "| done") : "",
-             sep, ui->src->label ? ui->src->label : "?");
+    snprintf(line, sizeof line, " trawl %s %s packets %s %s sessions %s %" PRIu64 " drops%s%s%s%s %s %s", sep, pk, sep,
+             sess, sep, ui->drops, rate, outputs, ui->done ? " " : "",
+             ui->done ? sym(ui, "\xe2\x94\x82 done", "| done") : "", sep, ui->src->label ? ui->src->label : "?");
     bar(ui, 0, line);
 }
 

@@ -11,7 +11,7 @@ import struct
 import sys
 
 MAX_SEED = 12000
-PORTS = {80: "http", 8080: "http", 53: "dns", 21: "ftp", 23: "telnet"}
+PORTS = {80: "http", 8080: "http", 53: "dns", 21: "ftp", 23: "telnet", 67: "dhcp"}
 
 
 def read_pcap(path):
@@ -89,9 +89,12 @@ def dissector_seed(proto, l4, payloads):
         if not p:
             continue
         p = p[:65536]
-        op = bytes([(6 if l4 == 17 else 2) | d]) + struct.pack(">H", len(p) - 1) if l4 != 17 else \
-            bytes([6 | d, min(len(p), 256) - 1])
-        if l4 == 17:
+        if l4 != 17:
+            op = bytes([2 | d]) + struct.pack(">H", len(p) - 1)
+        elif proto == "dhcp":  # messages of 300 bytes and more: kind 1, a two-byte length (a datagram over UDP)
+            op = bytes([2 | d]) + struct.pack(">H", len(p) - 1)
+        else:
+            op = bytes([6 | d, min(len(p), 256) - 1])
             p = p[:256]
         if len(out) + len(op) + len(p) > MAX_SEED:
             break
@@ -136,6 +139,12 @@ def main():
                 for i, (_, p) in enumerate(fl["payloads"][:2]):
                     seeds.setdefault("dns_name", []).append((f"{name}-{n}-{i}", bytes([12, 0]) + p))
             ftp_control_seen |= proto == "ftp"
+        # DHCP's story spans conversations (the lease view): every datagram of the capture in one seed too
+        dhcp_all = [(0 if flows[k]["server_port"] == 67 else 1, p) for k in order for p in
+                    [pl for _, pl in flows[k]["payloads"]] if PORTS.get(flows[k]["server_port"]) == "dhcp"
+                    or PORTS.get(flows[k]["client"][1]) == "dhcp"]
+        if dhcp_all:
+            seeds.setdefault("dhcp", []).append((f"{name}-all", dissector_seed("dhcp", 17, dhcp_all)))
         # the whole capture for the pipeline too (FTP's expectations need control and data flows together)
         allpk = [p for key in order for p in flows[key]["pkts"]]
         allpk.sort(key=lambda t: t[0])

@@ -89,9 +89,38 @@ void harness_datagram(harness *h, int dir, const void *p, size_t n)
     tr_deliver_datagram(&h->s, &h->d, dir, p, n);
 }
 
+tr_session *harness_add_session(harness *h, uint8_t l4, const char *client_ip, uint16_t client_port,
+                                const char *server_ip, uint16_t server_port)
+{
+    assert_true(h->nextra < HARNESS_EXTRA_SESSIONS);
+    tr_session *s = &h->extra[h->nextra++];
+    memset(s, 0, sizeof *s);
+    s->id = h->s.id + (uint64_t)h->nextra;
+    s->l4 = l4;
+    s->ctx = &h->ctx;
+    s->dis = h->s.dis;
+    assert_int_equal(tr_ip_parse(client_ip, &s->client.ip), 0);
+    assert_int_equal(tr_ip_parse(server_ip, &s->server.ip), 0);
+    s->client.port = client_port;
+    s->server.port = server_port;
+    s->start_us = s->last_us = h->ctx.now_us;
+    return s;
+}
+
+void harness_session_datagram(harness *h, tr_session *s, int dir, const void *p, size_t n)
+{
+    ptrdiff_t i = s - h->extra;
+    assert_true(i >= 0 && i < h->nextra);
+    s->packets[dir]++;
+    s->bytes[dir] += n;
+    tr_deliver_datagram(s, &h->extra_d[i], dir, p, n);
+}
+
 const char *harness_close(harness *h, int reason)
 {
     tr_deliver_close(&h->s, &h->d, reason);
+    for (int i = 0; i < h->nextra; i++)
+        tr_deliver_close(&h->extra[i], &h->extra_d[i], reason);
     if (h->lines) {
         sink_lines_drain(h->lines);
         tr_ctx_fold_worker_counts(&h->ctx);
@@ -124,6 +153,9 @@ void harness_free(harness *h)
 {
     if (h->s.state)
         tr_deliver_close(&h->s, &h->d, TR_END_EOF);
+    for (int i = 0; i < h->nextra; i++)
+        if (h->extra[i].state)
+            tr_deliver_close(&h->extra[i], &h->extra_d[i], TR_END_EOF);
     tr_ctx_finish(&h->ctx); /* nothing left behind */
     if (h->lines) {
         sink_lines_drain(h->lines);

@@ -13,6 +13,8 @@
 
 struct sink_lines;
 
+#define HARNESS_EXTRA_SESSIONS 8
+
 typedef struct harness {
     tr_ctx ctx;
     tr_session s;
@@ -23,6 +25,10 @@ typedef struct harness {
     FILE *lines_file;
     char *lines_buf;
     size_t lines_len;
+    /* more sessions on the same context (harness_add_session) */
+    tr_session extra[HARNESS_EXTRA_SESSIONS];
+    tr_deliver extra_d[HARNESS_EXTRA_SESSIONS];
+    int nextra;
 } harness;
 
 /* From now on (on) or no more, harnesses write their events as trawl reads a file with -T json: lines
@@ -37,6 +43,12 @@ void harness_gap(harness *h, int dir, uint64_t n);
 /* One direction's stream is over (its FIN reached in order): the dissector's on_end. */
 void harness_stream_end(harness *h, int dir);
 void harness_datagram(harness *h, int dir, const void *p, size_t n);
+/* Another session of h's dissector on h's context (same sinks, same per-capture state: tr_dissector_global), for
+ * protocols whose story spans sessions (DHCP's exchanges); endpoints as text, ids counting on from h's session.
+ * harness_close closes it with the first. */
+tr_session *harness_add_session(harness *h, uint8_t l4, const char *client_ip, uint16_t client_port,
+                                const char *server_ip, uint16_t server_port);
+void harness_session_datagram(harness *h, tr_session *s, int dir, const void *p, size_t n);
 /* Closes the session (dissector's on_close) and returns every event's JSON, one per line. */
 const char *harness_close(harness *h, int reason);
 /* What the engine does at a session's end: the dissector's close, a session_end event (with `end`),

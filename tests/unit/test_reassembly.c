@@ -344,7 +344,7 @@ static void test_memcap_counts_sink_memory(void **state)
         o.memcap = 1u << 20;
         o.hold_us = 0;
         size_t sink_holds = run ? 512u << 10 : 0; /* half the cap */
-        o.sink_memory = &sink_holds;
+        o.sink_memory[0] = &sink_holds;
         rec *r = rec_new(&o);
         for (int i = 0; i < 100; i++) {
             uint16_t port = (uint16_t)(2000 + i);
