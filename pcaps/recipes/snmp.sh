@@ -35,7 +35,7 @@
 # Facts, per tool run in order snmp.N.: tool, version (1 2c 3), community or user (v3: level, auth_proto,
 # auth_pass, priv_proto, priv_pass: what --snmp-user needs), transport (udp tcp), pdu (the requests' PDU), oids
 # (the OIDs asked), options (the tool's other options), result (ok, timeout, error), line.M (each line the tool
-# printed, a value's continuation lines joined with a space), error_reason and failed_object (net-snmp's "Error in
+# printed: a Hex-STRING's continuation lines joined with a space, a STRING's line breaks written \n), error_reason and failed_object (net-snmp's "Error in
 # packet" lines), message (its other error line). Notifications, per trapd log entry in arrival order
 # snmp.trap.N.: sender (snmpd, snmptrap, snmpinform), version, community, pdu, and for v1 enterprise, agent_addr,
 # generic_trap, specific_trap, uptime; line.M each variable binding trapd logged. `users` lists the v3 users as
@@ -149,7 +149,7 @@ start_snmptrapd() {
     cat >"$WORK/snmptrapd.conf" <<EOF
 snmpTrapdAddr udp:$CLI4:162
 authCommunity log public
-format1 ==TRAP1 %P\n%N %a %w %q %t\n%V\n%v\n
+format1 ==TRAP1 %P\n%N %a %w %q %T\n%V\n%v\n
 format2 ==TRAP2 %P\n%V\n%v\n
 EOF
     : >"$WORK/snmptrapd.log"
@@ -212,7 +212,12 @@ with open(facts, "a") as f:
         elif l.startswith("Failed object: "):
             w("failed_object", l[15:])
         elif lines and l.strip() and not l.startswith(tool):
-            lines[-1] += " " + l.strip()  # a long value's continuation line (a Hex-STRING wraps at 16 bytes)
+            # a long value's next line: a STRING's own line break (written \n: a fact is one line), or where
+            # net-snmp wraps a Hex-STRING (every 16 bytes)
+            if re.search(r' = STRING: "', lines[-1]) and not re.search(r'[^\\]"$', lines[-1]):
+                lines[-1] += "\\n" + l
+            else:
+                lines[-1] += " " + l.strip()
         elif l.strip():
             result = "error"
             w("message", l)
@@ -271,6 +276,9 @@ for line in open(log, errors="replace"):
         cur = {"kind": m.group(1), "head": m.group(2), "lines": [], "v1": None}
         entries.append(cur)
         continue
+    if re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", line) or line.startswith("NET-SNMP version"):
+        cur = None  # trapd's own messages (started, stopped) between the notifications
+        continue
     if cur is None or not line.strip():
         continue
     if cur["kind"] == "1" and cur["v1"] is None:
@@ -278,7 +286,7 @@ for line in open(log, errors="replace"):
     elif re.match(r"^\.\d[\d.]* = ", line):
         cur["lines"].append(line)
     elif cur["lines"]:
-        cur["lines"][-1] += " " + line.strip()
+        cur["lines"][-1] += " " + line.strip()  # a wrapped Hex-STRING
 if len(entries) != len(senders):
     sys.exit("snmptrapd logged %d notifications, %d were expected (%s)" % (len(entries), len(senders), senders))
 with open(facts, "a") as f:
@@ -298,7 +306,7 @@ with open(facts, "a") as f:
             w("agent_addr", addr)
             w("generic_trap", generic)
             w("specific_trap", specific)
-            w("uptime", uptime)
+            w("uptime", uptime)  # %T: sysUpTime in hundredths, the v1 time-stamp
         w("lines", len(e["lines"]))
         for k, l in enumerate(e["lines"], 1):
             w("line.%d" % k, l)
