@@ -200,10 +200,11 @@ static void message_note(const tr_event *e, tr_strbuf *text)
         tr_sb_adds(text, strcmp(e->type, "request") == 0 ? "request" : strcmp(e->type, "trap") == 0 ? "trap" : "response");
     tr_sb_adds(text, " v");
     tr_evr_add(e, "version", text);
-    if (tr_evr_field(e, "community") || tr_evr_field(e, "user")) {
+    const char *who;
+    size_t who_len;
+    if ((tr_evr_str(e, "community", &who, &who_len) || tr_evr_str(e, "user", &who, &who_len)) && who_len) {
         tr_sb_addc(text, ' ');
-        if (!tr_evr_add(e, "community", text))
-            tr_evr_add(e, "user", text);
+        tr_sb_add(text, who, who_len);
     }
     if (tr_evr_field(e, "request_id")) {
         tr_sb_adds(text, " id ");
