@@ -544,14 +544,20 @@ static void usm_open(snmp_msg *m);
 /* The message at the cursor; 0 when it is not one (nothing to report but the problem). */
 static int read_message(snmp_msg *m, tr_buf *b)
 {
-    tr_buf body;
     const uint8_t *start = b->p + b->off;
-    int st = ber_expect(b, BER_UNIVERSAL, 1, BER_SEQUENCE, &body);
-    if (st != BER_OK) {
-        ber_problem(m, st == BER_UNEXPECTED ? BER_MALFORMED : st, "the message");
-        if (st != BER_TRUNCATED || !tr_left(&body))
-            return 0;
+    ber_tlv t;
+    int st = ber_read(b, &t);
+    if (st != BER_OK && !(st == BER_TRUNCATED && tr_left(&t.value))) {
+        ber_problem(m, st, "the message");
+        return 0;
     }
+    if (t.cls != BER_UNIVERSAL || !t.constructed || t.tag != BER_SEQUENCE) {
+        problem(m, "snmp_malformed", "a message of class %u tag %u, not a SEQUENCE", t.cls, (unsigned)t.tag);
+        return 0;
+    }
+    if (st != BER_OK) /* cut short (the snap length): what is there is still read */
+        ber_problem(m, st, "the message");
+    tr_buf body = t.value;
     m->whole = start;
     m->whole_len = (size_t)(body.p + body.len - start);
     if (!read_int(m, &body, &m->version, "the version"))
