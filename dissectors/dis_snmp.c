@@ -1182,7 +1182,10 @@ static void decode_message(tr_session *s, int dir, const uint8_t *p, size_t n)
             type = answer ? "response" : "trap";
         }
     } else {
-        type = dir == TR_S2C ? "response" : "request"; /* the header only: the PDU could not be read */
+        /* the header only: without its PDU a message is neither a request nor an answer; the problem says why */
+        tr_anomaly(s->ctx, s, dir, m.problem ? m.problem : "snmp_malformed", "version %s: %s", version_text(m.version),
+                   m.problem ? m.detail : "no PDU");
+        return;
     }
     if (answer)
         on_answer(&m, &pr);

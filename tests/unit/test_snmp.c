@@ -807,7 +807,7 @@ static void test_malformed_everywhere(void **state)
         }
     /* not SNMP at all */
     char *out = one(&(ber){.b = "GET / HTTP/1.0\r\n", .n = 16}, TR_C2S);
-    expect_has(out, "\"anomaly\":\"snmp_truncated\""); /* read as BER: 'G' a tag, 'E' a length past the end */
+    expect_has(out, "\"anomaly\":\"snmp_malformed\""); /* read as BER: not a SEQUENCE */
     expect_not(out, "\"type\":\"request\"");
     free(out);
     /* an unknown version */
