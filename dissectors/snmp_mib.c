@@ -4,7 +4,6 @@
 
 #include <assert.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 typedef struct mib_entry {
@@ -116,9 +115,16 @@ static int put(char *out, size_t cap, size_t *w, const char *s, size_t n)
 
 static int put_arc(char *out, size_t cap, size_t *w, uint64_t arc)
 {
-    char tmp[24];
-    int k = snprintf(tmp, sizeof tmp, ".%llu", (unsigned long long)arc);
-    return k > 0 && put(out, cap, w, tmp, (size_t)k);
+    char digits[20], tmp[22];
+    size_t n = 0, k = 0;
+    do { /* without printf: names are written arc by arc, several per packet */
+        digits[n++] = (char)('0' + arc % 10);
+        arc /= 10;
+    } while (arc);
+    tmp[k++] = '.';
+    while (n)
+        tmp[k++] = digits[--n];
+    return put(out, cap, w, tmp, k);
 }
 
 /* A text index of `len` arcs at arcs[0..): "quoted" when every arc is a printable character that needs no escape
