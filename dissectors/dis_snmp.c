@@ -1377,9 +1377,9 @@ static int snmp_probe(const tr_probe_input *in) { return tr_probe_by_direction(i
 static int snmp_user_option(const char *arg, char *err, size_t errlen) { return snmp_user_add(arg, err, errlen); }
 
 static const tr_option snmp_options[] = {
-    {"snmp-user", "NAME:AUTH:PASS[:PRIV:PASS]",
-     "an SNMPv3 user's passwords, to check digests and decrypt (AUTH: MD5 SHA SHA-224 SHA-256 SHA-384 SHA-512; "
-     "PRIV: AES DES); may be given several times",
+    {"snmp-user", "NAME:AUTHPROTO:AUTHPASS[:PRIVPROTO:PRIVPASS]",
+     "an SNMPv3 user: digests checked, PDUs decrypted (AUTHPROTO MD5 SHA SHA-224 SHA-256 SHA-384 SHA-512, PRIVPROTO "
+     "AES DES); repeatable",
      snmp_user_option},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,5 +1,6 @@
 /* snmp_present: how SNMP shows itself — a request and its answer as one summary part (`get sysDescr.0 → "Linux
- * ..."`, `set sysLocation.0 → notWritable`), a trap as `trap linkDown`, and in transcripts each message decoded in
+ * ..."`, `getnext sysDescr.0 → sysObjectID.0 = linux`, `set sysLocation.0 → notWritable`, `inform linkUp →
+ * acknowledged`), a trap as `trap linkDown`, and in transcripts each message decoded in
  * place of its datagram: a header line, then a line per variable binding. */
 #include <string.h>
 
@@ -154,7 +155,14 @@ static int snmp_summary(const tr_event *e, const tr_summary *s)
             add_varbind_name(e, first, end, s->answer);
         } else if (tr_evr_field(e, "error_status") && !tr_evr_is(e, "error_status", "noError"))
             tr_evr_add(e, "error_status", s->answer);
-        else if (first >= 0)
+        else if (tr_evr_is(e, "request_pdu", "inform-request"))
+            tr_sb_adds(s->answer, "acknowledged");
+        else if (first >= 0 && (tr_evr_is(e, "request_pdu", "get-next-request") ||
+                                tr_evr_is(e, "request_pdu", "get-bulk-request"))) {
+            add_varbind_name(e, first, end, s->answer); /* a walk's answer names where it went */
+            tr_sb_adds(s->answer, " = ");
+            add_short_value(e, first, end, s->answer);
+        } else if (first >= 0)
             add_short_value(e, first, end, s->answer);
         else
             tr_sb_adds(s->answer, "noError");
