@@ -800,9 +800,10 @@ static const char *version_text(int64_t v) { return v == V1 ? "1" : v == V2C ? "
 static uint64_t auth_hash(const tr_session *s, const snmp_cred *c, int success)
 {
     uint64_t h = 1469598103934665603ull;
-    const uint8_t *ip = (const uint8_t *)&s->server.ip;
-    for (size_t i = 0; i < sizeof s->server.ip; i++)
-        h = (h ^ ip[i]) * 1099511628211ull;
+    const tr_ip *ip = &s->server.ip;
+    h = (h ^ ip->v) * 1099511628211ull;
+    for (size_t i = 0; i < (ip->v == 4 ? 4u : sizeof ip->a); i++)
+        h = (h ^ ip->a[i]) * 1099511628211ull;
     h = (h ^ c->kind) * 1099511628211ull;
     h = (h ^ c->version) * 1099511628211ull;
     h = (h ^ (uint64_t)success) * 1099511628211ull;
