@@ -1,7 +1,5 @@
 #include "ber.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 static int fail(tr_buf *b, int status)
@@ -112,6 +110,20 @@ int ber_uint(const tr_buf *value, uint64_t *v)
     return BER_OK;
 }
 
+/* v in decimal at out (21 bytes of room), without printf: an OID's arcs are written one by one, many per packet. */
+static size_t u64_text(char *out, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
 int ber_oid(const tr_buf *value, char *text, size_t cap, uint64_t *arcs, size_t *narcs)
 {
     tr_buf c = *value;
@@ -149,8 +161,17 @@ int ber_oid(const tr_buf *value, char *text, size_t cap, uint64_t *arcs, size_t 
                 arcs[count] = out[i];
             count++;
             if (cap) {
-                int k = snprintf(text + w, cap - w, "%s%" PRIu64, count > 1 ? "." : "", out[i]);
-                w = k < 0 || (size_t)k >= cap - w ? cap - 1 : w + (size_t)k;
+                char tmp[22];
+                size_t k = 0;
+                if (count > 1)
+                    tmp[k++] = '.';
+                k += u64_text(tmp + k, out[i]);
+                if (k >= cap - w) { /* cut where it no longer fits, as snprintf would */
+                    k = cap - 1 - w;
+                }
+                memcpy(text + w, tmp, k);
+                w += k;
+                text[w] = '\0';
             }
         }
     }

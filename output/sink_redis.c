@@ -259,7 +259,7 @@ static redisContext *connect_stream(sink_redis *r, int *why, char *err, size_t e
         return NULL;
     }
     c->reader->fn = &r->fns;
-    redisReaderSetPrivdata(c->reader, r);
+    c->reader->privdata = r; /* not redisReaderSetPrivdata: hiredis 0.14's macro casts the pointer to int */
     return c;
 }
 

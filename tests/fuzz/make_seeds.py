@@ -11,7 +11,7 @@ import struct
 import sys
 
 MAX_SEED = 12000
-PORTS = {80: "http", 8080: "http", 53: "dns", 21: "ftp", 23: "telnet", 67: "dhcp"}
+PORTS = {80: "http", 8080: "http", 53: "dns", 21: "ftp", 23: "telnet", 67: "dhcp", 161: "snmp", 162: "snmp"}
 
 
 def read_pcap(path):
@@ -91,7 +91,7 @@ def dissector_seed(proto, l4, payloads):
         p = p[:65536]
         if l4 != 17:
             op = bytes([2 | d]) + struct.pack(">H", len(p) - 1)
-        elif proto == "dhcp":  # messages of 300 bytes and more: kind 1, a two-byte length (a datagram over UDP)
+        elif proto in ("dhcp", "snmp"):  # messages past 256 bytes: kind 1, a two-byte length (a datagram over UDP)
             op = bytes([2 | d]) + struct.pack(">H", len(p) - 1)
         else:
             op = bytes([6 | d, min(len(p), 256) - 1])

@@ -11,6 +11,7 @@ import hashlib, importlib, json, os, shutil, subprocess, sys, tempfile, tracebac
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
 sys.path.insert(0, os.path.dirname(CHECKS_DIR))
+import checks.common as checks_common  # noqa: E402
 from checks.common import events_of, expect, fail, failures, load_facts  # noqa: E402
 
 def check_exported_files(capture, trawl, pcap, want):
@@ -116,6 +117,7 @@ def exported_wanted(capture, exports, facts):
 
 def main():
     trawl, pcaps = sys.argv[1], sys.argv[2]
+    checks_common.TRAWL, checks_common.PCAPS = trawl, pcaps
     checks, exports = load_checks()
     checked = 0
     for name in sorted(os.listdir(pcaps)):

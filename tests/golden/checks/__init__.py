@@ -16,4 +16,5 @@ A module that cannot be imported, or defines no check_ function, a check that ra
 returns anything but a count fails the run; so does a capture whose checks all returned 0.
 
 checks/common.py has the helpers: fail, expect, numbered (the numbered groups http.N.*, dns.N.*), of
-(events of one protocol and type), load_facts, events_of."""
+(events of one protocol and type), load_facts, events_of, and events_with(capture, *options): trawl run again on a
+capture with options of its own (SNMP's --snmp-user with the passwords its facts record)."""

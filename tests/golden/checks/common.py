@@ -1,7 +1,11 @@
 """What every protocol's checks share: the failures list, reading facts, running trawl, picking events."""
-import collections, json, subprocess
+import collections, json, os, subprocess
 
 failures = []
+# Set by facts.py: the trawl being tested and the folder of the captures, for checks that run trawl again with
+# options of their own (events_with).
+TRAWL = None
+PCAPS = None
 
 def fail(capture, msg):
     failures.append("%s: %s" % (capture, msg))
@@ -27,11 +31,15 @@ def numbered(facts, prefix):
                 out[int(n)][key] = v
     return dict(sorted(out.items()))
 
-def events_of(trawl, pcap):
-    r = subprocess.run([trawl, "-r", pcap, "-T", "json"], capture_output=True, timeout=120)
+def events_of(trawl, pcap, *options):
+    r = subprocess.run([trawl, "-r", pcap, "-T", "json", *options], capture_output=True, timeout=120)
     if r.returncode != 0:
         raise RuntimeError("trawl exited %d: %s" % (r.returncode, r.stderr.decode(errors="replace")))
     return [json.loads(l) for l in r.stdout.decode().splitlines()]
+
+def events_with(capture, *options):
+    """trawl's events for a capture of the folder being checked, run with these options (SNMP's --snmp-user)."""
+    return events_of(TRAWL, os.path.join(PCAPS, capture), *options)
 
 def of(events, proto, typ):
     return [e for e in events if e["proto"] == proto and e["type"] == typ]
