@@ -23,6 +23,13 @@ typedef struct tr_probe_input {
     uint16_t client_port, server_port;
 } tr_probe_input;
 
+/* A protocol that rides inside another's sessions (a BitTorrent tracker inside HTTP): `host` names that protocol,
+ * `hooks` is what that protocol's dissector asks of its riders (dissectors/http_claim.h for HTTP). */
+typedef struct tr_inside {
+    const char *host;
+    const void *hooks;
+} tr_inside;
+
 typedef struct tr_dissector {
     const char *name;            /* "smtp": used in events, CLI, tests */
     uint8_t l4;                  /* TR_TCP, TR_UDP, or 0 for both */
@@ -53,6 +60,7 @@ typedef struct tr_dissector {
     const tr_presenter *present;      /* summaries, transcript mode, notes, stream rendering */
     const tr_option *options;         /* command-line options, ended by a NULL name */
     const tr_stat_field *stat_fields; /* event fields --stats counts, ended by a NULL key */
+    const tr_inside *inside;          /* it rides inside another protocol's sessions */
 } tr_dissector;
 
 /* The registry: all dissectors, NULL-terminated, in dissectors.def order. */

@@ -26,6 +26,7 @@
 #include "../core/tr_dissector.h"
 #include "../core/tr_pool.h"
 #include "base64.h"
+#include "http_claim.h"
 #include "object.h"
 #include "pairing.h"
 #include "textline.h"
@@ -142,6 +143,7 @@ typedef struct http_waiting {
     uint8_t v09;            /* its answer is HTTP/0.9: the server's bytes up to the close, no status line */
     uint16_t uri_len;
     uint32_t uri_off;       /* in the ring */
+    struct http_claim *claim; /* another protocol took this transaction (http_claim.h), NULL when none */
 } http_waiting;
 
 typedef struct http_state {
@@ -152,6 +154,7 @@ typedef struct http_state {
     uint8_t client_spoke;   /* a start line from the client has been seen, read or not */
     uint32_t ring_next, ring_used;
     char *ring;             /* URIs of the waiting requests (HTTP_URI_RING bytes), held only while any wait */
+    http_waiting *reading;  /* the queue's entry of the request being read, NULL when it was not queued */
 } http_state;
 
 /* ---- buffers held only while in use ---- */
@@ -251,6 +254,7 @@ static http_waiting *queue_head(http_state *st) { return pair_head(&st->queue); 
 
 static void queue_push(tr_session *s, http_state *st, const http_side *d)
 {
+    st->reading = NULL;
     /* full: the newest is the one left out, not the oldest (the responses still come in order) */
     http_waiting *w = pair_full(&st->queue) ? NULL : pair_push(&st->queue, NULL, 0, NULL);
     if (!w) {
@@ -261,6 +265,7 @@ static void queue_push(tr_session *s, http_state *st, const http_side *d)
     http_span m, u;
     text_get(d, T_METHOD, &m);
     text_get(d, T_URI, &u);
+    st->reading = w;
     w->method_len = (uint8_t)(m.n < HTTP_METHOD_KEEP ? m.n : HTTP_METHOD_KEEP);
     memcpy(w->method, m.p, w->method_len);
     w->v09 = d->m.v09;
@@ -299,6 +304,102 @@ static size_t waiting_uri(const http_state *st, const http_waiting *w, char *out
 static int waiting_is(const http_waiting *w, const char *method)
 {
     return w && w->method_len == strlen(method) && memcmp(w->method, method, w->method_len) == 0;
+}
+
+/* ---- transactions another protocol claims (http_claim.h) ---- */
+
+/* A claimed transaction: who claimed it, for which session, and the claimer's state after it. */
+typedef struct http_claim {
+    const http_claimer *c;
+    tr_session *s;
+    size_t bytes; /* counted on the session */
+    _Alignas(16) uint8_t state[];
+} http_claim;
+
+static const http_claimer *extra_claimer;
+
+void http_claim_extra(const http_claimer *c) { extra_claimer = c; }
+
+extern const tr_dissector dis_http;
+
+/* The claimers of the registry (dissectors whose .inside names HTTP), then the extra one; NULL after the last. */
+static const http_claimer *claimer_at(int *i)
+{
+    if (*i < 0)
+        return NULL;
+    for (; tr_dissectors[*i]; (*i)++) {
+        const tr_inside *in = tr_dissectors[*i]->inside;
+        if (in && in->hooks && strcmp(in->host, dis_http.name) == 0)
+            return (*i)++, in->hooks;
+    }
+    *i = -1;
+    return extra_claimer;
+}
+
+static http_request_view request_view(const http_side *d)
+{
+    http_span m, u, h, a;
+    text_get(d, T_METHOD, &m);
+    text_get(d, T_URI, &u);
+    text_get(d, T_HOST, &h);
+    text_get(d, T_USER_AGENT, &a);
+    http_request_view v = {m.p, u.p, h.p, a.p, m.n, u.n, h.n, a.n};
+    return v;
+}
+
+/* The request just read, offered to the claimers; the one that takes it gets it now. */
+static void claim_offer(tr_session *s, http_state *st, const http_side *d)
+{
+    http_waiting *w = st->reading;
+    st->reading = NULL;
+    if (!w || w->claim)
+        return;
+    http_request_view v = request_view(d);
+    int i = 0;
+    for (const http_claimer *c; (c = claimer_at(&i));) {
+        if (!c->claims || !c->claims(&v))
+            continue;
+        size_t size = c->txn_size <= HTTP_CLAIM_STATE_MAX ? c->txn_size : HTTP_CLAIM_STATE_MAX;
+        http_claim *k = calloc(1, sizeof *k + size); /* per transaction, not per packet */
+        if (!k)
+            return;
+        k->c = c;
+        k->s = s;
+        k->bytes = sizeof *k + size;
+        s->state_extra += k->bytes;
+        w->claim = k;
+        if (c->on_request)
+            c->on_request(s, k->state, &v);
+        return;
+    }
+}
+
+static void claim_free(http_claim *k)
+{
+    k->s->state_extra -= k->bytes;
+    free(k);
+}
+
+/* The response's decoded body, for a claimed transaction (the object's tee). */
+static void claim_body(void *arg, const uint8_t *p, size_t n)
+{
+    http_claim *k = arg;
+    k->c->on_body(k->s, k->state, p, n);
+}
+
+/* The final response of the transaction at the queue's head is out: its claimer hears it, then it is let go. */
+static void claim_response(tr_session *s, http_waiting *w, const http_side *d, int complete)
+{
+    http_claim *k = w ? w->claim : NULL;
+    if (!k)
+        return;
+    http_span ct;
+    text_get(d, T_CONTENT_TYPE, &ct);
+    http_response_view v = {d->m.v09 ? 0 : d->m.status, ct.p, ct.n};
+    if (k->c->on_response)
+        k->c->on_response(s, k->state, &v, complete);
+    w->claim = NULL;
+    claim_free(k);
 }
 
 /* ---- start lines ---- */
@@ -542,10 +643,13 @@ static void message_done(tr_session *s, http_state *st, int dir, int transfer_co
         body_object(s, d, dir, d->m.obj_end ? d->m.obj_end : d->pos);
     if (dir == TR_C2S) {
         emit_request(s, d, complete, &body);
+        claim_offer(s, st, d);
     } else {
         emit_response(s, st, d, complete, &body);
-        if (d->m.paired && (d->m.status >= 200 || d->m.status == 101 || d->m.v09))
+        if (d->m.paired && (d->m.status >= 200 || d->m.status == 101 || d->m.v09)) {
+            claim_response(s, queue_head(st), d, complete);
             queue_pop(st);
+        }
     }
     if (d->m.has_body)
         obj_done(&d->body, s); /* a body decoded on the worker is let go after its event */
@@ -620,6 +724,11 @@ static void body_begin(tr_session *s, http_state *st, int dir, int transfer, con
                      .name = name,
                      .max_len = HTTP_BODY_DECODED_MAX,
                      .words = &http_body_words};
+    http_waiting *w = dir == TR_S2C && d->m.paired ? queue_head(st) : NULL;
+    if (w && w->claim && w->claim->c->on_body) { /* the claimer reads the answer as it is decoded */
+        spec.tee = claim_body;
+        spec.tee_arg = w->claim;
+    }
     obj_begin(&d->body, s, dir, &spec);
 }
 
@@ -1156,6 +1265,13 @@ static void http_close(tr_session *s, int reason)
         obj_release(&d->body, s);
         buffer_give(s, &d->buf);
     }
+    http_waiting w; /* transactions claimed and never answered */
+    while (pair_pop(&st->queue, &w))
+        if (w.claim) {
+            if (w.claim->c->on_abandon)
+                w.claim->c->on_abandon(s, w.claim->state);
+            claim_free(w.claim);
+        }
     buffer_give(s, &st->ring);
 }
 

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "../../output/tr_format.h"
+#include "../../dissectors/http_claim.h"
 #include "harness.h"
 
 #define C2S TR_C2S
@@ -197,6 +198,111 @@ static void check_compressed(int window_bits, const char *encoding, int chunked)
                      1);
     assert_int_equal(harness_count(json, "anomaly", NULL), 0);
     free(json);
+}
+
+/* ---- a transaction another protocol claims (http_claim.h) ---- */
+
+typedef struct toy_txn {
+    char uri[64];
+    size_t body;
+    uint64_t sum; /* of the decoded body's bytes, so a wrong byte shows */
+} toy_txn;
+
+static int toy_claims(const http_request_view *r) { return r->uri_len >= 9 && memcmp(r->uri, "/announce", 9) == 0; }
+
+static void toy_request(tr_session *s, void *txn, const http_request_view *r)
+{
+    toy_txn *t = txn;
+    snprintf(t->uri, sizeof t->uri, "%.*s", (int)r->uri_len, (const char *)r->uri);
+    tr_event e;
+    tr_ev_init(&e, s, "claimed", TR_C2S);
+    e.proto = "toy";
+    tr_ev_str(&e, "uri", t->uri);
+    tr_emit(&e);
+}
+
+static void toy_body(tr_session *s, void *txn, const uint8_t *p, size_t n)
+{
+    (void)s;
+    toy_txn *t = txn;
+    t->body += n;
+    for (size_t i = 0; i < n; i++)
+        t->sum += p[i];
+}
+
+static void toy_response(tr_session *s, void *txn, const http_response_view *r, int complete)
+{
+    toy_txn *t = txn;
+    tr_event e;
+    tr_ev_init(&e, s, "answered", TR_S2C);
+    e.proto = "toy";
+    tr_ev_str(&e, "uri", t->uri);
+    tr_ev_int(&e, "status", r->status);
+    tr_ev_int(&e, "body", (int64_t)t->body);
+    tr_ev_int(&e, "sum", (int64_t)t->sum);
+    tr_ev_bool(&e, "complete", complete);
+    tr_emit(&e);
+}
+
+static int abandoned;
+static void toy_abandon(tr_session *s, void *txn)
+{
+    (void)s, (void)txn;
+    abandoned++;
+}
+
+static const http_claimer toy = {toy_claims, sizeof(toy_txn), toy_request, toy_body, toy_response, toy_abandon};
+
+/* A claimer takes the transactions it claims: it gets the request, the decoded body (chunked and gzip undone) and
+ * the response, in HTTP's order, and emits its own events; HTTP records every transaction as before. */
+static void test_claimed_transactions(void **state)
+{
+    (void)state;
+    enum { PLAIN = 3000 };
+    uint8_t plain[PLAIN], packed[4096];
+    plaintext(plain, PLAIN);
+    size_t plen = compress_with(plain, PLAIN, packed, sizeof packed, 31);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < PLAIN; i++)
+        sum += plain[i];
+    static char resp[8192];
+    int h = snprintf(resp, sizeof resp,
+                     "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n", plen);
+    memcpy(resp + h, packed, plen);
+    size_t total = (size_t)h + plen;
+    const char *rest = "\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    memcpy(resp + total, rest, strlen(rest));
+    total += strlen(rest);
+    harness_msg m[] = {
+        {C2S, "GET /announce?info_hash=%aa HTTP/1.1\r\nHost: t\r\n\r\nGET /other HTTP/1.1\r\n\r\n"
+              "GET /announce?x=1 HTTP/1.1\r\n\r\n", 0},
+        {S2C, resp, total},
+    };
+    http_claim_extra(&toy);
+    char *json = harness_script_all_splits("http", 80, m, 2);
+    char want[64];
+    snprintf(want, sizeof want, "\"sum\":%llu", (unsigned long long)sum);
+    assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"claimed\"", NULL), 2);
+    assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"answered\"", needle("uri", "/announce?info_hash=%aa"),
+                                   "\"status\":200", "\"body\":3000", want, "\"complete\":true", NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"answered\"", needle("uri", "/announce?x=1"),
+                                   "\"body\":0", NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"proto\":\"toy\"", needle("uri", "/other"), NULL), 0);
+    assert_int_equal(harness_count(json, "\"proto\":\"http\",\"type\":\"response\"", NULL), 3); /* HTTP's, as always */
+    /* in order: HTTP's request, then the claimer's; HTTP's response, then the claimer's */
+    const char *req = strstr(json, "\"type\":\"request\""), *claimed = strstr(json, "\"type\":\"claimed\"");
+    const char *resp1 = strstr(json, "\"type\":\"response\""), *answered = strstr(json, "\"type\":\"answered\"");
+    assert_true(req < claimed && claimed < resp1 && resp1 < answered);
+    free(json);
+    /* a claimed request never answered: abandoned when the session ends, its state freed */
+    abandoned = 0;
+    harness_msg unanswered[] = {{C2S, "GET /announce HTTP/1.1\r\n\r\n", 0}};
+    json = harness_script("http", 80, unanswered, 1, 0);
+    assert_int_equal(abandoned, 1);
+    free(json);
+    http_claim_extra(NULL);
 }
 
 static void test_gzip(void **state)
@@ -974,6 +1080,7 @@ int main(void)
         cmocka_unit_test(test_keepalive),
         cmocka_unit_test(test_pipelined),
         cmocka_unit_test(test_chunked),
+        cmocka_unit_test(test_claimed_transactions),
         cmocka_unit_test(test_gzip),
         cmocka_unit_test(test_deflate),
         cmocka_unit_test(test_gzip_members_and_trailing),
