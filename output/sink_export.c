@@ -90,6 +90,8 @@ struct sink_export {
     size_t name_bytes; /* sessions' name sets */
     size_t memory;     /* these three: what the engine counts against --memcap for us */
     tr_pool spare; /* buffers of closed files, for the next open */
+    char **links;  /* pairs from, to (tr_file_link), made at the end */
+    size_t nlinks, links_cap;
 };
 
 static void fail(sink_export *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -614,6 +616,91 @@ static void export_file_write_at(void *self, int h, uint64_t off, const uint8_t 
 /* Top folders a created file may not go into: the exporter's own. */
 static const char *const reserved_top[] = {"sessions", "files", "streams", "events.jsonl", NULL};
 
+/* ---- second names of extracted files (tr_file_link), made once every file is written ---- */
+
+#define LINKS_MAX 200000 /* names kept to make; more are refused */
+
+static void export_file_link(void *self, const char *from_rel, const char *to_rel)
+{
+    sink_export *x = self;
+    if (!safe_path_ok(to_rel, reserved_top) || x->nlinks / 2 >= LINKS_MAX) {
+        x->st.link_refused++;
+        return;
+    }
+    if (x->nlinks + 2 > x->links_cap) {
+        size_t cap = x->links_cap ? 2 * x->links_cap : 64;
+        char **grown = realloc(x->links, cap * sizeof *grown);
+        if (!grown) {
+            x->st.link_refused++;
+            return;
+        }
+        x->links = grown;
+        x->links_cap = cap;
+    }
+    char *a = strdup(from_rel), *b = strdup(to_rel);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        x->st.link_refused++;
+        return;
+    }
+    x->links[x->nlinks++] = a;
+    x->links[x->nlinks++] = b;
+    x->memory += strlen(a) + strlen(b) + 2 + 2 * sizeof(char *);
+}
+
+/* A copy of from as to, where the filesystem makes no hard links. */
+static int copy_file(int dirfd, const char *from, const char *to)
+{
+    int in = openat(dirfd, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0)
+        return -errno;
+    int out = openat(dirfd, to, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return -e;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            rc = -(errno ? errno : EIO);
+            break;
+        }
+    if (n < 0)
+        rc = -errno;
+    close(in);
+    if (close(out) != 0 && !rc)
+        rc = -errno;
+    return rc;
+}
+
+static void links_make(sink_export *x)
+{
+    for (size_t i = 0; i + 1 < x->nlinks; i += 2) {
+        const char *from = x->links[i], *to = x->links[i + 1];
+        int r = safe_path_make_dirs(x->dirfd, to);
+        if (r == 0 && unlinkat(x->dirfd, to, 0) != 0 && errno != ENOENT) /* what an earlier run left there */
+            r = -errno;
+        if (r == 0 && linkat(x->dirfd, from, x->dirfd, to, 0) != 0)
+            r = errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP ? copy_file(x->dirfd, from, to)
+                                                                                      : -errno;
+        if (r == 0)
+            x->st.links++;
+        else if (r == -ENOENT || r == -ELOOP || r == -ENOTDIR)
+            x->st.link_refused++; /* nothing was extracted there, or a link on the way */
+        else
+            fail(x, "%s: %s", to, strerror(-r));
+    }
+    for (size_t i = 0; i < x->nlinks; i++)
+        free(x->links[i]);
+    free(x->links);
+    x->links = NULL;
+    x->nlinks = x->links_cap = 0;
+}
+
 /* A file at a path its owner chose (tr_file_create): checked, its folders made here (the answer is needed now, and a
  * path that a symbolic link would lead astray is refused), then created like any extracted file (O_TRUNC: what an
  * earlier run left there is replaced). */
@@ -779,6 +866,7 @@ tr_sink sink_export_sink(sink_export *x)
     k.file_close = export_file_close;
     k.file_create = export_file_create;
     k.file_write_at = export_file_write_at;
+    k.file_link = export_file_link;
     k.on_file_open = export_on_file_open;
     k.on_stream_object = export_on_stream_object;
     return k;
@@ -817,6 +905,7 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     int werr = tr_wfile_sync(what, sizeof what); /* every queued open, write and close of the files above */
     if (werr)
         fail(x, "%s: %s", what, strerror(werr));
+    links_make(x); /* every file is in place now */
     close(x->dirfd);
     int rc = x->st.write_errors ? -1 : 0;
     if (rc && err && errcap)

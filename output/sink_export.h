@@ -49,6 +49,8 @@ typedef struct sink_export_stats {
     uint64_t file_refused;  /* extraction refused: too many at once, or no name could be made */
     uint64_t reopens;       /* handles reopened after the LRU closed them */
     uint64_t write_errors;  /* failed writes, opens or closes */
+    uint64_t links;         /* second names made (tr_file_link) */
+    uint64_t link_refused;  /* second names refused (a bad path, a missing file, too many) */
 } sink_export_stats;
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x);
