@@ -453,7 +453,7 @@ static void on_answer(tr_session *s, pop3_state *st, const uint8_t *line, size_t
 static void message_begin(tr_session *s, pop3_state *st)
 {
     mail_message_spec spec = {.file_name = st->msg_name, .label = st->msg_label, .walk = 1,
-                              .stream_start = s->stream_off[TR_S2C]};
+                              .stream_start = MAIL_MESSAGE_AT_FIRST_BYTE};
     mail_message_begin(&st->msg, s, TR_S2C, &spec);
 }
 

@@ -22,7 +22,7 @@ void mail_message_begin(mail_message *mm, tr_session *s, int dir, const mail_mes
     obj_spec os = {.transfer = OBJ_TE_IDENTITY, .name = spec->file_name};
     obj_begin(&mm->raw, s, dir, &os);
     if (spec->decode == OBJ_TE_BASE64 || spec->decode == OBJ_TE_QP) {
-        obj_spec ds = {.transfer = (uint8_t)spec->decode};
+        obj_spec ds = {.transfer = (uint8_t)spec->decode, .name = spec->decoded_name};
         obj_begin(&mm->decoded, s, dir, &ds);
         mm->decoding = 1;
     }
@@ -37,13 +37,25 @@ void mail_message_begin(mail_message *mm, tr_session *s, int dir, const mail_mes
             mm->walk = 1;
         }
     }
-    tr_stream_object(s, dir, mm->start, 0, mm->label, NULL);
+    if (mm->start != MAIL_MESSAGE_AT_FIRST_BYTE)
+        tr_stream_object(s, dir, mm->start, 0, mm->label, NULL);
+}
+
+/* The copy the transcript and the event point at: as transferred, or decoded when only that was extracted. */
+static const char *mail_message_file(const mail_message *mm)
+{
+    const char *file = obj_file(&mm->raw);
+    return !file[0] && mm->decoding ? obj_file(&mm->decoded) : file;
 }
 
 void mail_message_feed(mail_message *mm, tr_session *s, const uint8_t *p, size_t n)
 {
     if (!mm->active || !n)
         return;
+    if (mm->start == MAIL_MESSAGE_AT_FIRST_BYTE) {
+        mm->start = s->stream_off[mm->dir];
+        tr_stream_object(s, mm->dir, mm->start, 0, mm->label, NULL);
+    }
     if (mm->walk)
         mime_feed(mm->m, p, n);
     if (mm->decoding)
@@ -52,9 +64,9 @@ void mail_message_feed(mail_message *mm, tr_session *s, const uint8_t *p, size_t
                 break;
     for (size_t off = 0, k; off < n; off += k) { /* obj_feed stops after the bytes that opened the file */
         k = obj_feed(&mm->raw, s, p + off, n - off);
-        if (!mm->named && obj_file(&mm->raw)[0]) {
+        if (!mm->named && mail_message_file(mm)[0]) {
             mm->named = 1;
-            tr_stream_object(s, mm->dir, mm->start, 0, mm->label, obj_file(&mm->raw));
+            tr_stream_object(s, mm->dir, mm->start, 0, mm->label, mail_message_file(mm));
         }
         if (!k)
             break;
@@ -102,8 +114,8 @@ void mail_message_end(mail_message *mm, tr_session *s, int complete, uint64_t st
         mime_end(mm->m, complete);
     mm->active = 0;
     mm->has_result = 1;
-    if (stream_end > mm->start)
-        tr_stream_object(s, mm->dir, mm->start, stream_end, mm->label, mm->named ? obj_file(&mm->raw) : NULL);
+    if (mm->start != MAIL_MESSAGE_AT_FIRST_BYTE && stream_end > mm->start)
+        tr_stream_object(s, mm->dir, mm->start, stream_end, mm->label, mm->named ? mail_message_file(mm) : NULL);
 }
 
 void mail_message_fields(const mail_message *mm, tr_event *e)
@@ -122,7 +134,7 @@ void mail_message_fields(const mail_message *mm, tr_event *e)
     tr_ev_bool(e, "complete", mm->r.complete);
     if (mm->walk)
         mime_add_fields(mm->m, e);
-    tr_ev_file(e, "file", obj_file(&mm->raw));
+    tr_ev_file(e, "file", mail_message_file(mm));
 }
 
 void mail_message_mailbox(const mail_message *mm, tr_session *s, const char *proto, int partial)
@@ -139,7 +151,7 @@ void mail_message_mailbox(const mail_message *mm, tr_session *s, const char *pro
         .sha256 = mm->r.complete ? &mm->r.sha256 : NULL,
         .complete = mm->r.complete,
         .partial = partial,
-        .file = obj_file(&mm->raw),
+        .file = mail_message_file(mm),
     };
     mailbox_add(s->ctx, &msg);
 }

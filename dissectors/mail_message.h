@@ -30,12 +30,16 @@ typedef struct mail_message {
 } mail_message;
 
 /* What the message's bytes are. */
+#define MAIL_MESSAGE_AT_FIRST_BYTE UINT64_MAX
+
 typedef struct mail_message_spec {
     const char *file_name;  /* offered to the exporter for the copy as transferred ("retr-3.eml"); NULL: none */
     const char *label;      /* the transcript marker's label ("RETR 3"); NULL: none */
     int walk;               /* a message (or its header): walked for headers and attachments */
     int decode;             /* OBJ_TE_BASE64 or OBJ_TE_QP: also decoded for decoded_sha256; 0: not */
-    uint64_t stream_start;  /* stream offset of its first byte (s->stream_off[dir] where it begins) */
+    const char *decoded_name; /* offered to the exporter for the decoded content; NULL: not extracted */
+    uint64_t stream_start;  /* stream offset of its first byte, or MAIL_MESSAGE_AT_FIRST_BYTE: s->stream_off[dir]
+                             * where the first byte is fed (the feeding call's bytes begin with it) */
 } mail_message_spec;
 
 void mail_message_begin(mail_message *mm, tr_session *s, int dir, const mail_message_spec *spec);
@@ -47,7 +51,8 @@ void mail_message_gap(mail_message *mm, tr_session *s, uint64_t n);
  * Its results are kept, digest tickets held, until mail_message_done. */
 void mail_message_end(mail_message *mm, tr_session *s, int complete, uint64_t stream_end);
 /* Its fields for an event: size, sha256, decoded_size and decoded_sha256 when decoded, complete, the walk's header
- * fields, attachments and parts, file. */
+ * fields, attachments and parts, file (the copy as transferred, or the decoded content when only it was
+ * extracted). */
 void mail_message_fields(const mail_message *mm, tr_event *e);
 /* Hands it to the one mailbox (a walked message only); partial: only a part of the message was sent. */
 void mail_message_mailbox(const mail_message *mm, tr_session *s, const char *proto, int partial);
