@@ -46,7 +46,7 @@ extern const tr_dissector dis_imap;
 #define IMAP_PENDING_MAX 32     /* commands awaiting their completion */
 #define IMAP_TAG_MAX PAIR_KEY_MAX
 #define IMAP_SLOTS 4            /* message literals of one FETCH response waiting for its end */
-#define IMAP_SECTION_MAX 64
+#define IMAP_SECTION_MAX 160 /* "BODY[HEADER.FIELDS (DATE FROM SUBJECT TO CC MESSAGE-ID REFERENCES ...)]" */
 #define IMAP_MBOX_MAX 128
 #define IMAP_CTE_MAX 64         /* parts whose transfer encoding is known */
 #define IMAP_MIME_HEAD 2048     /* bytes of a fetched MIME header kept to read its Content-Transfer-Encoding */
@@ -1094,7 +1094,7 @@ static void s2c_line(tr_session *s, imap_state *st, const uint8_t *line, size_t 
             if (plain_part && !textline_starts((const uint8_t *)sl->section, strlen(sl->section), "BINARY"))
                 te = cte_find(st, sl->uid, seq, part);
         }
-        char name[96], dname[96], label[80];
+        char name[96], dname[96], label[200];
         const char *id_kind = sl->uid ? "uid" : "seq";
         uint32_t id = sl->uid ? sl->uid : seq;
         snprintf(label, sizeof label, "FETCH %u %s", id, sl->section);
