@@ -126,7 +126,13 @@ typedef struct tr_ctx {
      * made on first use (tr_dissector_global), ended by tr_ctx_finish. */
     void *dissector_global[TR_MAX_DISSECTORS];
     tr_shared shared[TR_MAX_SHARED];
+    /* A compressed object that decodes to more than this many times its compressed bytes, once 1 MiB came out of
+     * it, is a decompression bomb: decoding stops there (--inflate-max-ratio; 0 never stops). */
+    uint32_t inflate_max_ratio;
 } tr_ctx;
+
+#define TR_INFLATE_MAX_RATIO_DEFAULT 500 /* deflate tops out near 1032:1; real web and mail objects stay far below */
+#define TR_INFLATE_RATIO_FROM (1u << 20) /* decoded bytes before the ratio is looked at */
 
 void tr_ctx_init(tr_ctx *ctx);
 int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink); /* returns the sink's index, -1 when full */
