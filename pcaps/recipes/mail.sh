@@ -238,6 +238,7 @@ virtual_uid_maps = static:$uid
 virtual_gid_maps = static:$gid
 virtual_minimum_uid = 1
 maillog_file = $p/maillog
+maillog_file_prefixes = $p
 smtputf8_enable = no
 biff = no
 EOF
@@ -263,7 +264,13 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
     in_srv postfix -c "$p/conf" check >"$WORK/postfix-check.out" 2>&1 || true
     start_bg postfix postfix -c "$p/conf" start-fg
-    wait_port tcp 25
+    local i
+    for i in $(seq 1 100); do
+        in_srv ss -Hltn "sport = :25" | grep -q . && return 0
+        sleep 0.1
+    done
+    cat "$WORK/postfix-check.out" "$WORK/postfix.out" "$p/maillog" >&2 2>/dev/null || true
+    die "postfix does not listen on tcp/25"
 }
 
 # ---------------------------------------------------------------- clients --
@@ -586,9 +593,10 @@ cap_mail_smtp_imap() {
     # shellcheck disable=SC2046
     in_cli "$PY" "$WORK/mailclient.py" "$SRV4" "$FACTS" smtp-imap $(mail_users_args)
     capture_stop
-    tshark_view 'smtp or imap' smtp.req.command smtp.response.code imap.request.command imap.response.status imf.message_id
-    check 'smtp.req.command == "DATA"' 1 smtp_DATA
-    check 'imap.request.command == "UID"' 1 imap_UID
+    tshark_view 'smtp or imap' smtp.req.command smtp.response.code imap.request_tag imap.request.command \
+        imap.response_tag imap.response.status imap.request.username imap.request.password imf.message_id
+    check 'smtp.req.command == "DATA" || smtp.req.command == "data"' 1 smtp_DATA
+    check 'imap.request.command == "FETCH"' 1 imap_UID_FETCH
 }
 
 cap_mail_impaired() {
@@ -597,7 +605,8 @@ cap_mail_impaired() {
     in_cli "$PY" "$WORK/mailclient.py" "$SRV4" "$FACTS" impaired $(mail_users_args)
     capture_stop
     relay_facts
-    tshark_view 'pop or imap' pop.request.command imap.request.command imap.response.status
+    tshark_view 'pop or imap' pop.request.command pop.response.indicator imap.request_tag imap.request.command \
+        imap.response_tag imap.response.status imap.request.username imap.request.password imf.message_id
     check 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission' 1 retransmissions
     check 'tcp.analysis.out_of_order' 1 out_of_order
 }
