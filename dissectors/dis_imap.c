@@ -27,12 +27,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "../core/tr_buf.h"
 #include "../core/tr_dissector.h"
 #include "../core/tr_layer.h"
 #include "content_line.h"
-#include "inflater.h"
 #include "mail_message.h"
 #include "pairing.h"
 #include "sasl.h"
@@ -114,11 +114,10 @@ typedef struct imap_cte {
     char part[24];
 } imap_cte;
 
-/* The inflater's output of one direction goes to the layer. */
-typedef struct imap_zsink {
-    tr_session *s;
-    int dir;
-} imap_zsink;
+/* What one direction's zlib inflate state costs (its state and 32 KB window), counted against --memcap. zlib and
+ * not ISA-L: what zlib gives out before bad data does not depend on how the input was cut, and the inflated bytes
+ * are parsed as they come (ISA-L's fast and careful paths stop at different points). */
+#define IMAP_Z_STATE_BYTES (40u << 10)
 
 enum { Z_OFF = 0, Z_ARMED, Z_ON, Z_DEAD };
 
@@ -158,8 +157,8 @@ typedef struct imap_state {
     char compress_tag[IMAP_TAG_MAX];
     uint8_t compress_tag_len;
     uint64_t z_start[2];
-    inflater z[2];
-    imap_zsink zsink[2];
+    z_stream z[2];
+    uint8_t z_ended[2]; /* the deflate stream's last block came: what follows is ignored */
     tr_layer *layer;
 } imap_state;
 
@@ -1193,25 +1192,13 @@ static void literal_piece(tr_session *s, imap_state *st, int dir, const cl_unit 
 
 /* ---- COMPRESS=DEFLATE: the rest of each direction inflated into a layered stream decoded by IMAP itself ---- */
 
-static int z_bytes(void *arg, const uint8_t *p, size_t n)
+static void z_failed(tr_session *s, imap_state *st, int dir, const char *why)
 {
-    imap_zsink *z = arg;
-    imap_state *st = z->s->state;
-    if (st->layer)
-        tr_layer_data(st->layer, z->dir, p, n);
-    return 1;
-}
-
-static void z_failed(void *arg, int failure, const char *why)
-{
-    imap_zsink *z = arg;
-    imap_state *st = z->s->state;
-    (void)failure;
-    tr_anomaly(z->s->ctx, z->s, z->dir, "imap_bad_compressed_data", "COMPRESS=DEFLATE stream: %s", why ? why : "bad data");
-    st->z_mode[z->dir] = Z_DEAD;
+    tr_anomaly(s->ctx, s, dir, "imap_bad_compressed_data", "COMPRESS=DEFLATE stream: %s", why ? why : "bad data");
+    st->z_mode[dir] = Z_DEAD;
     if (st->layer) {
-        tr_layer_gap(st->layer, z->dir, 1);
-        tr_layer_end(st->layer, z->dir);
+        tr_layer_gap(st->layer, dir, 1);
+        tr_layer_end(st->layer, dir);
     }
 }
 
@@ -1240,20 +1227,47 @@ static void z_start(tr_session *s, imap_state *st, int dir)
     layer_open(s, st);
     st->z_mode[dir] = Z_ON;
     st->z_start[dir] = s->stream_off[dir];
-    st->zsink[dir].s = s;
-    st->zsink[dir].dir = dir;
-    inflater_begin(&st->z[dir], INFLATER_DEFLATE, 0);
-    s->state_extra += inflater_state_bytes();
+    memset(&st->z[dir], 0, sizeof st->z[dir]);
+    st->z_ended[dir] = 0;
+    if (inflateInit2(&st->z[dir], -15) != Z_OK) { /* raw deflate (RFC 4978) */
+        z_failed(s, st, dir, "no memory for the inflater");
+        st->z_mode[dir] = Z_OFF; /* nothing to release */
+        return;
+    }
+    s->state_extra += IMAP_Z_STATE_BYTES;
     tr_stream_object(s, dir, st->z_start[dir], 0, "deflate", NULL);
 }
 
 static size_t z_feed(tr_session *s, imap_state *st, int dir, const uint8_t *p, size_t n)
 {
-    if (st->z_mode[dir] == Z_ON) {
-        inflater_sink out = {z_bytes, z_failed, &st->zsink[dir]};
-        inflater_feed(&st->z[dir], p, n, &out);
+    z_stream *z = &st->z[dir];
+    /* on the stack, not static: the layer decodes what it is given at once */
+    _Alignas(64) uint8_t buf[32768];
+    size_t off = 0;
+    while (st->z_mode[dir] == Z_ON && !st->z_ended[dir] && off < n) {
+        uInt chunk = n - off < (1u << 30) ? (uInt)(n - off) : (1u << 30);
+        z->next_in = (Bytef *)(uintptr_t)(p + off); /* zlib only reads its input */
+        z->avail_in = chunk;
+        int rc;
+        do {
+            z->next_out = buf;
+            z->avail_out = sizeof buf;
+            rc = inflate(z, Z_SYNC_FLUSH);
+            size_t got = sizeof buf - z->avail_out;
+            if (got && st->layer)
+                tr_layer_data(st->layer, dir, buf, got);
+        } while (rc == Z_OK && z->avail_out == 0);
+        size_t used = chunk - z->avail_in;
+        off += used;
+        if (rc == Z_STREAM_END) /* the sender ended its deflate stream (closing): bytes after it are ignored */
+            st->z_ended[dir] = 1;
+        else if (rc != Z_OK && rc != Z_BUF_ERROR)
+            z_failed(s, st, dir, z->msg);
+        else if (!used)
+            break; /* no progress: all input is in zlib's hands */
     }
-    (void)s;
+    z->next_in = NULL;
+    z->avail_in = 0;
     return n;
 }
 
@@ -1436,8 +1450,8 @@ static void imap_on_close(tr_session *s, int reason)
             if (st->z_mode[dir] == Z_ON && st->layer)
                 tr_layer_end(st->layer, dir);
             tr_stream_object(s, dir, st->z_start[dir], s->stream_off[dir], "deflate", NULL);
-            inflater_release(&st->z[dir]);
-            s->state_extra -= inflater_state_bytes();
+            inflateEnd(&st->z[dir]);
+            s->state_extra -= IMAP_Z_STATE_BYTES;
             st->z_mode[dir] = Z_OFF;
         }
     if (st->layer) {

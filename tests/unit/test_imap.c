@@ -291,6 +291,48 @@ static void test_compress_deflate(void **state)
     free(json);
 }
 
+/* Bad deflate data after good data: what is inflated before the error (and so the lines decoded from it) must not
+ * depend on how the compressed bytes were cut (the fuzzer's finding: ISA-L's fast and careful paths stopped at
+ * different points; zlib gives out every byte up to the bad code). */
+static void test_compress_bad_data(void **state)
+{
+    (void)state;
+    static zdir sv, far;
+    memset(&sv, 0, sizeof sv);
+    memset(&far, 0, sizeof far);
+    assert_int_equal(deflateInit2(&sv.z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zput(&sv, "* 1 EXISTS\r\n");
+    deflateEnd(&sv.z);
+    /* then a block of another stream, whose dictionary the receiver never had: its lines come as literals, then a
+     * copy from further back than anything inflated so far ("invalid distance too far back") */
+    static char dict[16384], lines[8192];
+    for (size_t i = 0; i < sizeof dict; i++)
+        dict[i] = (char)('a' + (i * 7919 + i / 13) % 26);
+    assert_int_equal(deflateInit2(&far.z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    assert_int_equal(deflateSetDictionary(&far.z, (const Bytef *)dict, sizeof dict), Z_OK);
+    size_t k = 0;
+    for (int i = 2; i <= 120; i++)
+        k += (size_t)snprintf(lines + k, sizeof lines - k, "* %d FETCH (UID %d)\r\n", i, 7000 + i * 37);
+    memcpy(lines + k, dict, 600);
+    lines[k + 600] = 0;
+    zput(&far, lines);
+    deflateEnd(&far.z);
+    memcpy(sv.out + sv.n, far.out, far.n);
+    sv.n += far.n;
+    harness_msg m[] = {
+        {TR_S2C, "* OK ready\r\n", 0},
+        {TR_C2S, "h1 LOGIN anna secret\r\n", 0},
+        {TR_S2C, "h1 OK Logged in\r\n", 0},
+        {TR_C2S, "h2 COMPRESS DEFLATE\r\n", 0},
+        {TR_S2C, "h2 OK DEFLATE active\r\n", 0},
+        {TR_S2C, sv.out, sv.n},
+    };
+    char *json = harness_script_all_splits("imap", 143, m, (int)(sizeof m / sizeof m[0]));
+    assert_int_equal(harness_count(json, "\"type\":\"anomaly\"", "\"anomaly\":\"imap_bad_compressed_data\"",
+                                   "too far back", NULL), 1);
+    free(json);
+}
+
 static void test_gap_inside_a_literal(void **state)
 {
     (void)state;
@@ -330,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_authenticate),
         cmocka_unit_test(test_starttls),
         cmocka_unit_test(test_compress_deflate),
+        cmocka_unit_test(test_compress_bad_data),
         cmocka_unit_test(test_gap_inside_a_literal),
         cmocka_unit_test(test_probe),
     };
