@@ -47,7 +47,7 @@ extern const tr_dissector dis_smtp;
 #define SMTP_RCPT_MAX 100          /* recipients kept per envelope (RFC 5321 4.5.3.1.8: servers take 100) */
 #define SMTP_RCPT_BUF 8192         /* their addresses */
 #define SMTP_ADDR_MAX 256
-#define SMTP_WORD_MAX 64           /* longest unknown command word reported as sent */
+
 #define SMTP_QUEUE_ID_MAX 64
 
 enum smtp_kind { SMTP_K_OTHER = 0, SMTP_K_HELLO, SMTP_K_MAIL, SMTP_K_RCPT, SMTP_K_DATA, SMTP_K_BDAT, SMTP_K_RSET,
@@ -142,6 +142,19 @@ static int smtp_cmd_lookup(const uint8_t *w, size_t n)
 }
 
 static int is_space(uint8_t c) { return c == ' ' || c == '\t'; }
+
+/* An unknown command is reported as sent when it looks like one: letters, digits, '-' and '_', at most 32. */
+static int command_like(const uint8_t *w, size_t n)
+{
+    if (n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = w[i] | 0x20;
+        if (!((c >= 'a' && c <= 'z') || (w[i] >= '0' && w[i] <= '9') || w[i] == '-' || w[i] == '_'))
+            return 0;
+    }
+    return 1;
+}
 
 /* The address of "FROM:<a@b> params" or "TO:<a@b> params" (the keyword already checked): *addr, and the params
  * after it. Accepts a space after the colon and an address without brackets, as servers do. */
@@ -553,13 +566,18 @@ static void on_request(tr_session *s, smtp_state *st, const uint8_t *line, size_
     if (!wlen)
         return;
     int cmd = smtp_cmd_lookup(line, wlen);
+    if (!cmd && !command_like(line, wlen)) { /* binary or noise: the server will answer it, so it waits all the same */
+        tr_anomaly(s->ctx, s, TR_C2S, "smtp_bad_command", "client line does not begin with a command word");
+        pending_push(s, st, SMTP_CMD_UNKNOWN, 0, 0);
+        return;
+    }
 
     tr_event e;
     tr_ev_init(&e, s, "request", TR_C2S);
     if (cmd)
         tr_ev_str(&e, "command", smtp_cmds[cmd].name);
     else
-        tr_ev_strcopy(&e, "command", line, wlen < SMTP_WORD_MAX ? wlen : SMTP_WORD_MAX);
+        tr_ev_strcopy(&e, "command", line, wlen); /* command_like: at most 32 bytes */
     if (alen)
         tr_ev_strcopy(&e, "arg", arg, alen);
     tr_emit(&e);

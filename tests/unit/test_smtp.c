@@ -523,12 +523,16 @@ static void test_unknown_and_bad(void **state)
         {TR_C2S, "XYZZY plugh\r\nVRFY root\r\nMAIL bogus\r\nNOOP\r\n", 0},
         {TR_S2C, "502 5.5.2 Error: command not recognized\r\n252 2.0.0 root\r\n501 5.5.4 Syntax\r\n250 Ok\r\n", 0},
         {TR_S2C, "not a reply\r\n", 0},
+        {TR_C2S, "\x16\x03\x01garbage\x80\r\n", 0},
+        {TR_S2C, "500 5.5.1 Command unrecognized\r\n", 0},
     };
     char *json = harness_script_all_splits("smtp", 25, m, N(m));
     assert_int_equal(harness_count(json, "\"command\":\"XYZZY\"", "\"arg\":\"plugh\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"command\":\"VRFY\"", "\"arg\":\"root\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"anomaly\":\"smtp_bad_path\"", NULL), 1);
     assert_int_equal(harness_count(json, "\"anomaly\":\"smtp_bad_reply\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"anomaly\":\"smtp_bad_command\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"request\"", NULL), 4);
     assert_int_equal(harness_count(json, "\"type\":\"message\"", NULL), 0);
     free(json);
 }
