@@ -15,6 +15,7 @@ void tr_ctx_init(tr_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->file_sink = -1;
+    ctx->inflate_max_ratio = TR_INFLATE_MAX_RATIO_DEFAULT;
 }
 
 int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink)

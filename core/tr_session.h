@@ -60,6 +60,10 @@ typedef struct tr_session {
     /* A layered stream's session (core/tr_layer.h): the session whose bytes it was made from. Its events are that
      * session's, and sinks never see it. NULL for a session of the flow table. */
     struct tr_session *outer;
+    /* The transcript group what the session carries now belongs to, when its dissector groups conversations itself
+     * (DHCP: "dhcp-<client mac>", set per datagram, kept in its state); NULL: the exporter's default (a datagram
+     * protocol's address pair, a TCP session's own transcript). */
+    const char *tx_group;
 } tr_session;
 
 /* Receives what the pipeline produces. Every member may be NULL. */
@@ -126,7 +130,13 @@ typedef struct tr_ctx {
      * made on first use (tr_dissector_global), ended by tr_ctx_finish. */
     void *dissector_global[TR_MAX_DISSECTORS];
     tr_shared shared[TR_MAX_SHARED];
+    /* A compressed object that decodes to more than this many times its compressed bytes, once 1 MiB came out of
+     * it, is a decompression bomb: decoding stops there (--inflate-max-ratio; 0 never stops). */
+    uint32_t inflate_max_ratio;
 } tr_ctx;
+
+#define TR_INFLATE_MAX_RATIO_DEFAULT 500 /* deflate tops out near 1032:1; real web and mail objects stay far below */
+#define TR_INFLATE_RATIO_FROM (1u << 20) /* decoded bytes before the ratio is looked at */
 
 void tr_ctx_init(tr_ctx *ctx);
 int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink); /* returns the sink's index, -1 when full */

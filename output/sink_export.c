@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "../core/tr_pool.h"
@@ -16,6 +17,7 @@
 #include "../core/tr_worker.h"
 #include "async_file.h"
 #include "digest_lines.h"
+#include "export_folder.h"
 #include "name_set.h"
 #include "safe_name.h"
 #include "safe_path.h"
@@ -23,6 +25,9 @@
 #include "transcript.h"
 
 #define XPATH_MAX 224             /* "files/" + id + "-" + safe name + "-NNNN" fits */
+#define XTEXT_REL_MAX 128         /* a transcript's or raw stream's path: two IPv6 addresses and ports fit */
+#define GROUPS_MAX 8192           /* group transcripts at once; past it a session keeps its own */
+#define GROUP_BUCKETS 1024
 #define RENDER_SLICE 65536        /* bytes rendered at once, so the scratch buffer stays small */
 #define RENDER_MAX (8u << 20)     /* scratch cap: a slice's hex dump is well under it */
 #define NAME_TRIES 10000          /* -2 ... -9999 before extraction gives up on a name */
@@ -44,6 +49,7 @@ typedef struct xfile {
     uint64_t pos;              /* where the next write goes (a raw stream's gap moves it past the end) */
     uint64_t fpos;             /* the FILE's position while open */
     uint8_t created;
+    uint8_t cut;     /* --export-max left it short */
     const char *rel; /* path under DIR, kept by the owner */
 } xfile;
 
@@ -53,24 +59,58 @@ typedef struct xextract {
     char rel[];
 } xextract;
 
+/* A transcript being written: one session's, or a group's — a datagram protocol's conversations between two
+ * addresses (DNS, SNMP), or what a dissector groups itself (DHCP: one client's messages) — with the text held in
+ * memory until it is worth a file. */
+typedef struct xtext {
+    uint8_t started;       /* its header is written */
+    tr_transcript tx;
+    xfile file;
+    char rel[XTEXT_REL_MAX]; /* "sessions/000042-http.txt", "sessions/dns-10.0.0.2-10.0.0.1.txt" */
+    char *held;            /* text not yet in its file (the file not created yet) */
+    uint32_t held_len, held_cap;
+} xtext;
+
+/* A group's transcript and what it has shown. */
+typedef struct xgroup {
+    struct xgroup *next;   /* hash chain */
+    xtext t;
+    uint64_t last_session; /* the session its last lines were of */
+    char proto[16];
+} xgroup;
+
 /* What the exporter keeps of one session until it closes. */
 typedef struct xsession {
     uint64_t id;
     struct xsession *next; /* hash chain */
-    uint8_t started;       /* transcript created and its header written */
+    uint8_t started;       /* its transcript is chosen (own or a group's) */
     uint8_t raw_tcp;
-    tr_transcript tx;
-    xfile text, raw[2];
-    char text_rel[80]; /* "sessions/<id>-<proto>.txt" */
-    char *held;        /* transcript text not yet in its file (the file not created yet) */
-    uint32_t held_len, held_cap;
-    char raw_rel[2][40]; /* "streams/<id>-c2s.bin" */
+    uint8_t grouped;       /* datagrams: its transcript is its address pair's (group) */
+    xtext own;
+    xgroup *group;
+    xfile raw[2];
+    char raw_rel[2][XTEXT_REL_MAX]; /* "streams/000042-10.0.0.1.40000-10.0.0.2.80-c2s.bin" */
     char end[16];       /* `end` of the session_end event */
     name_set names;     /* names its extracted files took */
 } xsession;
 
+#define DIRS_MAX 256 /* folders of owner-named files (torrents/<hash>/..., mail/) kept open while exporting */
+
+/* The folders files are made in, each opened once without following a symbolic link: the export's own three, and
+ * those of owner-named paths. Every file is then created with openat(folder, its name), so a symbolic link put in
+ * the export folder (DIR/files -> /etc/cron.d) is refused, never followed. */
+typedef struct xdirs {
+    int sub[3];               /* sessions, files, streams; -1 when not made */
+    int n;
+    struct {
+        char path[256];       /* the folder's path under DIR */
+        int fd;
+    } owned[DIRS_MAX];
+} xdirs;
+
 struct sink_export {
     int dirfd;
+    xdirs dirs;
     int raw;
     int max_open, nopen;
     xfile *lru_head, *lru_tail;
@@ -80,6 +120,8 @@ struct sink_export {
     tr_strbuf sb, note;
     xsession **bucket;
     size_t nbucket, nsession;
+    xgroup *group_bucket[GROUP_BUCKETS];
+    size_t ngroups;
     xextract **slot; /* extracted files being written; a handle is an index */
     int *free_slot;
     int nslot, slot_cap, nfree;
@@ -90,6 +132,7 @@ struct sink_export {
     size_t name_bytes; /* sessions' name sets */
     size_t memory;     /* these three: what the engine counts against --memcap for us */
     tr_pool spare; /* buffers of closed files, for the next open */
+    uint64_t max_bytes; /* --export-max; 0: none */
     char **links;  /* pairs from, to (tr_file_link), made at the end */
     size_t nlinks, links_cap;
 };
@@ -104,6 +147,49 @@ static void fail(sink_export *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(x->err, sizeof x->err, fmt, ap);
     va_end(ap);
+}
+
+/* ---- the folders files are made in ---- */
+
+static const char *const subdirs[] = {"sessions", "files", "streams"};
+
+/* The folder a file of rel goes in, and its name there (*base); -errno when the folder cannot be had (a symbolic
+ * link on the way: -ELOOP or -ENOTDIR). The fd is the sink's, kept until the export ends. */
+static int folder_of(sink_export *x, const char *rel, const char **base)
+{
+    const char *slash = strrchr(rel, '/');
+    if (!slash) {
+        *base = rel;
+        return x->dirfd;
+    }
+    *base = slash + 1;
+    size_t len = (size_t)(slash - rel);
+    for (int i = 0; i < 3; i++)
+        if (len == strlen(subdirs[i]) && memcmp(rel, subdirs[i], len) == 0)
+            return x->dirs.sub[i] >= 0 ? x->dirs.sub[i] : -ENOENT;
+    xdirs *d = &x->dirs;
+    for (int i = 0; i < d->n; i++)
+        if (strlen(d->owned[i].path) == len && memcmp(d->owned[i].path, rel, len) == 0)
+            return d->owned[i].fd;
+    if (len >= sizeof d->owned[0].path || d->n == DIRS_MAX)
+        return -EMFILE;
+    int fd = safe_path_open_parent(x->dirfd, rel);
+    if (fd < 0)
+        return fd;
+    memcpy(d->owned[d->n].path, rel, len);
+    d->owned[d->n].path[len] = '\0';
+    d->owned[d->n++].fd = fd;
+    return fd;
+}
+
+static void folders_close(sink_export *x)
+{
+    for (int i = 0; i < 3; i++)
+        if (x->dirs.sub[i] >= 0)
+            close(x->dirs.sub[i]);
+    for (int i = 0; i < x->dirs.n; i++)
+        if (x->dirs.owned[i].fd != x->dirfd)
+            close(x->dirs.owned[i].fd);
 }
 
 /* ---- files under the open-handle cap ---- */
@@ -171,8 +257,12 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
      * too while this handle lasts, so creating and writing files (the kernel's copy into the page cache is
      * most of a write) goes to whichever thread has time. Any later handle of the file writes after this one. */
     int here = (flags & O_CREAT) && !(flags & O_EXCL) && tr_worker_behind();
+    const char *base;
+    int dfd = folder_of(x, xf->rel, &base);
+    if (dfd < 0)
+        return dfd;
     if ((flags & O_EXCL) || here) {
-        int fd = openat(x->dirfd, xf->rel, flags, 0644);
+        int fd = openat(dfd, base, flags, 0644);
         if (fd < 0)
             return -errno;
         f = here ? fdopen(fd, "w") : async_file_adopt(fd, xf->rel);
@@ -184,7 +274,7 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
             return -e;
         }
     } else { /* opened (and written, and closed) on the worker thread when it runs; failures come at the end */
-        f = async_file_open_at(x->dirfd, xf->rel, flags);
+        f = async_file_open_at(dfd, base, flags);
         if (!f)
             return -ENOMEM;
     }
@@ -209,6 +299,18 @@ static void xfile_write(sink_export *x, xfile *xf, const void *p, size_t n)
 {
     if (!n)
         return;
+    if (x->max_bytes && n > x->max_bytes - x->st.bytes) { /* --export-max: what passes it is not written */
+        size_t room = (size_t)(x->max_bytes - x->st.bytes);
+        x->st.bytes_dropped += n - room;
+        if (!xf->cut) {
+            xf->cut = 1;
+            x->st.files_cut++;
+        }
+        n = room;
+        if (!n)
+            return;
+    }
+    x->st.bytes += n;
     int r = xfile_get(x, xf, O_CREAT | O_TRUNC);
     if (r < 0) {
         fail(x, "%s: %s", xf->rel, strerror(-r));
@@ -287,61 +389,170 @@ static void session_remove(sink_export *x, xsession *xs)
             break;
         }
     x->nsession--;
-    x->held_total -= xs->held_len;
+    x->held_total -= xs->own.held_len;
     x->name_bytes -= name_set_bytes(&xs->names);
     note_memory(x);
     name_set_free(&xs->names);
-    free(xs->held);
+    free(xs->own.held);
     free(xs);
 }
 
-/* Creates the transcript file with what the session held. */
-static void spill_held(sink_export *x, xsession *xs)
+/* Creates the transcript file with what it held. */
+static void spill_held(sink_export *x, xtext *t)
 {
-    if (!xs->held)
+    if (!t->held)
         return;
-    xfile_write(x, &xs->text, xs->held, xs->held_len);
-    x->held_total -= xs->held_len;
+    xfile_write(x, &t->file, t->held, t->held_len);
+    x->held_total -= t->held_len;
     note_memory(x);
-    free(xs->held);
-    xs->held = NULL;
-    xs->held_len = xs->held_cap = 0;
+    free(t->held);
+    t->held = NULL;
+    t->held_len = t->held_cap = 0;
 }
 
-/* Keeps sb's text in memory while the session's transcript is small; 0 when it must go to the file. */
-static int hold_text(sink_export *x, xsession *xs)
+/* Keeps sb's text in memory while the transcript is small; 0 when it must go to the file. */
+static int hold_text(sink_export *x, xtext *t)
 {
-    size_t n = x->sb.len, want = xs->held_len + n;
-    if (xs->text.created || want > HELD_MAX || x->held_total + n > HELD_TOTAL)
+    size_t n = x->sb.len, want = t->held_len + n;
+    if (t->file.created || want > HELD_MAX || x->held_total + n > HELD_TOTAL)
         return 0;
-    if (want > xs->held_cap) {
-        uint32_t cap = xs->held_cap ? xs->held_cap : 512;
+    if (want > t->held_cap) {
+        uint32_t cap = t->held_cap ? t->held_cap : 512;
         while (cap < want)
             cap *= 2;
-        char *p = realloc(xs->held, cap);
+        char *p = realloc(t->held, cap);
         if (!p)
             return 0;
-        xs->held = p;
-        xs->held_cap = cap;
+        t->held = p;
+        t->held_cap = cap;
     }
-    memcpy(xs->held + xs->held_len, x->sb.p, n);
-    xs->held_len = (uint32_t)want;
+    memcpy(t->held + t->held_len, x->sb.p, n);
+    t->held_len = (uint32_t)want;
     x->held_total += n;
     note_memory(x);
     return 1;
 }
 
-static void flush_text(sink_export *x, xsession *xs)
+static void flush_text(sink_export *x, xtext *t)
 {
-    if (!hold_text(x, xs)) {
-        spill_held(x, xs);
-        xfile_write(x, &xs->text, x->sb.p, x->sb.len);
+    if (!hold_text(x, t)) {
+        spill_held(x, t);
+        xfile_write(x, &t->file, x->sb.p, x->sb.len);
     }
     tr_sb_reset(&x->sb);
 }
 
-/* The transcript comes into being when the session first has something to show: by then the
- * protocol is decided (the engine may hold a new flow's first bytes while it waits to see). */
+/* ---- group transcripts ---- */
+
+/* A name made of what a dissector gave (DHCP's "dhcp-02:00:5e:99:00:01"): letters, digits and . : - _ kept. */
+static void group_name(const char *in, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (; *in && k + 1 < cap && k < 80; in++) {
+        char c = *in;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == ':' ||
+                 c == '-' || c == '_';
+        out[k++] = ok ? c : '_';
+    }
+    out[k] = '\0';
+}
+
+static size_t group_bucket(const char *rel)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *rel; rel++)
+        h = (h ^ (uint8_t)*rel) * 1099511628211ull;
+    return (size_t)(h % GROUP_BUCKETS);
+}
+
+/* The group transcript at rel, made (header and all) on first use; NULL past GROUPS_MAX. */
+static xgroup *group_get(sink_export *x, const tr_session *s, const char *rel, const char *about)
+{
+    size_t b = group_bucket(rel);
+    for (xgroup *g = x->group_bucket[b]; g; g = g->next)
+        if (strcmp(g->t.rel, rel) == 0)
+            return g;
+    if (x->ngroups == GROUPS_MAX)
+        return NULL;
+    xgroup *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    snprintf(g->t.rel, sizeof g->t.rel, "%s", rel);
+    g->t.file.rel = g->t.rel;
+    snprintf(g->proto, sizeof g->proto, "%s", tr_session_proto(s));
+    tr_transcript_init(&g->t.tx, tr_transcript_mode(g->proto, s->l4));
+    g->t.started = 1;
+    g->next = x->group_bucket[b];
+    x->group_bucket[b] = g;
+    x->ngroups++;
+    x->memory += sizeof *g;
+    tr_sb_reset(&x->sb);
+    tr_sb_printf(&x->sb, "trawl transcript of %s over %s: %s\n", g->proto, s->l4 == TR_UDP ? "udp" : "tcp", about);
+    tr_sb_adds(&x->sb, "lines    \">> \" client to server, \"<< \" server to client, \"== \" where a session's part begins; "
+                       "[...] markers\n");
+    tr_sb_adds(&x->sb, "========================================================================\n");
+    flush_text(x, &g->t);
+    return g;
+}
+
+/* The group a datagram session belongs to: the one its dissector names for what it is carrying now (s->tx_group),
+ * or its address pair's when its protocol shows datagrams decoded (DNS, SNMP); NULL: its own transcript. */
+static xgroup *group_of(sink_export *x, xsession *xs, const tr_session *s)
+{
+    char rel[XTEXT_REL_MAX], name[96], about[200], a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+    if (s->tx_group && s->tx_group[0]) {
+        group_name(s->tx_group, name, sizeof name);
+        snprintf(rel, sizeof rel, "sessions/%s.txt", name);
+        snprintf(about, sizeof about, "%s, across sessions", name);
+        return group_get(x, s, rel, about);
+    }
+    if (!xs->grouped)
+        return NULL;
+    if (xs->group)
+        return xs->group;
+    tr_ip_format(&s->client.ip, a);
+    tr_ip_format(&s->server.ip, b);
+    snprintf(rel, sizeof rel, "sessions/%s-%s-%s.txt", tr_session_proto(s), a, b);
+    snprintf(about, sizeof about, "every conversation between %s (client) and %s (server)", a, b);
+    xs->group = group_get(x, s, rel, about);
+    return xs->group;
+}
+
+/* The transcript a chunk of s goes to; a group's says first which session it comes from. */
+static xtext *text_of(sink_export *x, xsession *xs, const tr_session *s)
+{
+    xgroup *g = group_of(x, xs, s);
+    if (!g)
+        return &xs->own;
+    if (g->last_session != s->id) {
+        char a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+        tr_sb_reset(&x->note);
+        tr_sb_printf(&x->note, "session %" PRIu64 ": %s%s%s:%u -> %s%s%s:%u", s->id, s->client.ip.v == 6 ? "[" : "",
+                     tr_ip_format(&s->client.ip, a), s->client.ip.v == 6 ? "]" : "", s->client.port,
+                     s->server.ip.v == 6 ? "[" : "", tr_ip_format(&s->server.ip, b), s->server.ip.v == 6 ? "]" : "",
+                     s->server.port);
+        tr_transcript_section(&g->t.tx, x->note.p, x->note.len, &x->sb);
+        flush_text(x, &g->t);
+        g->last_session = s->id;
+    }
+    return &g->t;
+}
+
+static void group_finish(sink_export *x, xgroup *g)
+{
+    tr_sb_reset(&x->sb);
+    tr_transcript_end(&g->t.tx, &x->sb);
+    tr_sb_adds(&x->sb, "========================================================================\n");
+    flush_text(x, &g->t);
+    spill_held(x, &g->t);
+    xfile_close(x, &g->t.file);
+    x->st.sessions++;
+}
+
+/* ---- sessions ---- */
+
+/* The transcript is chosen when the session first has something to show: by then the protocol is decided (the
+ * engine may hold a new flow's first bytes while it waits to see). */
 static xsession *session_start(sink_export *x, const tr_session *s)
 {
     xsession *xs = session_get(x, s);
@@ -349,24 +560,44 @@ static xsession *session_start(sink_export *x, const tr_session *s)
         return xs;
     xs->started = 1;
     const char *proto = tr_session_proto(s);
-    tr_transcript_init(&xs->tx, tr_transcript_mode(proto, s->l4));
-    sink_export_transcript_rel(s->id, proto, xs->text_rel, sizeof xs->text_rel);
-    xs->text.rel = xs->text_rel;
+    int mode = tr_transcript_mode(proto, s->l4);
+    xs->grouped = (mode & TR_TX_MODE_MASK) == TR_TXM_DATAGRAMS;
     xs->raw_tcp = x->raw && s->l4 == TR_TCP;
     for (int d = 0; d < 2; d++) {
-        snprintf(xs->raw_rel[d], sizeof xs->raw_rel[d], "streams/%" PRIu64 "-%s.bin", s->id, d ? "s2c" : "c2s");
+        char a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+        const tr_endpoint *from = d ? &s->server : &s->client, *to = d ? &s->client : &s->server;
+        snprintf(xs->raw_rel[d], sizeof xs->raw_rel[d], "streams/%06" PRIu64 "-%s.%u-%s.%u-%s.bin", s->id,
+                 tr_ip_format(&from->ip, a), from->port, tr_ip_format(&to->ip, b), to->port, d ? "s2c" : "c2s");
         xs->raw[d].rel = xs->raw_rel[d];
     }
+    if (xs->grouped)
+        return xs;
+    xs->own.started = 1;
+    tr_transcript_init(&xs->own.tx, mode);
+    sink_export_transcript_rel(s->id, proto, xs->own.rel, sizeof xs->own.rel);
+    xs->own.file.rel = xs->own.rel;
     tr_sb_reset(&x->sb);
     tr_transcript_header(s, &x->sb);
-    flush_text(x, xs);
+    flush_text(x, &xs->own);
     return xs;
 }
 
-static void session_chunk(sink_export *x, xsession *xs, const tr_tx_chunk *c)
+static void session_chunk(sink_export *x, xsession *xs, const tr_session *s, const tr_tx_chunk *c)
 {
-    tr_transcript_add(&xs->tx, c, &x->sb);
-    flush_text(x, xs);
+    xtext *t = text_of(x, xs, s);
+    if (!t->started) { /* a grouped session whose group could not be had: a transcript of its own after all */
+        xs->grouped = 0;
+        xs->own.started = 1;
+        tr_transcript_init(&xs->own.tx, tr_transcript_mode(tr_session_proto(s), s->l4));
+        sink_export_transcript_rel(s->id, tr_session_proto(s), xs->own.rel, sizeof xs->own.rel);
+        xs->own.file.rel = xs->own.rel;
+        tr_sb_reset(&x->sb);
+        tr_transcript_header(s, &x->sb);
+        flush_text(x, &xs->own);
+        t = &xs->own;
+    }
+    tr_transcript_add(&t->tx, c, &x->sb);
+    flush_text(x, t);
 }
 
 static int64_t now_of(const tr_session *s) { return s->ctx ? s->ctx->now_us : s->last_us; }
@@ -386,7 +617,7 @@ static void export_on_stream(void *self, tr_session *s, int dir, const uint8_t *
     for (size_t off = 0; off < n; off += RENDER_SLICE) {
         tr_tx_chunk c = {.kind = TR_TX_DATA, .dir = dir, .ts_us = now_of(s), .p = p + off};
         c.n = n - off < RENDER_SLICE ? n - off : RENDER_SLICE;
-        session_chunk(x, xs, &c);
+        session_chunk(x, xs, s, &c);
     }
     if (xs->raw_tcp)
         xfile_write(x, &xs->raw[dir], p, n);
@@ -399,7 +630,7 @@ static void export_on_stream_gap(void *self, tr_session *s, int dir, uint64_t n)
     if (!xs || (dir != TR_C2S && dir != TR_S2C))
         return;
     tr_tx_chunk c = {.kind = TR_TX_GAP, .dir = dir, .ts_us = now_of(s), .gap = n};
-    session_chunk(x, xs, &c);
+    session_chunk(x, xs, s, &c);
     if (xs->raw_tcp)
         xs->raw[dir].pos += n; /* zeros (a hole) once bytes after it are written; nothing if none are */
 }
@@ -442,22 +673,30 @@ static void export_on_event(void *self, const tr_event *e)
     xsession *xs = session_start(x, s);
     if (!xs)
         return;
-    tr_tx_chunk c = {.kind = kind, .dir = e->dir, .ts_us = e->ts_us, .p = (const uint8_t *)x->note.p,
-                     .n = x->note.len};
-    session_chunk(x, xs, &c);
+    static tr_strbuf note; /* text_of may write a session line with x->note first */
+    if (!note.max)
+        tr_sb_init(&note, 1u << 20);
+    tr_sb_reset(&note);
+    tr_sb_add(&note, x->note.p, x->note.len);
+    tr_tx_chunk c = {.kind = kind, .dir = e->dir, .ts_us = e->ts_us, .p = (const uint8_t *)note.p, .n = note.len};
+    session_chunk(x, xs, s, &c);
 }
 
 static void session_finish(sink_export *x, xsession *xs, const tr_session *s)
 {
-    tr_sb_reset(&x->sb);
-    tr_transcript_end(&xs->tx, &x->sb);
-    tr_transcript_footer(s, xs->end[0] ? xs->end : NULL, &x->sb);
-    flush_text(x, xs);
-    spill_held(x, xs); /* a short transcript: created, written and closed at once */
-    xfile_close(x, &xs->text);
+    /* a TCP connection that carried no payload (a handshake, a scan) gets no transcript */
+    int empty = s && s->l4 == TR_TCP && !s->bytes[0] && !s->bytes[1] && !s->gap_bytes[0] && !s->gap_bytes[1];
+    if (xs->own.started && !empty) {
+        tr_sb_reset(&x->sb);
+        tr_transcript_end(&xs->own.tx, &x->sb);
+        tr_transcript_footer(s, xs->end[0] ? xs->end : NULL, &x->sb);
+        flush_text(x, &xs->own);
+        spill_held(x, &xs->own); /* a short transcript: created, written and closed at once */
+        x->st.sessions++;
+    }
+    xfile_close(x, &xs->own.file);
     xfile_close(x, &xs->raw[0]);
     xfile_close(x, &xs->raw[1]);
-    x->st.sessions++;
     session_remove(x, xs);
 }
 
@@ -496,8 +735,8 @@ static int slot_alloc(sink_export *x)
 /* files/<id>-<safe>, or with k > 1 files/<id>-<stem>-<k><ext>; 0 when it does not fit cap. */
 static int object_rel(char *out, size_t cap, uint64_t id, const char *safe, size_t ext, uint32_t k)
 {
-    int n = k == 1 ? snprintf(out, cap, "files/%" PRIu64 "-%s", id, safe)
-                   : snprintf(out, cap, "files/%" PRIu64 "-%.*s-%u%s", id, (int)ext, safe, k, safe + ext);
+    int n = k == 1 ? snprintf(out, cap, "files/%06" PRIu64 "-%s", id, safe)
+                   : snprintf(out, cap, "files/%06" PRIu64 "-%.*s-%u%s", id, (int)ext, safe, k, safe + ext);
     return n > 0 && (size_t)n < cap;
 }
 
@@ -571,11 +810,11 @@ static void export_on_file_open(void *self, tr_session *s, const char *relpath)
 {
     sink_export *x = self;
     xsession *xs = session_start(x, s);
-    if (!xs || tr_transcript_file_note(xs->tx.mode, relpath, &x->note) < 0)
+    if (!xs || !xs->own.started || tr_transcript_file_note(xs->own.tx.mode, relpath, &x->note) < 0)
         return;
     tr_tx_chunk c = {.kind = TR_TX_TO_FILE, .dir = TR_NODIR, .ts_us = now_of(s), .p = (const uint8_t *)x->note.p,
                      .n = x->note.len};
-    session_chunk(x, xs, &c);
+    session_chunk(x, xs, s, &c);
 }
 
 /* An object in the stream (an HTTP body going to a file): a binary one is one marker in the transcript. */
@@ -588,7 +827,7 @@ static void export_on_stream_object(void *self, tr_session *s, int dir, uint64_t
         return;
     int kind = tr_transcript_object_note(start, end, label, relpath, &x->note);
     tr_tx_chunk c = {.kind = kind, .dir = dir, .ts_us = now_of(s), .p = (const uint8_t *)x->note.p, .n = x->note.len};
-    session_chunk(x, xs, &c);
+    session_chunk(x, xs, s, &c);
 }
 
 static xfile *slot_get(sink_export *x, int h) { return h >= 0 && h < x->nslot && x->slot[h] ? &x->slot[h]->f : NULL; }
@@ -650,12 +889,12 @@ static void export_file_link(void *self, const char *from_rel, const char *to_re
 }
 
 /* A copy of from as to, where the filesystem makes no hard links. */
-static int copy_file(int dirfd, const char *from, const char *to)
+static int copy_file(int from_dir, const char *from, int to_dir, const char *to)
 {
-    int in = openat(dirfd, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int in = openat(from_dir, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (in < 0)
         return -errno;
-    int out = openat(dirfd, to, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int out = openat(to_dir, to, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (out < 0) {
         int e = errno;
         close(in);
@@ -680,13 +919,15 @@ static int copy_file(int dirfd, const char *from, const char *to)
 static void links_make(sink_export *x)
 {
     for (size_t i = 0; i + 1 < x->nlinks; i += 2) {
-        const char *from = x->links[i], *to = x->links[i + 1];
-        int r = safe_path_make_dirs(x->dirfd, to);
-        if (r == 0 && unlinkat(x->dirfd, to, 0) != 0 && errno != ENOENT) /* what an earlier run left there */
+        const char *from = x->links[i], *to = x->links[i + 1], *from_base, *to_base;
+        int from_dir = folder_of(x, from, &from_base), to_dir = folder_of(x, to, &to_base);
+        int r = from_dir < 0 ? from_dir : to_dir < 0 ? to_dir : 0;
+        if (r == 0 && unlinkat(to_dir, to_base, 0) != 0 && errno != ENOENT) /* what an earlier run left there */
             r = -errno;
-        if (r == 0 && linkat(x->dirfd, from, x->dirfd, to, 0) != 0)
-            r = errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP ? copy_file(x->dirfd, from, to)
-                                                                                      : -errno;
+        if (r == 0 && linkat(from_dir, from_base, to_dir, to_base, 0) != 0)
+            r = errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP
+                    ? copy_file(from_dir, from_base, to_dir, to_base)
+                    : -errno;
         if (r == 0)
             x->st.links++;
         else if (r == -ENOENT || r == -ELOOP || r == -ENOTDIR)
@@ -721,9 +962,7 @@ static int export_file_create(void *self, const char *relpath)
     }
     memcpy(xe->rel, relpath, len + 1);
     xe->f.rel = xe->rel;
-    int r = safe_path_make_dirs(x->dirfd, relpath);
-    if (r == 0)
-        r = xfile_get(x, &xe->f, O_CREAT | O_TRUNC);
+    int r = xfile_get(x, &xe->f, O_CREAT | O_TRUNC); /* its folders made on the way, links refused */
     if (r < 0) {
         if (r != -ELOOP && r != -ENOTDIR) /* a symbolic link or a file on the way is a refusal, not a failure */
             fail(x, "%s: %s", xe->rel, strerror(-r));
@@ -756,68 +995,52 @@ void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_
 {
     char safe_proto[32];
     tr_safe_name(proto, strlen(proto), safe_proto, sizeof safe_proto);
-    snprintf(out, cap, "sessions/%" PRIu64 "-%s.txt", id, safe_proto);
+    snprintf(out, cap, "sessions/%06" PRIu64 "-%s.txt", id, safe_proto);
 }
 
 int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap)
 {
     xsession *xs = session_find(x, id);
-    if (xs && xs->started)
-        spill_held(x, xs); /* the UI reads the file next */
-    if (xs && xs->started && xs->text.f && fflush(xs->text.f) != 0)
-        fail(x, "%s: %s", xs->text.rel, strerror(errno));
+    xtext *t = !xs || !xs->started ? NULL : xs->grouped && xs->group ? &xs->group->t : &xs->own;
+    if (t && t->started) {
+        spill_held(x, t); /* the UI reads the file next */
+        if (t->file.f && fflush(t->file.f) != 0)
+            fail(x, "%s: %s", t->rel, strerror(errno));
+    }
     tr_worker_flush(); /* the caller reads the folder next: everything queued must be on disk */
     if (!xs)
         return 0;
-    if (!xs->started)
+    if (!t || !t->started)
         return -1;
-    snprintf(rel, cap, "%s", xs->text_rel);
+    snprintf(rel, cap, "%s", t->rel);
     return 1;
 }
 
 /* ---- setup and teardown ---- */
 
+
 static int make_dir_at(int dirfd, const char *name) { return mkdirat(dirfd, name, 0755) == 0 || errno == EEXIST ? 0 : -1; }
 
-/* mkdir -p: the export folder may be several levels deep, like tcpflow's -o. */
-static int make_dirs(const char *dir)
+sink_export *sink_export_open(const char *dir, int raw, int force, char *err, size_t errcap)
 {
-    char path[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(path, dir, n + 1);
-    for (size_t i = 1; i < n; i++) {
-        if (path[i] != '/')
-            continue;
-        path[i] = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return -1;
-        path[i] = '/';
-    }
-    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap)
-{
-    if (make_dirs(dir) != 0) {
-        snprintf(err, errcap, "%s: %s", dir, strerror(errno));
+    int dirfd = export_folder_take(dir, force, err, errcap);
+    if (dirfd < 0)
         return NULL;
-    }
-    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        snprintf(err, errcap, "%s: %s", dir, strerror(errno));
-        return NULL;
-    }
-    static const char *const subdirs[] = {"sessions", "files", "streams"};
-    for (int i = 0; i < (raw ? 3 : 2); i++)
-        if (make_dir_at(dirfd, subdirs[i]) != 0) {
-            snprintf(err, errcap, "%s/%s: %s", dir, subdirs[i], strerror(errno));
+    int sub[3] = {-1, -1, -1};
+    for (int i = 0; i < (raw ? 3 : 2); i++) {
+        if (make_dir_at(dirfd, subdirs[i]) == 0)
+            sub[i] = openat(dirfd, subdirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub[i] < 0) {
+            int e = errno;
+            snprintf(err, errcap, "%s/%s: %s", dir, subdirs[i],
+                     e == ELOOP || e == ENOTDIR ? "not a folder (a symbolic link?): refusing to write through it"
+                                                : strerror(e));
+            for (int k = 0; k < i; k++)
+                close(sub[k]);
             close(dirfd);
             return NULL;
         }
+    }
     int fd = openat(dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     FILE *events = fd >= 0 ? async_file_adopt(fd, "events.jsonl") : NULL; /* written by the worker too */
     sink_export *x = calloc(1, sizeof *x);
@@ -830,10 +1053,15 @@ sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap
             close(fd);
         free(x);
         free(bucket);
+        for (int i = 0; i < 3; i++)
+            if (sub[i] >= 0)
+                close(sub[i]);
         close(dirfd);
         return NULL;
     }
     x->dirfd = dirfd;
+    for (int i = 0; i < 3; i++)
+        x->dirs.sub[i] = sub[i];
     x->raw = raw;
     x->max_open = SINK_EXPORT_MAX_OPEN;
     x->events = events;
@@ -874,13 +1102,25 @@ tr_sink sink_export_sink(sink_export *x)
 
 void sink_export_defer_digests(sink_export *x, int on) { x->defer_digests = on; }
 
+void sink_export_set_max_bytes(sink_export *x, uint64_t max) { x->max_bytes = max; }
+
+uint64_t sink_export_free_space(const char *dir)
+{
+    struct statvfs v;
+    if (statvfs(dir, &v) != 0)
+        return 0;
+    return (uint64_t)v.f_bavail * v.f_frsize / 10 * 9;
+}
+
 const size_t *sink_export_memory(const sink_export *x) { return &x->memory; }
 
 void sink_export_set_max_open(sink_export *x, int max_open) { x->max_open = max_open > 0 ? max_open : 1; }
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x) { return &x->st; }
 
-int sink_export_finish(sink_export *x, char *err, size_t errcap)
+int sink_export_finish(sink_export *x, char *err, size_t errcap) { return sink_export_finish_stats(x, NULL, err, errcap); }
+
+int sink_export_finish_stats(sink_export *x, sink_export_stats *final, char *err, size_t errcap)
 {
     if (!x)
         return 0;
@@ -892,6 +1132,15 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
                 continue;
             }
             session_finish(x, xs, NULL);
+        }
+    for (size_t b = 0; b < GROUP_BUCKETS; b++)
+        while (x->group_bucket[b]) {
+            xgroup *g = x->group_bucket[b];
+            x->group_bucket[b] = g->next;
+            group_finish(x, g);
+            x->held_total -= g->t.held_len;
+            free(g->t.held);
+            free(g);
         }
     for (int h = 0; h < x->nslot; h++)
         if (x->slot[h])
@@ -906,8 +1155,11 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     if (werr)
         fail(x, "%s: %s", what, strerror(werr));
     links_make(x); /* every file is in place now */
+    folders_close(x);
     close(x->dirfd);
     int rc = x->st.write_errors ? -1 : 0;
+    if (final)
+        *final = x->st;
     if (rc && err && errcap)
         snprintf(err, errcap, "%s", x->err);
     tr_sb_free(&x->sb);

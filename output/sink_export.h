@@ -30,8 +30,9 @@ typedef struct sink_export sink_export;
 #define SINK_EXPORT_MAX_OPEN 128   /* default cap on open transcript/stream/file handles */
 #define SINK_EXPORT_MAX_FILES 65536 /* extracted files open (being written) at once */
 
-/* Creates DIR (and its subfolders) if needed. NULL on failure, with a reason in err. */
-sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap);
+/* Takes DIR as export_folder_take does (made when missing; an earlier trawl export replaced whole; any other
+ * non-empty folder refused unless force) and makes its subfolders. NULL on failure, with a reason in err. */
+sink_export *sink_export_open(const char *dir, int raw, int force, char *err, size_t errcap);
 /* Lets events.jsonl lines wait for their digests (digest_lines.h); call before sink_export_sink. For offline
  * reading: live, each line is written as its event happens. */
 void sink_export_defer_digests(sink_export *x, int on);
@@ -50,10 +51,18 @@ typedef struct sink_export_stats {
     uint64_t reopens;       /* handles reopened after the LRU closed them */
     uint64_t write_errors;  /* failed writes, opens or closes */
     uint64_t links;         /* second names made (tr_file_link) */
+    uint64_t bytes;         /* written to files, transcripts and streams */
+    uint64_t bytes_dropped; /* not written: past --export-max */
+    uint64_t files_cut;     /* files left short by --export-max */
     uint64_t link_refused;  /* second names refused (a bad path, a missing file, too many) */
 } sink_export_stats;
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x);
+/* At most max bytes written into files, transcripts and raw streams (events.jsonl is always whole); 0: no limit.
+ * Past it, writes are dropped and counted: a hostile capture cannot fill the disk. */
+void sink_export_set_max_bytes(sink_export *x, uint64_t max);
+/* 90% of the space free where dir is (for --export-max's default); 0 when it cannot be told. */
+uint64_t sink_export_free_space(const char *dir);
 
 /* A session's transcript path under DIR: "sessions/<id>-<proto>.txt" (proto made safe). */
 void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_t cap);
@@ -65,6 +74,8 @@ int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap
 /* Ends transcripts of sessions still open (footer: trawl stopped), flushes and closes everything, and
  * frees x. Returns 0, or -1 when anything failed to be written (first reason in err). Not async-signal-safe:
  * call it from the main loop after a signal stopped the capture. */
+/* sink_export_finish, and what was exported in all (the counts once every transcript is closed). */
+int sink_export_finish_stats(sink_export *x, sink_export_stats *final, char *err, size_t errcap);
 int sink_export_finish(sink_export *x, char *err, size_t errcap);
 
 #endif
