@@ -125,6 +125,7 @@ typedef struct smtp_state {
     uint8_t data_asked;  /* DATA sent, its 354 not come yet */
     uint8_t in_sasl;     /* AUTH sent, its final reply not come: client lines are SASL answers */
     uint8_t chunk_last;  /* the BDAT chunk under way is the LAST one */
+    uint8_t hunting;     /* a hole took part of a DATA body: its rest is dropped up to its "." or the next command */
     sasl auth;
     smtp_env env;
     smtp_msg msg;
@@ -876,6 +877,11 @@ static size_t smtp_on_data(tr_session *s, int dir, const uint8_t *p, size_t n, s
     uint64_t at = s->stream_off[dir];
     cl_unit u;
     size_t c = cl_next(d, p, n, &u);
+    if (dir == TR_C2S && st->hunting && u.kind != CL_NONE) {
+        /* the first unit after the hole's hunt: the body dropped since ended here, so the transcript hides it */
+        st->hunting = 0;
+        msg_range(s, &st->msg, at);
+    }
     switch (u.kind) {
     case CL_LINE:
         if (dir == TR_C2S)
@@ -909,6 +915,7 @@ static void smtp_on_gap(tr_session *s, int dir, uint64_t n)
         return;
     switch (r) {
     case CL_GAP_DOT: /* the rest of the body is dropped up to its "." or the next command */
+        st->hunting = 1;
         msg_lost(s, st, n);
         msg_body_end(s, st, 0);
         pending_push(s, st, SMTP_DATA_END, 0, 0);
