@@ -5,13 +5,13 @@
 # and base64 attachments, two messages a session, PIPELINING with a refused
 # recipient, a refused relay; AUTH PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5 and a
 # wrong password on the submission port, STARTTLS, SMTPS; BDAT chunks sent
-# before their replies; and a big message through the impairing relay. See
-# pcaps/lib/common.sh for the contract.
+# before their replies; and a big message through the impairing relay (and
+# smtp-lossy cut from it). See pcaps/lib/common.sh for the contract.
 
 capture smtp-messages
 capture smtp-auth
 capture smtp-bdat
-capture smtp-impaired relayed
+capture smtp-impaired relayed   # also writes smtp-lossy, derived from it
 # libauthen-sasl-perl and libdigest-hmac-perl: swaks's DIGEST-MD5; libnet-ssleay-perl: its STARTTLS and SMTPS
 packages postfix dovecot-core swaks libauthen-sasl-perl libdigest-hmac-perl libnet-ssleay-perl openssl
 
@@ -635,4 +635,62 @@ cap_smtp_impaired() {
     check 'smtp.req.command matches "(?i)^auth$"' 1 auth
     check 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission' 1 retransmissions
     check 'tcp.analysis.out_of_order' 1 out_of_order
+    derive_smtp_lossy "$WORK/smtp/msg/big.eml"
+}
+
+# derive_smtp_lossy MESSAGE: smtp-lossy.pcap is smtp-impaired.pcap without one client->server segment from the
+# middle of MESSAGE's DATA body - loss the capture itself never saw (a segment no other frame covers, so no
+# retransmission fills the hole): the message cannot be complete, and what follows it must still be read.
+derive_smtp_lossy() {
+    local msg=$1 src=$OUT_DIR/smtp-impaired.pcap src_facts=$OUT_DIR/smtp-impaired.facts plan=$WORK/smtp/lossy.plan
+    tshark -r "$src" -Y "ip.dst == $SRV4 && tcp.dstport == 587 && tcp.len > 0" \
+        -T fields -e frame.number -e tcp.srcport -e tcp.seq -e tcp.len -e tcp.payload >"$WORK/smtp/lossy.segments"
+    "$PY" - "$WORK/smtp/lossy.segments" "$msg" >"$plan" <<'PYEOF'
+import sys
+segs_path, msg_path = sys.argv[1:3]
+msg = open(msg_path, "rb").read()  # no line of it begins with a dot: as sent, unstuffed
+segs, stream = [], bytearray()
+for line in open(segs_path):
+    frame, port, seq, ln, payload = line.rstrip("\n").split("\t")
+    off, ln = int(seq) - 1, int(ln)
+    segs.append((int(frame), off, ln))
+    stream.extend(b"\0" * max(0, off + ln - len(stream)))
+    stream[off:off + ln] = bytes.fromhex(payload)
+start = bytes(stream).find(msg)
+assert start > 0, "the message is not in the client's stream"
+alone = [(f, o, n) for f, o, n in segs
+         if start + len(msg) // 4 <= o and o + n <= start + len(msg) * 3 // 4
+         and not any(g != f and go < o + n and o < go + gn for g, go, gn in segs)]
+f, o, n = min(alone, key=lambda c: abs(c[1] - (start + len(msg) // 2)))
+print(port, f, o - start, n)
+PYEOF
+    local port frame at lost
+    read -r port frame at lost <"$plan" || die "smtp-lossy: no segment to remove: $(cat "$plan")"
+    editcap -F pcap "$src" "$OUT_DIR/smtp-lossy.pcap" "$frame"
+    # shellcheck disable=SC2034 # the library's: tshark_view and check read the capture being made
+    CUR=smtp-lossy
+    FACTS=$OUT_DIR/smtp-lossy.facts
+    {
+        echo "# facts for smtp-lossy.pcap: smtp-impaired.pcap with one frame removed (key=value; see README.md)"
+        echo "capture=smtp-lossy.pcap"
+        echo "description=smtp-impaired.pcap without one client->server segment from the middle of the message's DATA body: loss the capture never saw, so the message cannot be complete; the login, the envelope, the reply that queued it and the QUIT after it are still read"
+        echo "derived_from=smtp-impaired.pcap"
+        grep -Ev '^(#|capture=|description=|packets=|check\.)' "$src_facts"
+        echo "removed_frames=$frame"
+        echo "removed.1.frame=$frame"
+        echo "removed.1.message_offset=$at"
+        echo "removed.1.len=$lost"
+        echo "smtp.message.1.lost_bytes=$lost"
+        echo "smtp.message.1.expect_complete=no"
+        echo "lost.client_port=$port"
+        echo "lost.server_port=587"
+        echo "lost.gap_bytes_c2s=$lost"
+        echo "lost.gap_bytes_s2c=0"
+        echo "packets=$(tshark -r "$OUT_DIR/smtp-lossy.pcap" -T fields -e frame.number | wc -l)"
+    } >"$FACTS"
+    chmod 644 "$OUT_DIR/smtp-lossy.pcap" "$FACTS"
+    tshark_view smtp smtp.req.command smtp.req.parameter smtp.response.code imf.subject
+    check 'tcp.analysis.lost_segment' 1 lost_segment
+    check 'smtp.req.command matches "(?i)^quit$"' 1 quit
+    log "smtp-lossy: removed frame $frame ($lost bytes at $at in the message)"
 }
