@@ -110,7 +110,7 @@ typedef struct smtp_msg {
     uint8_t named;       /* the transcript's object has its file */
     uint8_t early;       /* a DATA body begun before its 354 (the 354 must not begin another) */
     uint32_t chunks;
-    uint64_t obj_start;  /* the stream range under way (the DATA body, or a BDAT chunk) */
+    uint64_t obj_start;  /* the stream range under way (the DATA body, or the BDAT chunks from the first) */
     obj eml;             /* the message as transferred, after unstuffing */
     obj_result r;
     int code;            /* the reply to its end, 0 while none */
@@ -125,7 +125,7 @@ typedef struct smtp_state {
     uint8_t data_asked;  /* DATA sent, its 354 not come yet */
     uint8_t in_sasl;     /* AUTH sent, its final reply not come: client lines are SASL answers */
     uint8_t chunk_last;  /* the BDAT chunk under way is the LAST one */
-    uint8_t hunting;     /* a hole took part of a DATA body: its rest is dropped up to its "." or the next command */
+    uint8_t hunting;     /* a hole took the end of a message: its range ends at the next unit read */
     sasl auth;
     smtp_env env;
     smtp_msg msg;
@@ -407,6 +407,8 @@ static void msg_emit(tr_session *s, smtp_state *st)
     if (g->state == MSG_NONE)
         return;
     if (g->state == MSG_BODY) { /* the session moved on (or ended) inside the message */
+        if (g->bdat) /* its range ends where the client moved on (the transcript shows what comes next) */
+            msg_range(s, g, s->stream_off[TR_C2S]);
         g->abandoned = 1;
         msg_body_end(s, st, 0);
     }
@@ -545,10 +547,16 @@ static void on_bdat(tr_session *s, smtp_state *st, const uint8_t *arg, size_t al
     }
     g->chunks++;
     st->chunk_last = (uint8_t)*last;
-    g->obj_start = chunk_at;
+    /* The transcript gets one range for the whole message, from its first chunk to the end of its LAST one (the
+     * BDAT lines between inside it): a pipelined client announces the next chunk before the transcript has shown
+     * the last, and a transcript follows one range at a time. */
+    if (g->chunks == 1)
+        g->obj_start = chunk_at;
     if (size == 0) {
-        if (*last)
+        if (*last) {
+            msg_range(s, g, chunk_at);
             msg_body_end(s, st, 1);
+        }
         return;
     }
     cl_expect_bytes(&st->lines[TR_C2S], (uint64_t)size);
@@ -830,11 +838,10 @@ static void message_unit(tr_session *s, smtp_state *st, const cl_unit *u, uint64
         break;
     case CL_BYTES:
         msg_feed(s, st, u->p, u->len);
-        if (u->end) {
+        if (u->end && st->chunk_last) {
             if (g->state == MSG_BODY)
                 msg_range(s, g, unit_at + u->len);
-            if (st->chunk_last)
-                msg_body_end(s, st, 1);
+            msg_body_end(s, st, 1);
         }
         break;
     default:
@@ -925,8 +932,10 @@ static void smtp_on_gap(tr_session *s, int dir, uint64_t n)
         break;
     case CL_GAP_BYTES_END:
         msg_lost(s, st, n);
-        if (st->chunk_last)
+        if (st->chunk_last) {
+            st->hunting = 1; /* its range ends where reading resumes */
             msg_body_end(s, st, 0);
+        }
         break;
     default:
         break;
