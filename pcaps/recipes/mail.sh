@@ -4,6 +4,22 @@
 # smtplib, and curl. Dovecot and postfix run in the server namespace from
 # configs written under $WORK (the system's /etc/dovecot, /etc/postfix and
 # mail spools are never touched). See pcaps/lib/common.sh for the contract.
+#
+# Facts (every key as the python client or curl saw it; N counts from 1 in the
+# client's order): PROTO.login.N.{mechanism,user,password,success} per login
+# (PROTO pop3 or imap; APOP has no password); a message the client received,
+# under pop3.retr.N (N the message number), pop3.apop.retr.N, imap.fetch.N and
+# imap.bob.fetch.N (with .uid): .size and .sha256 of its bytes as received
+# (POP3: after unstuffing), .subject, .message_id, and per attachment
+# .attachment.M.{name,size,sha256} (decoded); pop3.retr.N.uidl, pop3.top.1.*
+# (TOP 1 3), pop3.dele, pop3.rset, pop3.stat; imap.select.{mailbox,exists,
+# uidvalidity}, imap.search.*, imap.section.N.{uid,section,sha256,
+# decoded_sha256} (a part fetched alone, its transfer encoding undone by the
+# client), imap.partial.N and imap.header.N (uid, size, sha256),
+# imap.append.N.* (the uploaded message), imap.idle.continuation,
+# imap.expunge, imap.compress (the tagged status); curl.pop3.retr.1.sha256 and
+# curl.imap.uid.2.sha256 (curl's saved message); smtp.message.* (what smtplib
+# sent through postfix). Checked by tests/golden/checks/pop3.py and imap.py.
 
 capture pop3-dovecot
 capture imap-dovecot
