@@ -147,6 +147,8 @@ void bt_torrent_dht(tr_session *s, int t, int what, uint32_t n);
  * piece's SHA-1 check. */
 void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, const uint8_t *p, size_t n,
                       uint32_t block_len);
+/* The export path of the file where a block's first byte goes (NULL while the layout is unknown). */
+const char *bt_torrent_block_path(tr_session *s, int t, uint32_t index, uint32_t begin);
 /* ut_metadata: the size a peer announced, and a piece of it (BEP 9). */
 void bt_torrent_metadata_size(tr_session *s, int t, uint64_t size);
 void bt_torrent_metadata_piece(tr_session *s, int t, uint32_t piece, const uint8_t *p, size_t n, int dir);

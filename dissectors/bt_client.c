@@ -67,25 +67,22 @@ static int azureus(const uint8_t *id, char *out, size_t cap)
     return 1;
 }
 
-/* "A2-1-36-0-": aria2's dash-separated version. */
+/* "A2-1-36-0-": aria2's version as three dash-ended numbers; random bytes follow. */
 static int aria2(const uint8_t *id, char *out, size_t cap)
 {
     if (memcmp(id, "A2-", 3) != 0)
         return 0;
-    char v[16];
-    size_t k = 0;
-    for (size_t i = 3; i < BT_HASH_LEN && k + 1 < sizeof v; i++) {
-        if (is_digit(id[i]))
-            v[k++] = (char)id[i];
-        else if (id[i] == '-' && k && v[k - 1] != '.')
-            v[k++] = '.';
-        else
-            break;
+    unsigned v[3] = {0, 0, 0};
+    size_t i = 3;
+    for (int k = 0; k < 3; k++) {
+        int digits = 0;
+        for (; i < BT_HASH_LEN && is_digit(id[i]) && digits < 3; i++, digits++)
+            v[k] = v[k] * 10 + (unsigned)(id[i] - '0');
+        if (!digits || i >= BT_HASH_LEN || id[i] != '-')
+            return 0;
+        i++;
     }
-    while (k && v[k - 1] == '.')
-        k--;
-    v[k] = '\0';
-    snprintf(out, cap, "aria2 %s", v);
+    snprintf(out, cap, "aria2 %u.%u.%u", v[0], v[1], v[2]);
     return 1;
 }
 

@@ -401,7 +401,9 @@ static int layout_read(bt_torrent *t, const benc_value *info)
 
 static void metadata_event(tr_session *s, bt_torrent *t, int dir, const char *source, const benc_value *torrent)
 {
-    tr_event *e = &bt_ev;
+    /* an event of its own: it is emitted while the message that completed the metadata fills bt_ev */
+    static tr_event meta_ev;
+    tr_event *e = &meta_ev;
     tr_ev_init(e, s, "metadata", dir);
     e->proto = dis_bittorrent.name;
     tr_ev_str(e, "info_hash", t->hex);
@@ -523,10 +525,9 @@ static uint32_t piece_size(const bt_torrent *t, uint32_t index)
     return t->length - at < t->piece_len ? (uint32_t)(t->length - at) : t->piece_len;
 }
 
-/* Content bytes at torrent offset off, into the files they belong to. */
-static void content_write(tr_session *s, bt_torrent *t, uint64_t off, const uint8_t *p, size_t n)
+/* The file that holds torrent offset off (files are in order); nfiles when none. */
+static uint32_t file_at(const bt_torrent *t, uint64_t off)
 {
-    /* files are in order: find the first one that holds off */
     uint32_t lo = 0, hi = t->nfiles;
     while (lo + 1 < hi) {
         uint32_t mid = (lo + hi) / 2;
@@ -535,7 +536,24 @@ static void content_write(tr_session *s, bt_torrent *t, uint64_t off, const uint
         else
             hi = mid;
     }
-    for (uint32_t i = lo; i < t->nfiles && n; i++) {
+    while (lo < t->nfiles && off >= t->files[lo].off + t->files[lo].len)
+        lo++; /* past empty files */
+    return lo;
+}
+
+const char *bt_torrent_block_path(tr_session *s, int t, uint32_t index, uint32_t begin)
+{
+    bt_torrent *tt = torrent_at(s, t);
+    if (!tt || !tt->has_meta || !s->ctx || s->ctx->file_sink < 0)
+        return NULL;
+    uint32_t i = file_at(tt, (uint64_t)index * tt->piece_len + begin);
+    return i < tt->nfiles && i < BT_EXPORT_FILES_MAX ? tt->files[i].rel : NULL;
+}
+
+/* Content bytes at torrent offset off, into the files they belong to. */
+static void content_write(tr_session *s, bt_torrent *t, uint64_t off, const uint8_t *p, size_t n)
+{
+    for (uint32_t i = file_at(t, off); i < t->nfiles && n; i++) {
         bt_file *f = &t->files[i];
         if (off >= f->off + f->len)
             continue;

@@ -230,9 +230,16 @@ static void tracker_request(tr_session *s, void *txn, const http_request_view *r
     uri_split(r->uri, r->uri_len, &path_n, &query, &query_n);
     bt_query q;
     query_read(query, query_n, &q, t->kind == K_SCRAPE ? t : NULL);
-    char url[BT_HEX_LEN + 256];
-    snprintf(url, sizeof url, "http://%.*s%.*s", (int)(r->host_len < 100 ? r->host_len : 100),
-             r->host ? (const char *)r->host : "", (int)(path_n < 150 ? path_n : 150), (const char *)r->uri);
+    char url[BT_HEX_LEN + 256], host[TR_IP_STRLEN + 16];
+    if (r->host && r->host_len)
+        snprintf(host, sizeof host, "%.*s", (int)(r->host_len < sizeof host - 1 ? r->host_len : sizeof host - 1),
+                 (const char *)r->host);
+    else { /* no Host header: the address it was sent to */
+        char a[TR_IP_STRLEN];
+        tr_ip_format(&s->server.ip, a);
+        snprintf(host, sizeof host, s->server.ip.v == 6 ? "[%s]:%u" : "%s:%u", a, s->server.port);
+    }
+    snprintf(url, sizeof url, "http://%s%.*s", host, (int)(path_n < 150 ? path_n : 150), (const char *)r->uri);
     if (q.have_hash) {
         int tt = bt_torrent_of(s, q.info_hash);
         t->torrent = tt >= 0 ? tt + 1 : 0;

@@ -353,8 +353,15 @@ static void message_read(tr_session *s, int dir, const uint8_t *p, uint32_t len)
     tr_emit(e);
 }
 
-static void piece_head(tr_session *s, int dir, uint32_t index, uint32_t begin, uint32_t length)
+/* A piece message's head; its block, the next `length` bytes at stream offset `at`, is content that goes to the
+ * torrent's files: transcripts show a marker in its place. */
+static void piece_head(tr_session *s, int dir, uint32_t index, uint32_t begin, uint32_t length, uint64_t at)
 {
+    bt_wire *w = &state_of(s)->w;
+    char label[48];
+    snprintf(label, sizeof label, "piece %u at %u", index, begin);
+    tr_stream_object(s, dir, at, at + length, label,
+                     w->torrent ? bt_torrent_block_path(s, w->torrent - 1, index, begin) : NULL);
     tr_event *e = &bt_ev;
     tr_ev_init(e, s, "message", dir);
     e->proto = dis_bittorrent.name;
@@ -467,7 +474,7 @@ size_t bt_wire_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *
             d->block_left = len - 9;
             d->block_at = 0;
             d->in_block = d->block_left > 0;
-            piece_head(s, dir, d->block_index, d->block_begin, len - 9);
+            piece_head(s, dir, d->block_index, d->block_begin, len - 9, s->stream_off[dir] + used + 13);
             used += 13;
             continue;
         }

@@ -196,7 +196,8 @@ cap_bt_magnet() {
     fact encryption none
     fact magnet yes
     fact dht no
-    bt_aria2_leech bt-leech "$WORK/bt-got-magnet" "$magnet" --enable-dht=false --bt-require-crypto=false \
+    # aria2 sends UDP tracker requests from its DHT socket: DHT on, with no node to talk to
+    bt_aria2_leech bt-leech "$WORK/bt-got-magnet" "$magnet" --enable-dht=true --bt-require-crypto=false \
         --bt-min-crypto-level=plain --bt-save-metadata=false
     capture_stop
     local p
