@@ -26,7 +26,8 @@ enum bt_mode {
     BT_HANDSHAKE = 0, /* waiting for "\x13BitTorrent protocol" */
     BT_MSE,           /* not a handshake: MSE/PE; looking for a plaintext handshake after the key exchange */
     BT_MESSAGES,      /* length-prefixed messages */
-    BT_LOST,          /* after a gap or an unreadable message: nothing more is decoded this way */
+    BT_RESYNC,        /* picked up mid-stream or after a gap: looking for where a message begins */
+    BT_LOST,          /* an unreadable message, or no message found to resume at: nothing more this way */
 };
 
 #define BT_EXT_NAMES 8   /* extension names remembered per side (BEP 10 `m`) */
@@ -44,7 +45,7 @@ typedef struct bt_wire_dir {
     uint8_t encrypted;     /* an MSE key exchange came first */
     uint8_t in_block;      /* inside a piece message's block */
     uint32_t block_index, block_begin, block_left, block_at;
-    uint64_t mse_scanned;  /* bytes of MSE looked through for a handshake */
+    uint64_t mse_scanned;  /* bytes of MSE looked through for a handshake, or skipped to resynchronise */
     uint8_t peer_id[BT_HASH_LEN];
     bt_ext_map ext;        /* the ids this side asked to receive extension messages by */
     uint64_t piece_bytes;  /* block bytes this side sent */
@@ -65,7 +66,10 @@ typedef struct bt_wire {
 
 typedef struct bt_utp_conn {
     uint16_t recv_id;      /* the SYN's connection_id: the initiator receives on it, sends on recv_id + 1 */
+    uint16_t id[2];        /* the connection_id each direction sends with */
+    uint8_t id_known[2];
     uint8_t used, established, initiator; /* initiator: the direction that sent the SYN */
+    uint8_t midstream;     /* picked up at a data packet, its SYN not seen */
     uint8_t fin_seen[2], ended[2];
     uint16_t syn_seq;
     uint16_t next_seq[2];  /* the next data packet expected each way */

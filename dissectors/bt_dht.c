@@ -35,7 +35,10 @@ static int krpc_read(const uint8_t *p, size_t n, benc_value *d, benc_value *t, b
         return 0;
     if (!benc_dict_get(d, "y", y) || y->type != BENC_STR || y->n != 1 || !strchr("qre", y->s[0]))
         return 0;
-    return benc_dict_get(d, "t", t) && t->type == BENC_STR;
+    /* a message without its transaction id is still KRPC (reported, never paired) */
+    if (!benc_dict_get(d, "t", t) || t->type != BENC_STR)
+        *t = (benc_value){.type = BENC_NONE};
+    return 1;
 }
 
 int bt_dht_probe(const uint8_t *p, size_t n)
@@ -111,7 +114,8 @@ static void pending_key(const benc_value *t, uint8_t key[BT_PAIR_KEY], size_t *l
 {
     key[0] = 'd';
     *len = 1 + (t->n < BT_PAIR_KEY - 1 ? t->n : BT_PAIR_KEY - 1);
-    memcpy(key + 1, t->s, *len - 1);
+    if (t->s && *len > 1)
+        memcpy(key + 1, t->s, *len - 1);
 }
 
 static void query(tr_session *s, int dir, const benc_value *d, const benc_value *t, tr_event *e)
@@ -128,7 +132,7 @@ static void query(tr_session *s, int dir, const benc_value *d, const benc_value 
     size_t klen;
     pending_key(t, key, &klen);
     int drop = 0;
-    bt_pending *pd = pair_push(&st->pending, key, klen, &drop);
+    bt_pending *pd = t->type == BENC_STR ? pair_push(&st->pending, key, klen, &drop) : NULL;
     if (drop == PAIR_DROPPED_FIRST)
         tr_anomaly(s->ctx, s, dir, "bt_pending_full", "more than %d queries wait for answers", BT_PAIR_CAP);
     if (pd)
@@ -161,7 +165,7 @@ static void answer(tr_session *s, const benc_value *d, const benc_value *t, int 
     size_t klen;
     pending_key(t, key, &klen);
     bt_pending pd;
-    int paired = pair_take(&st->pending, key, klen, NULL, NULL, &pd);
+    int paired = t->type == BENC_STR && pair_take(&st->pending, key, klen, NULL, NULL, &pd);
     if (paired)
         tr_ev_str(e, "q", pd.kind < QUERY_NAMES ? query_names[pd.kind] : "other");
     benc_value r, v;
@@ -210,7 +214,7 @@ int bt_dht_datagram(tr_session *s, int dir, const uint8_t *p, size_t n)
     e->proto = dis_bittorrent.name;
     char yy[2] = {(char)y.s[0], 0};
     tr_ev_strcopy(e, "y", yy, 1);
-    if (t.n <= 32)
+    if (t.type == BENC_STR && t.n <= 32)
         hex_field(e, "t", &t);
     if (y.s[0] == 'q')
         query(s, dir, &d, &t, e);

@@ -45,6 +45,8 @@ typedef struct bt_file {
 typedef struct bt_peer {
     tr_ip ip;
     uint16_t port;
+    uint8_t listening; /* port is the one it listens on (a connection to it was seen) */
+    uint8_t peer_id[BT_HASH_LEN];
     char client[48];
     uint64_t up, down;
 } bt_peer;
@@ -192,6 +194,8 @@ int bt_torrent_has_metadata(tr_session *s, int t)
     return tt && tt->has_meta;
 }
 
+/* A peer is its address and peer id: the same client reached on its listening port and connecting from an
+ * ephemeral one is one peer, listed with the port it listens on once a connection to it was seen. */
 int bt_torrent_peer(tr_session *s, int t, int dir, const uint8_t peer_id[BT_HASH_LEN])
 {
     bt_torrent *tt = torrent_at(s, t);
@@ -199,10 +203,18 @@ int bt_torrent_peer(tr_session *s, int t, int dir, const uint8_t peer_id[BT_HASH
         return -1;
     const tr_session *o = bt_outer(s);
     const tr_endpoint *ep = dir == TR_C2S ? &o->client : &o->server;
+    int listening = dir == TR_S2C;
     tt->connections += dir == TR_C2S;
-    for (uint32_t i = 0; i < tt->npeers; i++)
-        if (tr_ip_equal(&tt->peers[i].ip, &ep->ip) && tt->peers[i].port == ep->port)
-            return (int)i;
+    for (uint32_t i = 0; i < tt->npeers; i++) {
+        bt_peer *p = &tt->peers[i];
+        if (!tr_ip_equal(&p->ip, &ep->ip) || memcmp(p->peer_id, peer_id, BT_HASH_LEN) != 0)
+            continue;
+        if (listening && !p->listening) {
+            p->port = ep->port;
+            p->listening = 1;
+        }
+        return (int)i;
+    }
     if (tt->npeers == BT_PEERS_MAX) {
         tt->peers_dropped++;
         return -1;
@@ -211,6 +223,8 @@ int bt_torrent_peer(tr_session *s, int t, int dir, const uint8_t peer_id[BT_HASH
     memset(p, 0, sizeof *p);
     p->ip = ep->ip;
     p->port = ep->port;
+    p->listening = (uint8_t)listening;
+    memcpy(p->peer_id, peer_id, BT_HASH_LEN);
     bt_client_name(peer_id, p->client, sizeof p->client);
     return (int)tt->npeers++;
 }
@@ -798,10 +812,12 @@ static void torrent_event(tr_ctx *ctx, bt_torrent *t)
         }
         tr_ev_end(e);
     }
+    if (any_file && t->nfiles == 1)
+        tr_ev_file(e, "file", t->files[0].at->relpath);
     char *dir = any_file ? tr_ev_alloc(e, 64) : NULL; /* the field points at it until the event is out */
     if (dir) {
         snprintf(dir, 64, "torrents/%s", t->hex);
-        tr_ev_file(e, "file", dir);
+        tr_ev_file(e, "folder", dir);
     }
     tr_emit(e);
     /* the files are done: complete when every piece they hold was checked */

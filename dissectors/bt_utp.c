@@ -27,7 +27,9 @@
  *
  * False positives: a short datagram of another protocol can look like a uTP header. The probe takes only a bare
  * SYN (version 1, type 4, a valid extension chain, no payload), and no stream is opened until a STATE answers the
- * SYN on its connection id acknowledging its seq_nr. */
+ * SYN on its connection id acknowledging its seq_nr. A conversation already BitTorrent's (its port, the DHT on it)
+ * may carry a connection whose SYN the capture missed: it is picked up at a data packet with a payload, the peer
+ * wire read from where its messages' shape fits. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,15 +95,20 @@ int bt_utp_probe(const uint8_t *p, size_t n)
     return TR_PROBE_YES;
 }
 
+/* The connection a packet of dir with connection_id id belongs to. A connection picked up mid-way knows one
+ * direction's id; the other's is one more or one less. */
 static bt_utp_conn *conn_find(bt_state *st, int dir, uint16_t id)
 {
     for (int i = 0; i < BT_UTP_CONNS; i++) {
         bt_utp_conn *c = &st->utp[i];
         if (!c->used)
             continue;
-        uint16_t want = dir == c->initiator ? (uint16_t)(c->recv_id + 1) : c->recv_id;
-        if (id == want)
+        if (c->id_known[dir] ? c->id[dir] == id
+                             : c->id_known[!dir] && (id == (uint16_t)(c->id[!dir] + 1) || id == (uint16_t)(c->id[!dir] - 1))) {
+            c->id[dir] = id;
+            c->id_known[dir] = 1;
             return c;
+        }
     }
     return NULL;
 }
@@ -169,7 +176,7 @@ static void data_packet(tr_session *s, bt_utp_conn *c, int dir, const utp_hdr *h
         return;
     if (!c->have_next[dir]) { /* the accepting side's first data: at its STATE's seq_nr, or just after */
         c->have_next[dir] = 1;
-        if ((uint16_t)(h->seq - c->next_seq[dir]) == 1)
+        if ((uint16_t)(h->seq - c->next_seq[dir]) == 1 || c->midstream)
             c->next_seq[dir] = h->seq;
     }
     for (int round = 0; round < 2; round++) {
@@ -210,6 +217,31 @@ static void data_packet(tr_session *s, bt_utp_conn *c, int dir, const utp_hdr *h
     }
 }
 
+/* A connection whose SYN was not seen, picked up at a data packet of a conversation already BitTorrent's: the
+ * peer wire inside starts mid-stream, at the first place its messages' shape fits. */
+static bt_utp_conn *midstream_open(tr_session *s, bt_state *st, int dir, const utp_hdr *h)
+{
+    for (int i = 0; i < BT_UTP_CONNS; i++) {
+        bt_utp_conn *c = &st->utp[i];
+        if (c->used)
+            continue;
+        c->used = c->established = c->midstream = 1;
+        c->id[dir] = h->conn_id;
+        c->id_known[dir] = 1;
+        c->next_seq[dir] = h->seq;
+        c->have_next[dir] = 1;
+        c->layer = tr_layer_open(s, &dis_bittorrent);
+        tr_session *inner = c->layer ? tr_layer_session(c->layer) : NULL;
+        if (inner && inner->state) {
+            bt_state *is = inner->state;
+            is->w.d[0].mode = is->w.d[1].mode = BT_RESYNC;
+        }
+        st->udp_kind_seen |= UTP_SEEN;
+        return c;
+    }
+    return NULL;
+}
+
 int bt_utp_datagram(tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     bt_state *st = s->state;
@@ -229,6 +261,9 @@ int bt_utp_datagram(tr_session *s, int dir, const uint8_t *p, size_t n)
             c->used = 1;
             c->recv_id = h.conn_id;
             c->initiator = (uint8_t)dir;
+            c->id[dir] = (uint16_t)(h.conn_id + 1);
+            c->id[!dir] = h.conn_id;
+            c->id_known[0] = c->id_known[1] = 1;
             c->syn_seq = h.seq;
             st->udp_kind_seen |= UTP_SEEN;
             return 1;
@@ -238,8 +273,13 @@ int bt_utp_datagram(tr_session *s, int dir, const uint8_t *p, size_t n)
         return 1;
     }
     bt_utp_conn *c = conn_find(st, dir, h.conn_id);
-    if (!c)
-        return 0; /* no SYN seen for it: not followed */
+    if (!c) {
+        if (h.type != ST_DATA || !h.payload_n)
+            return 0;
+        c = midstream_open(s, st, dir, &h); /* its SYN went by before the capture began */
+        if (!c)
+            return 0;
+    }
     if (!c->established) {
         /* only a STATE from the other side acknowledging the SYN makes it a connection */
         if (h.type != ST_STATE || dir == c->initiator || h.ack != c->syn_seq)

@@ -25,7 +25,9 @@
  * MSE/PE (Message Stream Encryption): the initiator opens with a Diffie-Hellman key (96 bytes) and up to 512 bytes of
  * padding, the other side answers alike, and the rest is RC4 unless both chose plaintext — then the peer wire
  * follows in clear after the (encrypted) key-exchange fields. A direction that does not start with the handshake is
- * searched for one in its first BT_MSE_SCAN_MAX bytes; not found, the connection is encrypted (decode_end). */
+ * searched for one in its first BT_MSE_SCAN_MAX bytes; not found, the connection is encrypted (decode_end). One side's
+ * handshake may travel encrypted as MSE's initial payload (IA) while plaintext was chosen: once the other side's
+ * plaintext handshake is seen, that side is read on from the first place its messages' shape fits (BT_RESYNC). */
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +42,7 @@
 #define BT_BLOCK_MAX (1u << 17)    /* a block longer than 128 KB: clients refuse requests over 16 KB */
 #define BT_MSE_SCAN_MAX 1400       /* Ya + PadA + the hashes + VC, crypto_provide, PadC (BEP-less MSE spec) */
 #define BT_LIST_MAX 200            /* peers listed from one ut_pex message */
+#define BT_RESYNC_MAX (256u << 10) /* bytes skipped looking for a message boundary before giving up */
 
 tr_event bt_ev;
 
@@ -414,6 +417,60 @@ static size_t mse_scan(tr_session *s, int dir, const uint8_t *p, size_t n)
     return drop;
 }
 
+/* Whether a message header (length, id) is one BitTorrent would send: the fixed-size messages at their size, a
+ * piece's block at most 128 KB, the others within BT_MSG_MAX. */
+static int header_plausible(uint32_t len, uint8_t id)
+{
+    switch (id) {
+    case 0: case 1: case 2: case 3: case 14: case 15:
+        return len == 1;
+    case M_HAVE: case M_SUGGEST: case M_ALLOWED_FAST:
+        return len == 5;
+    case M_REQUEST: case M_CANCEL: case M_REJECT:
+        return len == 13;
+    case M_PORT:
+        return len == 3;
+    case M_PIECE:
+        return len > 9 && len - 9 <= BT_BLOCK_MAX;
+    case M_BITFIELD: case M_EXTENDED:
+        return len >= 2 && len <= BT_MSG_MAX;
+    default:
+        return 0;
+    }
+}
+
+static uint32_t be32_at(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* Picked up mid-stream (no handshake seen) or after a gap: the first offset where a plausible message header is
+ * followed by another (or by the end of what came); returns what can be let go, the mode MESSAGES once found. A
+ * piece's head is also checked for a block offset that is a multiple of 1 KB, which every client keeps to. */
+static size_t resync_scan(tr_session *s, int dir, const uint8_t *p, size_t n)
+{
+    bt_wire_dir *d = &state_of(s)->w.d[dir];
+    for (size_t i = 0; i + 5 <= n; i++) {
+        uint32_t len = be32_at(p + i);
+        uint8_t id = p[i + 4];
+        if (!header_plausible(len, id))
+            continue;
+        if (id == M_PIECE && (i + 13 > n || be32_at(p + i + 9) % 1024))
+            continue;
+        size_t next = i + 4 + (size_t)len;
+        if (next + 5 <= n && !header_plausible(be32_at(p + next), p[next + 4]) && be32_at(p + next) != 0)
+            continue;
+        if (next + 5 > n && id != M_PIECE && next < n)
+            continue; /* the next header is cut: wait for more */
+        d->mode = BT_MESSAGES;
+        return i;
+    }
+    size_t keep = n < 13 ? n : 13, drop = n - keep;
+    d->mse_scanned += drop;
+    if (d->mse_scanned > BT_RESYNC_MAX) {
+        d->mode = BT_LOST;
+        return n;
+    }
+    return drop;
+}
+
 size_t bt_wire_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
 {
     bt_wire_dir *d = &state_of(s)->w.d[dir];
@@ -423,6 +480,19 @@ size_t bt_wire_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *
         size_t left = n - used;
         if (d->mode == BT_LOST)
             return n;
+        if (d->mode == BT_RESYNC) {
+            used += resync_scan(s, dir, q, left);
+            if (d->mode != BT_MESSAGES)
+                return d->mode == BT_LOST ? n : used;
+            continue;
+        }
+        if (d->mode == BT_MSE && state_of(s)->w.d[!dir].handshake && state_of(s)->w.d[!dir].encrypted) {
+            /* the other side's plaintext handshake followed its key exchange: plaintext was chosen, and this side's
+             * handshake went encrypted as MSE's initial payload (IA); its messages follow in clear */
+            d->mode = BT_RESYNC;
+            d->mse_scanned = 0;
+            continue;
+        }
         if (d->mode == BT_MSE) {
             size_t k = mse_scan(s, dir, q, left);
             used += k;
@@ -432,6 +502,10 @@ size_t bt_wire_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *
         }
         if (d->mode == BT_HANDSHAKE) {
             if (!bt_is_handshake(q, left)) {
+                if (bt_outer(s)->midstream) { /* the handshake went by before the capture began */
+                    d->mode = BT_RESYNC;
+                    continue;
+                }
                 /* not the handshake: the key exchange of MSE/PE (or not BitTorrent at all) */
                 d->mode = BT_MSE;
                 d->encrypted = 1;
@@ -503,8 +577,11 @@ void bt_wire_gap(tr_session *s, int dir, uint64_t n)
             d->in_block = 0;
         return;
     }
-    if (d->mode != BT_LOST)
-        d->mode = BT_LOST; /* lengths are the only framing: lost with the bytes */
+    if (d->mode == BT_MESSAGES) {
+        d->in_block = 0;
+        d->mode = BT_RESYNC; /* lengths are the only framing: found again by the shape of the next messages */
+        d->mse_scanned = 0;
+    }
 }
 
 void bt_wire_close(tr_session *s, int reason)
@@ -568,7 +645,9 @@ static void bt_on_close(tr_session *s, int reason)
     bt_wire_close(s, reason);
 }
 
-static const uint16_t bt_ports[] = {6881, 6882, 6883, 6884, 6885, 6886, 6887, 6888, 6889, 0};
+/* The classic peer and DHT range (what Wireshark decodes as BitTorrent too), and the trackers' usual port: over UDP
+ * it makes the tracker the conversation's server. An MSE connection has nothing to probe: only these ports find it. */
+static const uint16_t bt_ports[] = {6881, 6882, 6883, 6884, 6885, 6886, 6887, 6888, 6889, 6969, 0};
 
 static const tr_stat_field bt_stats[] = {
     {"message", "msg", "peer wire messages"},

@@ -85,13 +85,16 @@ start_bt_http() { # the .torrent served over HTTP, as a torrent site would
     wait_port tcp "$BT_HTTP_PORT"
 }
 
-# bt_aria2_seed LOGNAME PORT TORRENT [options]: aria2c seeding the source files, in the server namespace
+# bt_aria2_seed LOGNAME PORT TORRENT [options]: aria2c seeding the source files, in the server namespace. Every
+# aria2c has a DHT routing table file of its own: with the shared default they would have one node id and ignore
+# each other.
 bt_aria2_seed() {
     local name=$1 port=$2 torrent=$3; shift 3
     start_bg "$name" aria2c --no-conf --quiet=false --console-log-level=notice --summary-interval=0 \
         --dir="$WORK/bt-src" --check-integrity=true --seed-ratio=0.0 --bt-seed-unverified=false \
         --listen-port="$port" --dht-listen-port="$port" --bt-enable-lpd=false --enable-peer-exchange=true \
-        --bt-tracker-interval=5 --log="$WORK/$name.log" --log-level=info "$@" "$torrent"
+        --bt-tracker-interval=5 --dht-file-path="$WORK/$name-dht.dat" --log="$WORK/$name.log" --log-level=info \
+        "$@" "$torrent"
     wait_port tcp "$port"
 }
 
@@ -102,7 +105,8 @@ bt_aria2_leech() {
     mkdir -p "$dir"
     in_cli timeout 120 aria2c --no-conf --summary-interval=0 --dir="$dir" --seed-time=0 \
         --listen-port="$BT_LEECH_PORT" --dht-listen-port="$BT_LEECH_PORT" --bt-enable-lpd=false \
-        --enable-peer-exchange=true --log="$WORK/$name.log" --log-level=info "$@" "$what" \
+        --enable-peer-exchange=true --dht-file-path="$WORK/$name-dht.dat" --log="$WORK/$name.log" --log-level=info \
+        "$@" "$what" \
         >"$WORK/$name.out" 2>&1 || die "$name: aria2c failed: $(grep -iE 'error|exception' "$WORK/$name.log" | tail -5)"
 }
 
@@ -215,7 +219,8 @@ cap_bt_dht() {
     mkdir -p "$WORK/bt-dht-node"
     start_bg bt-dht-node aria2c --no-conf --summary-interval=0 --dir="$WORK/bt-dht-node" --seed-ratio=0.0 \
         --listen-port="$BT_DHT_NODE_PORT" --dht-listen-port="$BT_DHT_NODE_PORT" --enable-dht=true \
-        --bt-enable-lpd=false --log="$WORK/bt-dht-node.log" --log-level=info "$WORK/bt-dht.torrent"
+        --bt-enable-lpd=false --dht-file-path="$WORK/bt-dht-node-dht.dat" --log="$WORK/bt-dht-node.log" \
+        --log-level=info "$WORK/bt-dht.torrent"
     wait_port udp "$BT_DHT_NODE_PORT"
     bt_aria2_seed bt-seed "$BT_SEED_PORT" "$WORK/bt-dht.torrent" --enable-dht=true \
         --dht-entry-point="$SRV4:$BT_DHT_NODE_PORT" --bt-require-crypto=false --bt-min-crypto-level=plain
@@ -225,6 +230,7 @@ cap_bt_dht() {
         sleep 1
     done
     grep -q 'announce_peer' "$WORK/bt-dht-node.log" || die "the seeder announced nothing to the DHT node"
+    sleep 1
     capture_start bt-dht pcap "$BT_FILTER"
     fact description "no tracker: the DHT. aria2c seeds on $SRV4:$BT_SEED_PORT (DHT on UDP $BT_SEED_PORT) and has announced itself to a DHT node, a second aria2c on $SRV4:$BT_DHT_NODE_PORT; aria2c in the client namespace bootstraps from that node (--dht-entry-point), asks get_peers for the magnet link's info_hash, gets the seeder, announces itself, fetches the metadata with ut_metadata and downloads every piece"
     fact client_version "$(pkgver aria2)"
