@@ -397,24 +397,25 @@ static void lose(tr_session *s, int dir, const char *name, const char *detail)
     tr_anomaly(s->ctx, s, dir, name, "%s", detail);
 }
 
-/* MSE: looks for the plaintext handshake in what came so far; returns what can be let go. */
+/* MSE: looks for the plaintext handshake at each start position not looked at yet; returns what can be let go
+ * (the positions looked at). It gives up after BT_MSE_SCAN_MAX positions, whatever the segments were. */
 static size_t mse_scan(tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     bt_wire_dir *d = &state_of(s)->w.d[dir];
-    for (size_t i = 0; i + BT_PSTR_LEN <= n; i++) {
+    size_t i = 0;
+    for (; i + BT_PSTR_LEN <= n; i++) {
+        if (d->mse_scanned + i >= BT_MSE_SCAN_MAX) {
+            d->mode = BT_LOST;
+            tr_decode_end(s, dir, "encrypted");
+            return n;
+        }
         if (p[i] == 19 && memcmp(p + i, BT_PSTR, BT_PSTR_LEN) == 0) {
             d->mode = BT_HANDSHAKE;
-            return i;
+            break;
         }
     }
-    size_t keep = n < BT_PSTR_LEN - 1 ? n : BT_PSTR_LEN - 1, drop = n - keep;
-    d->mse_scanned += drop;
-    if (d->mse_scanned + keep > BT_MSE_SCAN_MAX) {
-        d->mode = BT_LOST;
-        tr_decode_end(s, dir, "encrypted");
-        return n;
-    }
-    return drop;
+    d->mse_scanned += i;
+    return i;
 }
 
 /* Whether a message header (length, id) is one BitTorrent would send: the fixed-size messages at their size, a
@@ -442,33 +443,42 @@ static int header_plausible(uint32_t len, uint8_t id)
 static uint32_t be32_at(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 /* Picked up mid-stream (no handshake seen) or after a gap: the first offset where a plausible message header is
- * followed by another (or by the end of what came); returns what can be let go, the mode MESSAGES once found. A
- * piece's head is also checked for a block offset that is a multiple of 1 KB, which every client keeps to. */
+ * followed by another, or that is a piece's head whose block offset is a multiple of 1 KB (every client keeps to
+ * it; its block may be long, so the next header is not waited for). Returns what can be let go; the mode is
+ * MESSAGES once found. What it decides depends only on the bytes, not on how they were cut: a candidate whose
+ * next header has not arrived is waited for. */
 static size_t resync_scan(tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     bt_wire_dir *d = &state_of(s)->w.d[dir];
-    for (size_t i = 0; i + 5 <= n; i++) {
+    size_t i = 0;
+    for (; i + 5 <= n; i++) {
+        if (d->mse_scanned + i >= BT_RESYNC_MAX) {
+            d->mode = BT_LOST;
+            return n;
+        }
         uint32_t len = be32_at(p + i);
         uint8_t id = p[i + 4];
         if (!header_plausible(len, id))
             continue;
-        if (id == M_PIECE && (i + 13 > n || be32_at(p + i + 9) % 1024))
-            continue;
+        if (id == M_PIECE) {
+            if (i + 13 > n)
+                break; /* wait for the block's offset */
+            if (be32_at(p + i + 9) % 1024)
+                continue;
+            d->mode = BT_MESSAGES;
+            break;
+        }
         size_t next = i + 4 + (size_t)len;
-        if (next + 5 <= n && !header_plausible(be32_at(p + next), p[next + 4]) && be32_at(p + next) != 0)
+        if (next + 5 > n)
+            break; /* wait for the next header */
+        uint32_t next_len = be32_at(p + next);
+        if (next_len != 0 && !header_plausible(next_len, p[next + 4]))
             continue;
-        if (next + 5 > n && id != M_PIECE && next < n)
-            continue; /* the next header is cut: wait for more */
         d->mode = BT_MESSAGES;
-        return i;
+        break;
     }
-    size_t keep = n < 13 ? n : 13, drop = n - keep;
-    d->mse_scanned += drop;
-    if (d->mse_scanned > BT_RESYNC_MAX) {
-        d->mode = BT_LOST;
-        return n;
-    }
-    return drop;
+    d->mse_scanned += i;
+    return i;
 }
 
 size_t bt_wire_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *need)
