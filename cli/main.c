@@ -324,6 +324,7 @@ int main(int argc, char **argv)
     }
 
     tr_ctx_init(&pl.ctx);
+    pl.ctx.inflate_max_ratio = opt.inflate_max_ratio;
     decoder_init(&pl.dec, pl.src.linktype, &pl.ctx);
     /* lines: stdout's, or with --output the -T json lines for Redis (which copies them to stdout for -T json);
      * text_lines: -T text on stdout beside --output */
@@ -367,6 +368,7 @@ int main(int argc, char **argv)
             return 1;
         }
         sink_export_defer_digests(exporter, !pl.src.live);
+        sink_export_set_max_bytes(exporter, opt.export_max_given ? opt.export_max : sink_export_free_space(opt.export_dir));
         opt.engine.sink_memory[nmem++] = sink_export_memory(exporter);
         tr_sink es = sink_export_sink(exporter);
         tr_ctx_add_sink(&pl.ctx, &es);
@@ -414,6 +416,12 @@ int main(int argc, char **argv)
         status = 1;
     }
     fflush(stdout);
+    sink_export_stats xst = {0};
+    if (exporter)
+        xst = *sink_export_stats_get(exporter);
+    if (exporter && sink_export_stats_get(exporter)->bytes_dropped)
+        fprintf(stderr, "trawl: %s: warning: --export-max reached: %" PRIu64 " bytes of %" PRIu64 " files not written\n",
+                opt.export_dir, sink_export_stats_get(exporter)->bytes_dropped, sink_export_stats_get(exporter)->files_cut);
     if (exporter && sink_export_finish(exporter, err, sizeof err) < 0) {
         fprintf(stderr, "trawl: %s: %s\n", opt.export_dir, err);
         status = 1;
@@ -436,6 +444,11 @@ int main(int argc, char **argv)
         summary_print(stderr, &pl.ctx, tr_engine_stats_get(pl.engine), &pl.dec);
         if (counts)
             event_counts_print(counts, stderr);
+        if (opt.export_dir)
+            fprintf(stderr,
+                    "\nexport: %" PRIu64 " transcripts, %" PRIu64 " files extracted, %" PRIu64 " bytes written, %" PRIu64
+                    " bytes not written past --export-max (%" PRIu64 " files cut), %" PRIu64 " refused\n",
+                    xst.sessions, xst.files, xst.bytes, xst.bytes_dropped, xst.files_cut, xst.file_refused);
         if (pl.redis) {
             sink_redis_counts rc;
             sink_redis_counts_get(pl.redis, &rc);

@@ -12,6 +12,8 @@ enum {
     OPT_TUI = 1000,
     OPT_EXPORT,
     OPT_RAW,
+    OPT_EXPORT_MAX,
+    OPT_INFLATE_RATIO,
     OPT_DECODE_AS,
     OPT_STATS,
     OPT_MAX_FLOWS,
@@ -87,6 +89,10 @@ void options_usage(FILE *out)
           "  --tui                 the ncurses UI instead of line output\n"
           "  --export DIR          write transcripts, extracted files and events.jsonl\n"
           "  --raw                 with --export: also each TCP direction's bytes\n"
+          "  --export-max SIZE     with --export: write at most this much (K M G T; 0: no limit; default 90% of\n"
+          "                        the free space where the export goes); past it files are cut and counted\n"
+          "  --inflate-max-ratio N a compressed object decoding to more than N times its size (once past 1 MB) is a\n"
+          "                        decompression bomb: decoding stops, the object is incomplete (default 500; 0: never)\n"
           "  --decode-as [tcp:|udp:]PORT=PROTO   force a dissector on a port\n"
           "  --stats               a summary table on stderr at the end\n"
           "  --max-flows N         sessions tracked at once (default 100000; the oldest is evicted)\n"
@@ -121,12 +127,39 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/* A size: digits and an optional K, M, G or T (powers of 1024). */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-')
+        return -1;
+    int shift = 0;
+    switch (*end) {
+    case 'K': case 'k': shift = 10; break;
+    case 'M': case 'm': shift = 20; break;
+    case 'G': case 'g': shift = 30; break;
+    case 'T': case 't': shift = 40; break;
+    case '\0': break;
+    default: return -1;
+    }
+    if (*end && end[1])
+        return -1;
+    if (shift && v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
 int options_parse(trawl_options *o, int argc, char **argv)
 {
     static const struct option base[] = {
         {"tui", no_argument, NULL, OPT_TUI},
         {"export", required_argument, NULL, OPT_EXPORT},
         {"raw", no_argument, NULL, OPT_RAW},
+        {"export-max", required_argument, NULL, OPT_EXPORT_MAX},
+        {"inflate-max-ratio", required_argument, NULL, OPT_INFLATE_RATIO},
         {"decode-as", required_argument, NULL, OPT_DECODE_AS},
         {"stats", no_argument, NULL, OPT_STATS},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
@@ -155,6 +188,7 @@ int options_parse(trawl_options *o, int argc, char **argv)
     memset(&longs[NBASE + ndopt], 0, sizeof longs[0]);
     memset(o, 0, sizeof *o);
     o->promisc = 1;
+    o->inflate_max_ratio = TR_INFLATE_MAX_RATIO_DEFAULT;
     tr_engine_default_opts(&o->engine);
     char err[256];
     uint64_t v;
@@ -202,6 +236,21 @@ int options_parse(trawl_options *o, int argc, char **argv)
             break;
         case OPT_EXPORT:
             o->export_dir = optarg;
+            break;
+        case OPT_EXPORT_MAX:
+            if (parse_size(optarg, &o->export_max) < 0) {
+                fprintf(stderr, "trawl: --export-max %s: expected a size in bytes (K, M, G, T allowed), 0 for none\n",
+                        optarg);
+                return 2;
+            }
+            o->export_max_given = 1;
+            break;
+        case OPT_INFLATE_RATIO:
+            if (parse_u64(optarg, 1000000, &v) < 0) {
+                fprintf(stderr, "trawl: --inflate-max-ratio %s: expected 0..1000000\n", optarg);
+                return 2;
+            }
+            o->inflate_max_ratio = (uint32_t)v;
             break;
         case OPT_RAW:
             o->raw = 1;

@@ -21,6 +21,9 @@ typedef struct trawl_options {
     const char *user;        /* -Z */
     int tui;
     const char *export_dir;
+    uint64_t export_max;      /* --export-max bytes; 0: no limit */
+    int export_max_given;     /* else 90% of the free space where the export goes */
+    uint32_t inflate_max_ratio; /* --inflate-max-ratio; 0: never stop a compressed object */
     int raw;
     int stats;
     int promisc;

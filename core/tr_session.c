@@ -1,5 +1,6 @@
 #include "tr_session.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tr_dissector.h"
@@ -14,6 +15,7 @@ void tr_ctx_init(tr_ctx *ctx)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->file_sink = -1;
+    ctx->inflate_max_ratio = TR_INFLATE_MAX_RATIO_DEFAULT;
 }
 
 int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink)
@@ -110,6 +112,46 @@ void tr_file_end(tr_ctx *ctx, int handle, int complete)
     tr_sink *k = &ctx->sinks[ctx->file_sink];
     if (k->file_close)
         k->file_close(k->self, handle, complete);
+}
+
+int tr_file_link(tr_ctx *ctx, const char *from_rel, const char *to_rel)
+{
+    if (!ctx || ctx->file_sink < 0 || !from_rel || !from_rel[0] || !to_rel)
+        return -1;
+    tr_sink *k = &ctx->sinks[ctx->file_sink];
+    if (!k->file_link)
+        return -1;
+    k->file_link(k->self, from_rel, to_rel);
+    return 0;
+}
+
+void *tr_ctx_shared(tr_ctx *ctx, const void *key, size_t size, void (*finish)(tr_ctx *ctx, void *state))
+{
+    tr_shared *free_slot = NULL;
+    for (int i = 0; i < TR_MAX_SHARED; i++) {
+        if (ctx->shared[i].key == key)
+            return ctx->shared[i].state;
+        if (!ctx->shared[i].key && !free_slot)
+            free_slot = &ctx->shared[i];
+    }
+    if (!free_slot || !(free_slot->state = calloc(1, size)))
+        return NULL;
+    free_slot->key = key;
+    free_slot->finish = finish;
+    return free_slot->state;
+}
+
+void tr_ctx_finish_shared(tr_ctx *ctx)
+{
+    for (int i = 0; i < TR_MAX_SHARED; i++) {
+        tr_shared *sh = &ctx->shared[i];
+        if (!sh->key)
+            continue;
+        if (sh->finish)
+            sh->finish(ctx, sh->state);
+        free(sh->state);
+        memset(sh, 0, sizeof *sh);
+    }
 }
 
 void tr_stream_object(tr_session *s, int dir, uint64_t start, uint64_t end, const char *label, const char *relpath)

@@ -84,6 +84,8 @@ typedef struct tr_sink {
     int (*file_create)(void *self, const char *relpath);
     /* Bytes at an offset of the file (any handle); a later file_write goes on after them. */
     void (*file_write_at)(void *self, int handle, uint64_t off, const uint8_t *p, size_t n);
+    /* Makes to_rel name the file from_rel (an extracted file) once every file is written (tr_file_link). */
+    void (*file_link)(void *self, const char *from_rel, const char *to_rel);
     /* Told to every sink once the file sink has opened a file of s (relpath as the events carry it),
      * so transcripts can say where the session's bytes went. */
     void (*on_file_open)(void *self, tr_session *s, const char *relpath);
@@ -95,6 +97,15 @@ typedef struct tr_sink {
 #define TR_MAX_SINKS 4
 #define TR_MAX_ANOMALY_KINDS 64
 #define TR_MAX_DISSECTORS 32 /* registered dissectors (dissectors.def) */
+#define TR_MAX_SHARED 8      /* states several dissectors share (tr_ctx_shared) */
+
+struct tr_ctx;
+/* State several dissectors share across the sessions of a capture (the mail protocols' one mailbox). */
+typedef struct tr_shared {
+    const void *key; /* the address of something of the module that owns it */
+    void *state;
+    void (*finish)(struct tr_ctx *ctx, void *state);
+} tr_shared;
 
 typedef struct tr_ctx {
     tr_sink sinks[TR_MAX_SINKS];
@@ -114,7 +125,14 @@ typedef struct tr_ctx {
     /* Each dissector's state across the sessions of this capture (tr_dissector.global_size), by registry index;
      * made on first use (tr_dissector_global), ended by tr_ctx_finish. */
     void *dissector_global[TR_MAX_DISSECTORS];
+    tr_shared shared[TR_MAX_SHARED];
+    /* A compressed object that decodes to more than this many times its compressed bytes, once 1 MiB came out of
+     * it, is a decompression bomb: decoding stops there (--inflate-max-ratio; 0 never stops). */
+    uint32_t inflate_max_ratio;
 } tr_ctx;
+
+#define TR_INFLATE_MAX_RATIO_DEFAULT 500 /* deflate tops out near 1032:1; real web and mail objects stay far below */
+#define TR_INFLATE_RATIO_FROM (1u << 20) /* decoded bytes before the ratio is looked at */
 
 void tr_ctx_init(tr_ctx *ctx);
 int tr_ctx_add_sink(tr_ctx *ctx, const tr_sink *sink); /* returns the sink's index, -1 when full */
@@ -147,6 +165,18 @@ void tr_file_close(tr_session *s, int handle, int complete);
 int tr_file_create(tr_ctx *ctx, const char *relpath);
 void tr_file_write_at(tr_ctx *ctx, int handle, uint64_t off, const uint8_t *p, size_t n);
 void tr_file_end(tr_ctx *ctx, int handle, int complete);
+
+/* Makes to_rel (a path under the export folder, checked as tr_file_create's) a second name of the extracted file
+ * from_rel, once every file is written (the export's end): a hard link, or a copy where links cannot be made.
+ * Returns -1 when nobody extracts files. */
+int tr_file_link(tr_ctx *ctx, const char *from_rel, const char *to_rel);
+
+/* The state `key` names, shared by several dissectors over the sessions of ctx: made zeroed (size bytes) on first use,
+ * ended by finish(ctx, state) after the dissectors' own (tr_ctx_finish) and freed. NULL when the table is full or out
+ * of memory. */
+void *tr_ctx_shared(tr_ctx *ctx, const void *key, size_t size, void (*finish)(tr_ctx *ctx, void *state));
+/* Every shared state ended and freed (tr_ctx_finish calls it). */
+void tr_ctx_finish_shared(tr_ctx *ctx);
 
 /* Names the stream range [start, end) of dir (offsets as in s->stream_off) as an object that goes to
  * an extracted file, so transcripts can show a marker instead of its bytes. Call it when the object

@@ -38,7 +38,9 @@ int64_t chunked_size(const uint8_t *p, size_t n)
         v = v * 16 + (uint64_t)digit; /* at most 16 digits: fits; more than 15 are refused below */
     }
     size_t digits = i - start;
-    if (!digits || digits > CHUNKED_DIGITS_MAX)
+    if (digits > CHUNKED_DIGITS_MAX)
+        return -2; /* hex, but too large to be a size anyone sends */
+    if (!digits)
         return -1;
     while (i < n && (p[i] == ' ' || p[i] == '\t'))
         i++;
@@ -82,7 +84,7 @@ int chunked_step(chunked *c, const uint8_t *p, size_t n, size_t *used)
     }
     int64_t size = chunked_size(p, len);
     if (size < 0)
-        return fail(c, CHUNKED_BAD_SIZE);
+        return fail(c, size == -2 ? CHUNKED_SIZE_TOO_LARGE : CHUNKED_BAD_SIZE);
     if (size == 0) {
         c->state = ST_ENDED;
         return CHUNKED_END;

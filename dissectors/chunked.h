@@ -32,6 +32,7 @@ enum chunked_error {
     CHUNKED_BAD_SIZE,      /* a size line that is not a hex number (with optional extensions) */
     CHUNKED_NO_CRLF,       /* chunk data not followed by an empty line */
     CHUNKED_LINE_TOO_LONG, /* no line end within CHUNKED_LINE_MAX: *used is that many bytes of it */
+    CHUNKED_SIZE_TOO_LARGE, /* a hex size of more than CHUNKED_DIGITS_MAX digits */
 };
 
 typedef struct chunked {

@@ -662,6 +662,7 @@ static const obj_words http_body_words = {
     .decode_error = "http_decompress_error",
     .truncated = "http_decompress_truncated",
     .too_large = "http_body_too_large",
+    .bomb = "http_decompression_bomb",
     .noun = "body",
     .len_key = "body_len",
     .sha256_key = "body_sha256",
@@ -1027,6 +1028,9 @@ static void chunked_failed(tr_session *s, http_state *st, int dir)
         return;
     case CHUNKED_NO_CRLF:
         bad_chunk(s, st, dir, "chunk data not followed by CRLF");
+        return;
+    case CHUNKED_SIZE_TOO_LARGE:
+        bad_chunk(s, st, dir, "chunk size of more than 15 hex digits: too large");
         return;
     default:
         bad_chunk(s, st, dir, "chunk size is not a hex number");

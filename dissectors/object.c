@@ -80,6 +80,7 @@ static void object_reset(obj *o, int dir, const obj_spec *spec, int on_worker)
     o->transfer = spec->transfer;
     o->content = spec->content;
     o->max_len = spec->max_len;
+    o->max_ratio = spec->max_ratio;
     o->words = spec->words;
     o->tee = spec->tee;
     o->tee_arg = spec->tee_arg;
@@ -108,6 +109,17 @@ static int output(obj *o, tr_session *s, const uint8_t *p, size_t n)
         o->broken = 1;
         obj_anomaly(o, s, WORD(o, too_large), "decoded %s passed %llu bytes; the rest is not decoded", noun(o),
                     (unsigned long long)o->max_len);
+    }
+    /* a decompression bomb (libhtp's guard): past the ratio, once the output is large, inflating stops */
+    if (o->content != OBJ_CE_IDENTITY && o->max_ratio && o->len + n > TR_INFLATE_RATIO_FROM &&
+        (o->len + n) / o->max_ratio > (o->zin ? o->zin : 1)) {
+        o->capped = 1;
+        o->broken = 1;
+        obj_anomaly(o, s, WORD(o, bomb) ? WORD(o, bomb) : WORD(o, too_large),
+                    "%s %s: %llu compressed bytes decoded to more than %llu (a ratio past %u:1): the rest is not decoded",
+                    content_name(o), noun(o), (unsigned long long)o->zin, (unsigned long long)(o->len + n),
+                    o->max_ratio);
+        return 0;
     }
     if (!o->on_worker && o->extract) { /* on the worker there is no exporter (tr_ctx.results_on_worker) */
         if (o->file == FILE_NOT_YET) {
@@ -159,6 +171,7 @@ static void content_here(obj *o, tr_session *s, const uint8_t *p, size_t n)
         return;
     sink_arg a = {o, s};
     inflater_sink out = {sink_bytes, sink_failed, &a};
+    o->zin += n;
     inflater_feed(&o->z, p, n, &out);
 }
 
@@ -272,6 +285,10 @@ void obj_begin(obj *o, tr_session *s, int dir, const obj_spec *spec)
     }
     remote_let_go(o, s);   /* an earlier object's, if its owner's event went out without obj_done */
     inflater_uncount(o, s); /* and its count, if it did not end */
+    obj_spec sp = *spec;
+    if (!sp.max_ratio) /* the context's guard against decompression bombs */
+        sp.max_ratio = s && s->ctx ? s->ctx->inflate_max_ratio : TR_INFLATE_MAX_RATIO_DEFAULT;
+    spec = &sp;
     object_reset(o, dir, spec, 0);
     o->remote = remote_begin(s, dir, spec);
     if (!o->remote && sha256_begin(&o->hash) != 0) /* a worker's object is hashed there */

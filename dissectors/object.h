@@ -41,6 +41,8 @@ typedef struct obj_words {
                                  block"), or "no memory for the inflater" */
     const char *truncated;    /* anomaly: the compressed stream stopped before its end */
     const char *too_large;    /* anomaly: the decoded object passed max_len */
+    const char *bomb;         /* anomaly: decoded bytes passed the context's inflate_max_ratio times the compressed
+                                 ones (a decompression bomb); NULL: too_large is said */
     const char *noun;         /* "body" */
     /* the fields obj_later_fields adds, as the owner's event names them */
     const char *len_key, *sha256_key, *complete_key;
@@ -54,6 +56,8 @@ typedef struct obj_spec {
     uint8_t content;        /* enum obj_content */
     const char *name;       /* file name offered to the exporter at the first decoded byte; NULL: not extracted */
     uint64_t max_len;       /* decoded bytes past this are a bomb: not decoded, the object incomplete; 0: no cap */
+    uint32_t max_ratio;     /* decoded : compressed past which a compressed object stops (once 1 MiB came out); 0:
+                               the context's inflate_max_ratio */
     const obj_words *words; /* needed when there is a content coding or a max_len */
     obj_tee_fn tee;         /* optional; an object with a tee is decoded on the engine's thread */
     void *tee_arg;
@@ -72,6 +76,8 @@ typedef struct obj {
     /* the running object: everything up to `z` is reset when one begins */
     uint64_t len;           /* decoded bytes so far */
     uint64_t max_len;
+    uint64_t zin;           /* compressed bytes fed to the inflater */
+    uint32_t max_ratio;     /* 0: no ratio check */
     int file;               /* exporter handle; < 0 when none */
     int8_t dir;             /* the direction that carries it, for anomalies */
     uint8_t transfer, content;

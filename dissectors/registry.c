@@ -111,4 +111,5 @@ void tr_ctx_finish(tr_ctx *ctx)
         free(g);
         ctx->dissector_global[i] = NULL;
     }
+    tr_ctx_finish_shared(ctx); /* after the dissectors' own: they may have added to it at their end */
 }

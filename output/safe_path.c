@@ -35,35 +35,45 @@ int safe_path_ok(const char *path, const char *const *reserved)
     return 0; /* deeper than SAFE_PATH_DEPTH_MAX */
 }
 
-int safe_path_make_dirs(int dirfd, const char *path)
+int safe_path_open_parent(int dirfd, const char *path)
 {
     char comp[256];
-    int cur = dirfd, rc = 0;
+    int cur = dirfd;
     const char *p = path;
     for (int depth = 0; depth < SAFE_PATH_DEPTH_MAX; depth++) {
         const char *slash = strchr(p, '/');
         if (!slash)
-            break; /* the last component is the file */
+            return cur; /* the last component is the file */
         size_t len = (size_t)(slash - p);
         if (len == 0 || len >= sizeof comp) {
-            rc = -EINVAL;
-            break;
+            if (cur != dirfd)
+                close(cur);
+            return -EINVAL;
         }
         memcpy(comp, p, len);
         comp[len] = '\0';
         int fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT && (mkdirat(cur, comp, 0755) == 0 || errno == EEXIST))
             fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-            rc = -errno; /* ELOOP or ENOTDIR for a symbolic link */
-            break;
-        }
+        int e = errno;
         if (cur != dirfd)
             close(cur);
+        if (fd < 0)
+            return -e; /* ELOOP or ENOTDIR for a symbolic link */
         cur = fd;
         p = slash + 1;
     }
     if (cur != dirfd)
         close(cur);
-    return rc;
+    return -EINVAL;
+}
+
+int safe_path_make_dirs(int dirfd, const char *path)
+{
+    int fd = safe_path_open_parent(dirfd, path);
+    if (fd < 0)
+        return fd;
+    if (fd != dirfd)
+        close(fd);
+    return 0;
 }

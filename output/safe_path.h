@@ -17,5 +17,9 @@ int safe_path_ok(const char *path, const char *const *reserved);
 /* Makes the folders of path's components but the last under dirfd (mode 0755; existing ones are taken), each opened
  * with O_NOFOLLOW, so a symbolic link on the way is refused rather than followed. 0, or -errno. */
 int safe_path_make_dirs(int dirfd, const char *path);
+/* The same, and returns the last folder opened (O_DIRECTORY, not following a link): the file is then made with
+ * openat(fd, the last component), never by walking the path again. dirfd itself for a path of one component (not to
+ * be closed then); -errno on failure. */
+int safe_path_open_parent(int dirfd, const char *path);
 
 #endif

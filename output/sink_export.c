@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "../core/tr_pool.h"
@@ -44,6 +45,7 @@ typedef struct xfile {
     uint64_t pos;              /* where the next write goes (a raw stream's gap moves it past the end) */
     uint64_t fpos;             /* the FILE's position while open */
     uint8_t created;
+    uint8_t cut;     /* --export-max left it short */
     const char *rel; /* path under DIR, kept by the owner */
 } xfile;
 
@@ -69,8 +71,23 @@ typedef struct xsession {
     name_set names;     /* names its extracted files took */
 } xsession;
 
+#define DIRS_MAX 256 /* folders of owner-named files (torrents/<hash>/..., mail/) kept open while exporting */
+
+/* The folders files are made in, each opened once without following a symbolic link: the export's own three, and
+ * those of owner-named paths. Every file is then created with openat(folder, its name), so a symbolic link put in
+ * the export folder (DIR/files -> /etc/cron.d) is refused, never followed. */
+typedef struct xdirs {
+    int sub[3];               /* sessions, files, streams; -1 when not made */
+    int n;
+    struct {
+        char path[256];       /* the folder's path under DIR */
+        int fd;
+    } owned[DIRS_MAX];
+} xdirs;
+
 struct sink_export {
     int dirfd;
+    xdirs dirs;
     int raw;
     int max_open, nopen;
     xfile *lru_head, *lru_tail;
@@ -90,6 +107,9 @@ struct sink_export {
     size_t name_bytes; /* sessions' name sets */
     size_t memory;     /* these three: what the engine counts against --memcap for us */
     tr_pool spare; /* buffers of closed files, for the next open */
+    uint64_t max_bytes; /* --export-max; 0: none */
+    char **links;  /* pairs from, to (tr_file_link), made at the end */
+    size_t nlinks, links_cap;
 };
 
 static void fail(sink_export *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -102,6 +122,49 @@ static void fail(sink_export *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(x->err, sizeof x->err, fmt, ap);
     va_end(ap);
+}
+
+/* ---- the folders files are made in ---- */
+
+static const char *const subdirs[] = {"sessions", "files", "streams"};
+
+/* The folder a file of rel goes in, and its name there (*base); -errno when the folder cannot be had (a symbolic
+ * link on the way: -ELOOP or -ENOTDIR). The fd is the sink's, kept until the export ends. */
+static int folder_of(sink_export *x, const char *rel, const char **base)
+{
+    const char *slash = strrchr(rel, '/');
+    if (!slash) {
+        *base = rel;
+        return x->dirfd;
+    }
+    *base = slash + 1;
+    size_t len = (size_t)(slash - rel);
+    for (int i = 0; i < 3; i++)
+        if (len == strlen(subdirs[i]) && memcmp(rel, subdirs[i], len) == 0)
+            return x->dirs.sub[i] >= 0 ? x->dirs.sub[i] : -ENOENT;
+    xdirs *d = &x->dirs;
+    for (int i = 0; i < d->n; i++)
+        if (strlen(d->owned[i].path) == len && memcmp(d->owned[i].path, rel, len) == 0)
+            return d->owned[i].fd;
+    if (len >= sizeof d->owned[0].path || d->n == DIRS_MAX)
+        return -EMFILE;
+    int fd = safe_path_open_parent(x->dirfd, rel);
+    if (fd < 0)
+        return fd;
+    memcpy(d->owned[d->n].path, rel, len);
+    d->owned[d->n].path[len] = '\0';
+    d->owned[d->n++].fd = fd;
+    return fd;
+}
+
+static void folders_close(sink_export *x)
+{
+    for (int i = 0; i < 3; i++)
+        if (x->dirs.sub[i] >= 0)
+            close(x->dirs.sub[i]);
+    for (int i = 0; i < x->dirs.n; i++)
+        if (x->dirs.owned[i].fd != x->dirfd)
+            close(x->dirs.owned[i].fd);
 }
 
 /* ---- files under the open-handle cap ---- */
@@ -169,8 +232,12 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
      * too while this handle lasts, so creating and writing files (the kernel's copy into the page cache is
      * most of a write) goes to whichever thread has time. Any later handle of the file writes after this one. */
     int here = (flags & O_CREAT) && !(flags & O_EXCL) && tr_worker_behind();
+    const char *base;
+    int dfd = folder_of(x, xf->rel, &base);
+    if (dfd < 0)
+        return dfd;
     if ((flags & O_EXCL) || here) {
-        int fd = openat(x->dirfd, xf->rel, flags, 0644);
+        int fd = openat(dfd, base, flags, 0644);
         if (fd < 0)
             return -errno;
         f = here ? fdopen(fd, "w") : async_file_adopt(fd, xf->rel);
@@ -182,7 +249,7 @@ static int xfile_get(sink_export *x, xfile *xf, int create_flags)
             return -e;
         }
     } else { /* opened (and written, and closed) on the worker thread when it runs; failures come at the end */
-        f = async_file_open_at(x->dirfd, xf->rel, flags);
+        f = async_file_open_at(dfd, base, flags);
         if (!f)
             return -ENOMEM;
     }
@@ -207,6 +274,18 @@ static void xfile_write(sink_export *x, xfile *xf, const void *p, size_t n)
 {
     if (!n)
         return;
+    if (x->max_bytes && n > x->max_bytes - x->st.bytes) { /* --export-max: what passes it is not written */
+        size_t room = (size_t)(x->max_bytes - x->st.bytes);
+        x->st.bytes_dropped += n - room;
+        if (!xf->cut) {
+            xf->cut = 1;
+            x->st.files_cut++;
+        }
+        n = room;
+        if (!n)
+            return;
+    }
+    x->st.bytes += n;
     int r = xfile_get(x, xf, O_CREAT | O_TRUNC);
     if (r < 0) {
         fail(x, "%s: %s", xf->rel, strerror(-r));
@@ -614,6 +693,93 @@ static void export_file_write_at(void *self, int h, uint64_t off, const uint8_t 
 /* Top folders a created file may not go into: the exporter's own. */
 static const char *const reserved_top[] = {"sessions", "files", "streams", "events.jsonl", NULL};
 
+/* ---- second names of extracted files (tr_file_link), made once every file is written ---- */
+
+#define LINKS_MAX 200000 /* names kept to make; more are refused */
+
+static void export_file_link(void *self, const char *from_rel, const char *to_rel)
+{
+    sink_export *x = self;
+    if (!safe_path_ok(to_rel, reserved_top) || x->nlinks / 2 >= LINKS_MAX) {
+        x->st.link_refused++;
+        return;
+    }
+    if (x->nlinks + 2 > x->links_cap) {
+        size_t cap = x->links_cap ? 2 * x->links_cap : 64;
+        char **grown = realloc(x->links, cap * sizeof *grown);
+        if (!grown) {
+            x->st.link_refused++;
+            return;
+        }
+        x->links = grown;
+        x->links_cap = cap;
+    }
+    char *a = strdup(from_rel), *b = strdup(to_rel);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        x->st.link_refused++;
+        return;
+    }
+    x->links[x->nlinks++] = a;
+    x->links[x->nlinks++] = b;
+    x->memory += strlen(a) + strlen(b) + 2 + 2 * sizeof(char *);
+}
+
+/* A copy of from as to, where the filesystem makes no hard links. */
+static int copy_file(int from_dir, const char *from, int to_dir, const char *to)
+{
+    int in = openat(from_dir, from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (in < 0)
+        return -errno;
+    int out = openat(to_dir, to, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return -e;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            rc = -(errno ? errno : EIO);
+            break;
+        }
+    if (n < 0)
+        rc = -errno;
+    close(in);
+    if (close(out) != 0 && !rc)
+        rc = -errno;
+    return rc;
+}
+
+static void links_make(sink_export *x)
+{
+    for (size_t i = 0; i + 1 < x->nlinks; i += 2) {
+        const char *from = x->links[i], *to = x->links[i + 1], *from_base, *to_base;
+        int from_dir = folder_of(x, from, &from_base), to_dir = folder_of(x, to, &to_base);
+        int r = from_dir < 0 ? from_dir : to_dir < 0 ? to_dir : 0;
+        if (r == 0 && unlinkat(to_dir, to_base, 0) != 0 && errno != ENOENT) /* what an earlier run left there */
+            r = -errno;
+        if (r == 0 && linkat(from_dir, from_base, to_dir, to_base, 0) != 0)
+            r = errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP
+                    ? copy_file(from_dir, from_base, to_dir, to_base)
+                    : -errno;
+        if (r == 0)
+            x->st.links++;
+        else if (r == -ENOENT || r == -ELOOP || r == -ENOTDIR)
+            x->st.link_refused++; /* nothing was extracted there, or a link on the way */
+        else
+            fail(x, "%s: %s", to, strerror(-r));
+    }
+    for (size_t i = 0; i < x->nlinks; i++)
+        free(x->links[i]);
+    free(x->links);
+    x->links = NULL;
+    x->nlinks = x->links_cap = 0;
+}
+
 /* A file at a path its owner chose (tr_file_create): checked, its folders made here (the answer is needed now, and a
  * path that a symbolic link would lead astray is refused), then created like any extracted file (O_TRUNC: what an
  * earlier run left there is replaced). */
@@ -634,9 +800,7 @@ static int export_file_create(void *self, const char *relpath)
     }
     memcpy(xe->rel, relpath, len + 1);
     xe->f.rel = xe->rel;
-    int r = safe_path_make_dirs(x->dirfd, relpath);
-    if (r == 0)
-        r = xfile_get(x, &xe->f, O_CREAT | O_TRUNC);
+    int r = xfile_get(x, &xe->f, O_CREAT | O_TRUNC); /* its folders made on the way, links refused */
     if (r < 0) {
         if (r != -ELOOP && r != -ENOTDIR) /* a symbolic link or a file on the way is a refusal, not a failure */
             fail(x, "%s: %s", xe->rel, strerror(-r));
@@ -724,13 +888,21 @@ sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap
         snprintf(err, errcap, "%s: %s", dir, strerror(errno));
         return NULL;
     }
-    static const char *const subdirs[] = {"sessions", "files", "streams"};
-    for (int i = 0; i < (raw ? 3 : 2); i++)
-        if (make_dir_at(dirfd, subdirs[i]) != 0) {
-            snprintf(err, errcap, "%s/%s: %s", dir, subdirs[i], strerror(errno));
+    int sub[3] = {-1, -1, -1};
+    for (int i = 0; i < (raw ? 3 : 2); i++) {
+        if (make_dir_at(dirfd, subdirs[i]) == 0)
+            sub[i] = openat(dirfd, subdirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub[i] < 0) {
+            int e = errno;
+            snprintf(err, errcap, "%s/%s: %s", dir, subdirs[i],
+                     e == ELOOP || e == ENOTDIR ? "not a folder (a symbolic link?): refusing to write through it"
+                                                : strerror(e));
+            for (int k = 0; k < i; k++)
+                close(sub[k]);
             close(dirfd);
             return NULL;
         }
+    }
     int fd = openat(dirfd, "events.jsonl", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     FILE *events = fd >= 0 ? async_file_adopt(fd, "events.jsonl") : NULL; /* written by the worker too */
     sink_export *x = calloc(1, sizeof *x);
@@ -743,10 +915,15 @@ sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap
             close(fd);
         free(x);
         free(bucket);
+        for (int i = 0; i < 3; i++)
+            if (sub[i] >= 0)
+                close(sub[i]);
         close(dirfd);
         return NULL;
     }
     x->dirfd = dirfd;
+    for (int i = 0; i < 3; i++)
+        x->dirs.sub[i] = sub[i];
     x->raw = raw;
     x->max_open = SINK_EXPORT_MAX_OPEN;
     x->events = events;
@@ -779,12 +956,23 @@ tr_sink sink_export_sink(sink_export *x)
     k.file_close = export_file_close;
     k.file_create = export_file_create;
     k.file_write_at = export_file_write_at;
+    k.file_link = export_file_link;
     k.on_file_open = export_on_file_open;
     k.on_stream_object = export_on_stream_object;
     return k;
 }
 
 void sink_export_defer_digests(sink_export *x, int on) { x->defer_digests = on; }
+
+void sink_export_set_max_bytes(sink_export *x, uint64_t max) { x->max_bytes = max; }
+
+uint64_t sink_export_free_space(const char *dir)
+{
+    struct statvfs v;
+    if (statvfs(dir, &v) != 0)
+        return 0;
+    return (uint64_t)v.f_bavail * v.f_frsize / 10 * 9;
+}
 
 const size_t *sink_export_memory(const sink_export *x) { return &x->memory; }
 
@@ -817,6 +1005,8 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     int werr = tr_wfile_sync(what, sizeof what); /* every queued open, write and close of the files above */
     if (werr)
         fail(x, "%s: %s", what, strerror(werr));
+    links_make(x); /* every file is in place now */
+    folders_close(x);
     close(x->dirfd);
     int rc = x->st.write_errors ? -1 : 0;
     if (rc && err && errcap)

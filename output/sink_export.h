@@ -49,9 +49,19 @@ typedef struct sink_export_stats {
     uint64_t file_refused;  /* extraction refused: too many at once, or no name could be made */
     uint64_t reopens;       /* handles reopened after the LRU closed them */
     uint64_t write_errors;  /* failed writes, opens or closes */
+    uint64_t links;         /* second names made (tr_file_link) */
+    uint64_t bytes;         /* written to files, transcripts and streams */
+    uint64_t bytes_dropped; /* not written: past --export-max */
+    uint64_t files_cut;     /* files left short by --export-max */
+    uint64_t link_refused;  /* second names refused (a bad path, a missing file, too many) */
 } sink_export_stats;
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x);
+/* At most max bytes written into files, transcripts and raw streams (events.jsonl is always whole); 0: no limit.
+ * Past it, writes are dropped and counted: a hostile capture cannot fill the disk. */
+void sink_export_set_max_bytes(sink_export *x, uint64_t max);
+/* 90% of the space free where dir is (for --export-max's default); 0 when it cannot be told. */
+uint64_t sink_export_free_space(const char *dir);
 
 /* A session's transcript path under DIR: "sessions/<id>-<proto>.txt" (proto made safe). */
 void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_t cap);

@@ -238,7 +238,7 @@ static void test_chunked_errors(void **state)
     check_chunked_bad("0x10\r\n", 6, CHUNKED_BAD_SIZE, 6, "");
     check_chunked_bad("\r\n", 2, CHUNKED_BAD_SIZE, 2, "");
     /* sixteen digits are refused (2^64 does not fit what a size may be), whatever their value */
-    check_chunked_bad("0000000000000001\r\nx\r\n0\r\n", 24, CHUNKED_BAD_SIZE, 18, "");
+    check_chunked_bad("0000000000000001\r\nx\r\n0\r\n", 24, CHUNKED_SIZE_TOO_LARGE, 18, ""); /* said as too large */
     check_chunked_bad("3\r\nabcX\r\n0\r\n", 12, CHUNKED_NO_CRLF, 9, "abc");
     static char longline[9000];
     memset(longline, 'a', sizeof longline);
@@ -449,6 +449,64 @@ static void test_max_len(void **state)
                      1);
     free(tee.p);
     harness_free(h);
+}
+
+/* A decompression bomb (4 MB of one byte in a few KB of gzip, near deflate's 1032:1): decoding stops once past
+ * 1 MiB at more than the context's ratio, incomplete, said once; an object that compresses less goes through; a ratio
+ * of 0 in the context never stops one. */
+static void test_decompression_bomb(void **state)
+{
+    (void)state;
+    enum { BOMB = 4 << 20 };
+    uint8_t *plain = calloc(1, BOMB), *packed = malloc(BOMB / 100);
+    size_t plen = compress_with(plain, BOMB, packed, BOMB / 100, 31);
+    assert_true(plen * 900 < BOMB);
+    static const obj_words bomb_words = {.decode_error = "t_err", .too_large = "t_big", .bomb = "t_bomb", .noun = "part"};
+    for (int ratio_off = 0; ratio_off < 2; ratio_off++) {
+        harness *h = harness_new(NULL, TR_TCP, 80);
+        if (ratio_off)
+            h->ctx.inflate_max_ratio = 0;
+        static obj o;
+        memset(&o, 0, sizeof o);
+        obj_spec spec = {.content = OBJ_CE_GZIP, .words = &bomb_words};
+        obj_begin(&o, &h->s, TR_S2C, &spec);
+        for (size_t i = 0; i < plen; i += 500) /* as it would stream */
+            obj_feed(&o, &h->s, packed + i, plen - i < 500 ? plen - i : 500);
+        obj_result r;
+        int complete = obj_end(&o, &h->s, 1, &r);
+        obj_release(&o, &h->s);
+        const char *json = harness_close(h, TR_END_FIN);
+        if (ratio_off) {
+            assert_int_equal(complete, 1);
+            assert_int_equal(r.len, BOMB);
+            assert_int_equal(harness_count(json, "t_bomb", NULL), 0);
+        } else {
+            assert_int_equal(complete, 0);
+            assert_true(r.len <= (uint64_t)TR_INFLATE_RATIO_FROM + 65536 && r.len >= TR_INFLATE_RATIO_FROM / 2);
+            assert_int_equal(harness_count(json, "\"anomaly\":\"t_bomb\"", "a ratio past 500:1", NULL), 1);
+        }
+        harness_free(h);
+    }
+    /* text at a normal ratio, past 1 MiB: whole */
+    harness *h = harness_new(NULL, TR_TCP, 80);
+    enum { TEXT = 3 << 20 };
+    uint8_t *text = malloc(TEXT), *tpack = malloc(TEXT);
+    plaintext(text, TEXT);
+    size_t tlen = compress_with(text, TEXT, tpack, TEXT, 31);
+    static obj o;
+    memset(&o, 0, sizeof o);
+    obj_spec spec = {.content = OBJ_CE_GZIP, .words = &bomb_words};
+    obj_begin(&o, &h->s, TR_S2C, &spec);
+    obj_feed(&o, &h->s, tpack, tlen);
+    obj_result r;
+    assert_int_equal(obj_end(&o, &h->s, 1, &r), 1);
+    assert_int_equal(r.len, TEXT);
+    obj_release(&o, &h->s);
+    harness_free(h);
+    free(text);
+    free(tpack);
+    free(plain);
+    free(packed);
 }
 
 /* ---- the tee, the threads, --memcap ---- */
@@ -691,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_gap_makes_incomplete),
         cmocka_unit_test(test_bad_data),
         cmocka_unit_test(test_max_len),
+        cmocka_unit_test(test_decompression_bomb),
         cmocka_unit_test(test_tee_runs_here),
         cmocka_unit_test(test_inflater_counted),
         cmocka_unit_test(test_written_by_offset),
