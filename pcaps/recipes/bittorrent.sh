@@ -146,9 +146,18 @@ bt_stop_clients() {
     BT_CLI_PIDS=()
 }
 
+# tshark finds uTP and BitTorrent over it only with its bt_utp_udp heuristic on: a home of its own whose
+# preferences enable it (the library's tshark_view and check run tshark with their own arguments)
+bt_tshark_home() {
+    mkdir -p "$WORK/bt-tshark-home/.config/wireshark"
+    printf 'bt_utp_udp,1\n' >"$WORK/bt-tshark-home/.config/wireshark/heuristic_protos"
+    echo "$WORK/bt-tshark-home"
+}
+
 bt_tshark() {
-    tshark_view 'bittorrent or bt-dht or bt-utp or (http.request.uri contains "announce") or (http.request.uri contains ".torrent") or udp.port == 6969' \
-        bittorrent.info_hash bittorrent.peer_id bittorrent.msg.type bittorrent.piece.index bittorrent.piece.begin \
+    HOME=$(bt_tshark_home) tshark_view 'bittorrent or bt-dht or bt-utp or (http.request.uri contains "announce") or (http.request.uri contains ".torrent") or udp.port == 6969' \
+        bittorrent.info_hash bittorrent.peer_id bittorrent.msg.type bittorrent.msg.length bittorrent.piece.index \
+        bittorrent.piece.begin \
         bittorrent.piece.length bittorrent.extended.id bt-dht.bencoded.string http.request.uri
 }
 
@@ -322,6 +331,7 @@ cap_bt_utp() {
     capture_stop
     bt_facts "$dir" transmission transmission -TR3000- -TR3000-
     bt_tshark
-    check 'bt-utp' 20 utp
+    HOME=$(bt_tshark_home) check 'bt-utp' 20 utp
+    HOME=$(bt_tshark_home) check 'bittorrent.msg.type == 7 && udp' 14 piece_over_utp
     check 'http.request.uri contains "info_hash="' 2 announce
 }
