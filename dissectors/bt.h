@@ -149,8 +149,7 @@ enum { BT_DHT_GET_PEERS, BT_DHT_ANNOUNCE, BT_DHT_VALUES };
 void bt_torrent_dht(tr_session *s, int t, int what, uint32_t n);
 /* A block of a piece: written by offset into the torrent's files when the layout is known, gathered for the
  * piece's SHA-1 check. */
-void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, const uint8_t *p, size_t n,
-                      uint32_t block_len);
+void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, const uint8_t *p, size_t n);
 /* The export path of the file where a block's first byte goes (NULL while the layout is unknown). */
 const char *bt_torrent_block_path(tr_session *s, int t, uint32_t index, uint32_t begin);
 /* ut_metadata: the size a peer announced, and a piece of it (BEP 9). */

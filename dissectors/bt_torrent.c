@@ -634,8 +634,7 @@ static bt_piecebuf *piecebuf_for(tr_session *s, bt_global *g, int t, uint32_t in
     return pb;
 }
 
-void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, const uint8_t *p, size_t n,
-                      uint32_t block_len)
+void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, const uint8_t *p, size_t n)
 {
     bt_global *g = global_of(s->ctx);
     bt_torrent *tt = torrent_at(s, t);
@@ -646,7 +645,7 @@ void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, cons
         tt->pieces_seen++;
     }
     if (!tt->has_meta) {
-        uint64_t end = (uint64_t)begin + block_len;
+        uint64_t end = (uint64_t)begin + n; /* the furthest byte of the piece seen: the same however it was cut */
         if (end > tt->inferred_len && end <= BT_PIECE_LEN_MAX * 4ull)
             tt->inferred_len = (uint32_t)end;
         tt->bytes_before_meta += n;

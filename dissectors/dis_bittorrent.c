@@ -380,8 +380,7 @@ static void block_bytes(tr_session *s, int dir, const uint8_t *p, size_t n)
     bt_wire *w = &state_of(s)->w;
     bt_wire_dir *d = &w->d[dir];
     if (w->torrent)
-        bt_torrent_block(s, w->torrent - 1, d->block_index, d->block_begin + d->block_at, p, n,
-                         d->block_at + d->block_left);
+        bt_torrent_block(s, w->torrent - 1, d->block_index, d->block_begin + d->block_at, p, n);
     d->block_at += (uint32_t)n;
     d->block_left -= (uint32_t)n;
     d->piece_bytes += n;
@@ -456,6 +455,15 @@ static size_t resync_scan(tr_session *s, int dir, const uint8_t *p, size_t n)
             d->mode = BT_LOST;
             return n;
         }
+        if (d->encrypted) { /* after a key exchange this side's handshake may still come in clear */
+            int h = bt_is_handshake(p + i, n - i);
+            if (h == 2) {
+                d->mode = BT_HANDSHAKE;
+                break;
+            }
+            if (h == 1)
+                break; /* wait: it may be one */
+        }
         uint32_t len = be32_at(p + i);
         uint8_t id = p[i + 4];
         if (!header_plausible(len, id))
@@ -492,7 +500,7 @@ size_t bt_wire_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *
             return n;
         if (d->mode == BT_RESYNC) {
             used += resync_scan(s, dir, q, left);
-            if (d->mode != BT_MESSAGES)
+            if (d->mode == BT_RESYNC || d->mode == BT_LOST)
                 return d->mode == BT_LOST ? n : used;
             continue;
         }

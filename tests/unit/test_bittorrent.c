@@ -897,6 +897,147 @@ static void test_utp_false_positive(void **state)
     harness_free(h);
 }
 
+
+/* ---- MSE/PE and connections picked up mid-way ---- */
+
+static void random_bytes(uint8_t *p, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (uint8_t)(seed >> 16);
+    }
+}
+
+/* Both sides chose plaintext after the key exchange: decoded from the handshakes on, marked encrypted; one side's
+ * handshake sent encrypted (as the initial payload) leaves that side's messages to be found by their shape. RC4 all
+ * the way: decode_end. Every split gives the same events. */
+static void test_mse(void **state)
+{
+    (void)state;
+    static wbuf c, s;
+    uint8_t key[300];
+    c.n = s.n = 0;
+    random_bytes(key, sizeof key, 1);
+    put(&c, key, 96 + 60); /* Ya, PadA */
+    random_bytes(key, sizeof key, 2);
+    put(&s, key, 96 + 100); /* Yb, PadB */
+    random_bytes(key, sizeof key, 3);
+    put(&c, key, 20 + 20 + 8 + 4 + 2 + 2); /* the hashes, VC, crypto_provide, len(PadC), len(IA) */
+    random_bytes(key, sizeof key, 4);
+    put(&s, key, 8 + 4 + 2);               /* VC, crypto_select, len(PadD) */
+    handshake(&c, IH, "-TR3000-abcdefghijkl", 0x10, 0);
+    handshake(&s, IH, "-qB4250-mnopqrstuvwx", 0x10, 0);
+    msg(&c, 2, NULL, 0);
+    msg3(&c, 6, 0, 0, 16384);
+    harness_msg m[] = {{TR_C2S, (const char *)c.b, c.n}, {TR_S2C, (const char *)s.b, s.n}};
+    char *json = harness_script_all_splits("bittorrent", 6881, m, 2);
+    show(json);
+    assert_int_equal(harness_count(json, "\"type\":\"handshake\"", "\"encrypted\":true", NULL), 2);
+    assert_int_equal(harness_count(json, "\"msg\":\"request\",\"index\":0", NULL), 1);
+    free(json);
+
+    /* the client's handshake went encrypted: its messages are found after the server's plaintext handshake */
+    c.n = s.n = 0;
+    random_bytes(key, sizeof key, 5);
+    put(&c, key, 96 + 40 + 20 + 20 + 16 + 68);
+    random_bytes(key, sizeof key, 6);
+    put(&s, key, 96 + 14);
+    handshake(&s, IH, "-qB4250-mnopqrstuvwx", 0x10, 0);
+    wbuf *later = calloc(1, sizeof *later);
+    msg(later, 2, NULL, 0);
+    msg3(later, 6, 3, 16384, 16384);
+    harness_msg m2[] = {{TR_C2S, (const char *)c.b, c.n}, {TR_S2C, (const char *)s.b, s.n},
+                        {TR_C2S, (const char *)later->b, later->n}};
+    json = harness_script_all_splits("bittorrent", 6881, m2, 3);
+    show(json);
+    assert_int_equal(harness_count(json, "\"type\":\"handshake\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"dir\":\"c2s\"", "\"msg\":\"request\",\"index\":3,\"begin\":16384", NULL), 1);
+    free(json);
+    free(later);
+
+    /* RC4 both ways: nothing readable, decode_end once the search gives up */
+    c.n = s.n = 0;
+    random_bytes(key, sizeof key, 7);
+    for (int i = 0; i < 6; i++)
+        put(&c, key, sizeof key);
+    random_bytes(key, sizeof key, 8);
+    put(&s, key, 200);
+    harness_msg m3[] = {{TR_C2S, (const char *)c.b, c.n}, {TR_S2C, (const char *)s.b, s.n}};
+    json = harness_script_all_splits("bittorrent", 6881, m3, 2);
+    show(json);
+    assert_int_equal(harness_count(json, "\"type\":\"decode_end\"", "\"reason\":\"encrypted\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"message\"", NULL), 0);
+    free(json);
+}
+
+/* A connection whose start the capture missed: read from the first place the messages' shape fits; after a gap
+ * inside the messages, found again the same way. */
+static void test_midstream_and_gap(void **state)
+{
+    (void)state;
+    static wbuf s;
+    s.n = 0;
+    uint8_t block[3000];
+    random_bytes(block, sizeof block, 9);
+    put(&s, block + 100, 1000); /* the tail of a block in flight */
+    msg1(&s, 4, 7);
+    msg1(&s, 4, 8);
+    piece(&s, 2, 16384, block, 2000);
+    harness *h = harness_new("bittorrent", TR_TCP, 6881);
+    h->s.midstream = 1;
+    harness_data(h, TR_S2C, s.b, s.n);
+    harness_gap(h, TR_S2C, 777);
+    static wbuf t;
+    t.n = 0;
+    put(&t, block, 333);
+    msg3(&t, 16, 5, 0, 16384);
+    msg(&t, 1, NULL, 0);
+    harness_data(h, TR_S2C, t.b, t.n);
+    const char *json = harness_close(h, TR_END_EOF);
+    show(json);
+    assert_int_equal(harness_count(json, "\"msg\":\"have\",\"index\":7", NULL), 1);
+    assert_int_equal(harness_count(json, "\"msg\":\"piece\",\"index\":2,\"begin\":16384,\"length\":2000", NULL), 1);
+    assert_int_equal(harness_count(json, "\"msg\":\"reject_request\",\"index\":5", NULL), 1);
+    assert_int_equal(harness_count(json, "\"msg\":\"unchoke\"", NULL), 1);
+    assert_int_equal(harness_count(json, "\"type\":\"decode_end\"", NULL), 0);
+    harness_free(h);
+}
+
+/* A .torrent fetched over HTTP is the torrent's metadata. */
+static void test_torrent_over_http(void **state)
+{
+    (void)state;
+    torrent *t = calloc(1, sizeof *t);
+    torrent_make(t);
+    static char resp[8192];
+    static uint8_t body[4096];
+    size_t bn = 0;
+    const char *head = "d8:announce31:http://tracker.example/announce10:created by4:test4:info";
+    memcpy(body, head, strlen(head));
+    bn = strlen(head);
+    memcpy(body + bn, t->info, t->info_n);
+    bn += t->info_n;
+    body[bn++] = 'e';
+    int h = snprintf(resp, sizeof resp,
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/x-bittorrent\r\nContent-Length: %zu\r\n\r\n", bn);
+    memcpy(resp + h, body, bn);
+    harness_msg m[] = {{TR_C2S, "GET /files/tortest.torrent HTTP/1.1\r\nHost: www.example\r\n\r\n", 0},
+                       {TR_S2C, resp, (size_t)h + bn}};
+    char *json = harness_script_all_splits("http", 80, m, 2);
+    show(json);
+    char want[80];
+    char hex[41];
+    bt_hex(t->ih, 20, hex);
+    snprintf(want, sizeof want, "\"info_hash\":\"%s\"", hex);
+    assert_int_equal(harness_count(json, "\"proto\":\"bittorrent\",\"type\":\"metadata\"", want, "\"name\":\"tortest\"",
+                                   "\"source\":\"torrent_file\"", "\"announce\":\"http://tracker.example/announce\"",
+                                   "\"created_by\":\"test\"", NULL),
+                     1);
+    assert_int_equal(harness_count(json, "\"proto\":\"http\",\"type\":\"response\"", NULL), 1);
+    free(json);
+    free(t);
+}
+
 /* ---- probing, names ---- */
 
 static void test_probe(void **state)
@@ -946,6 +1087,9 @@ int main(void)
         cmocka_unit_test(test_utp_in_order_reordered_duplicated),
         cmocka_unit_test(test_utp_loss),
         cmocka_unit_test(test_utp_false_positive),
+        cmocka_unit_test(test_mse),
+        cmocka_unit_test(test_midstream_and_gap),
+        cmocka_unit_test(test_torrent_over_http),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_client_names),
     };
