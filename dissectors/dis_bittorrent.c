@@ -529,6 +529,10 @@ size_t bt_wire_data(tr_session *s, int dir, const uint8_t *p, size_t n, size_t *
                 d->encrypted = 1;
                 continue;
             }
+            if (left < BT_PSTR_LEN) { /* so far like the handshake: one more byte may say it is not */
+                *need = left + 1;
+                return used;
+            }
             if (left < BT_HANDSHAKE_LEN) {
                 *need = BT_HANDSHAKE_LEN;
                 return used;
