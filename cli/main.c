@@ -16,6 +16,7 @@
 #include "../output/export_one.h"
 #include "../output/sink_export.h"
 #include "../output/sink_lines.h"
+#include "../output/tr_time.h"
 #include "../output/sink_redis.h"
 #include "../tui/tui.h"
 #include "../reassembly/engine.h"
@@ -325,6 +326,7 @@ int main(int argc, char **argv)
 
     tr_ctx_init(&pl.ctx);
     pl.ctx.inflate_max_ratio = opt.inflate_max_ratio;
+    tr_time_set_style(opt.time_style);
     decoder_init(&pl.dec, pl.src.linktype, &pl.ctx);
     /* lines: stdout's, or with --output the -T json lines for Redis (which copies them to stdout for -T json);
      * text_lines: -T text on stdout beside --output */
@@ -361,7 +363,7 @@ int main(int argc, char **argv)
         opt.engine.sink_memory[nmem++] = sink_redis_memory(pl.redis);
     sink_export *exporter = NULL;
     if (opt.export_dir) {
-        exporter = sink_export_open(opt.export_dir, opt.raw, err, sizeof err);
+        exporter = sink_export_open(opt.export_dir, opt.raw, opt.force, err, sizeof err);
         if (!exporter) {
             fprintf(stderr, "trawl: %s\n", err);
             source_close(&pl.src);
@@ -417,15 +419,13 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     sink_export_stats xst = {0};
-    if (exporter)
-        xst = *sink_export_stats_get(exporter);
-    if (exporter && sink_export_stats_get(exporter)->bytes_dropped)
-        fprintf(stderr, "trawl: %s: warning: --export-max reached: %" PRIu64 " bytes of %" PRIu64 " files not written\n",
-                opt.export_dir, sink_export_stats_get(exporter)->bytes_dropped, sink_export_stats_get(exporter)->files_cut);
-    if (exporter && sink_export_finish(exporter, err, sizeof err) < 0) {
+    if (exporter && sink_export_finish_stats(exporter, &xst, err, sizeof err) < 0) {
         fprintf(stderr, "trawl: %s: %s\n", opt.export_dir, err);
         status = 1;
     }
+    if (xst.bytes_dropped)
+        fprintf(stderr, "trawl: %s: warning: --export-max reached: %" PRIu64 " bytes of %" PRIu64 " files not written\n",
+                opt.export_dir, xst.bytes_dropped, xst.files_cut);
     if (pl.src.cut_off)
         fprintf(stderr, "trawl: %s: warning: capture cut off inside a record (%s); decoded everything before it\n",
                 input, pl.src.cut_off_msg);
@@ -441,14 +441,14 @@ int main(int argc, char **argv)
                     rx, drop, ifdrop);
     }
     if (opt.stats) {
-        summary_print(stderr, &pl.ctx, tr_engine_stats_get(pl.engine), &pl.dec);
-        if (counts)
-            event_counts_print(counts, stderr);
-        if (opt.export_dir)
-            fprintf(stderr,
-                    "\nexport: %" PRIu64 " transcripts, %" PRIu64 " files extracted, %" PRIu64 " bytes written, %" PRIu64
-                    " bytes not written past --export-max (%" PRIu64 " files cut), %" PRIu64 " refused\n",
-                    xst.sessions, xst.files, xst.bytes, xst.bytes_dropped, xst.files_cut, xst.file_refused);
+        summary_input si = {.ctx = &pl.ctx,
+                            .engine = tr_engine_stats_get(pl.engine),
+                            .limits = &opt.engine,
+                            .dec = &pl.dec,
+                            .counts = counts,
+                            .export_dir = opt.export_dir,
+                            .exported = &xst};
+        summary_print(stderr, &si);
         if (pl.redis) {
             sink_redis_counts rc;
             sink_redis_counts_get(pl.redis, &rc);

@@ -7,12 +7,15 @@
 #include <string.h>
 
 #include "../core/tr_dissector.h"
+#include "../output/tr_time.h"
 
 enum {
     OPT_TUI = 1000,
     OPT_EXPORT,
     OPT_RAW,
     OPT_EXPORT_MAX,
+    OPT_FORCE,
+    OPT_TIME,
     OPT_INFLATE_RATIO,
     OPT_DECODE_AS,
     OPT_STATS,
@@ -83,12 +86,16 @@ void options_usage(FILE *out)
           "  -f 'BPF'              capture filter (libpcap syntax), live and offline\n"
           "  -T text|json          output on stdout: one line per event (text is the default;\n"
           "                        with --export, stdout stays quiet unless -T is given)\n"
+          "  --time local|utc|epoch  times in text lines, transcripts and the UI (default local, as tcpdump -tttt;\n"
+          "                        JSON always has epoch seconds)\n"
           "  -w FILE               also write the packets read to a pcap file\n"
           "  -c N                  stop after N packets\n"
           "  -Z USER               drop privileges once the capture device is open\n"
           "  --tui                 the ncurses UI instead of line output\n"
           "  --export DIR          write transcripts, extracted files and events.jsonl\n"
           "  --raw                 with --export: also each TCP direction's bytes\n"
+          "  --force               with --export: write into a non-empty folder that is not a trawl export\n"
+          "                        (an earlier trawl export there is always replaced whole)\n"
           "  --export-max SIZE     with --export: write at most this much (K M G T; 0: no limit; default 90% of\n"
           "                        the free space where the export goes); past it files are cut and counted\n"
           "  --inflate-max-ratio N a compressed object decoding to more than N times its size (once past 1 MB) is a\n"
@@ -159,6 +166,8 @@ int options_parse(trawl_options *o, int argc, char **argv)
         {"export", required_argument, NULL, OPT_EXPORT},
         {"raw", no_argument, NULL, OPT_RAW},
         {"export-max", required_argument, NULL, OPT_EXPORT_MAX},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"time", required_argument, NULL, OPT_TIME},
         {"inflate-max-ratio", required_argument, NULL, OPT_INFLATE_RATIO},
         {"decode-as", required_argument, NULL, OPT_DECODE_AS},
         {"stats", no_argument, NULL, OPT_STATS},
@@ -237,6 +246,18 @@ int options_parse(trawl_options *o, int argc, char **argv)
         case OPT_EXPORT:
             o->export_dir = optarg;
             break;
+        case OPT_TIME:
+            if (strcmp(optarg, "local") == 0)
+                o->time_style = TR_TIME_LOCAL;
+            else if (strcmp(optarg, "utc") == 0)
+                o->time_style = TR_TIME_UTC;
+            else if (strcmp(optarg, "epoch") == 0)
+                o->time_style = TR_TIME_EPOCH;
+            else {
+                fprintf(stderr, "trawl: --time %s: expected local, utc or epoch\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_EXPORT_MAX:
             if (parse_size(optarg, &o->export_max) < 0) {
                 fprintf(stderr, "trawl: --export-max %s: expected a size in bytes (K, M, G, T allowed), 0 for none\n",
@@ -251,6 +272,9 @@ int options_parse(trawl_options *o, int argc, char **argv)
                 return 2;
             }
             o->inflate_max_ratio = (uint32_t)v;
+            break;
+        case OPT_FORCE:
+            o->force = 1;
             break;
         case OPT_RAW:
             o->raw = 1;
@@ -376,6 +400,10 @@ int options_parse(trawl_options *o, int argc, char **argv)
     }
     if (o->raw && !o->export_dir) {
         fprintf(stderr, "trawl: --raw needs --export DIR\n");
+        return 2;
+    }
+    if (o->force && !o->export_dir) {
+        fprintf(stderr, "trawl: --force needs --export DIR\n");
         return 2;
     }
     return 0;

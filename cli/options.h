@@ -15,6 +15,7 @@ typedef struct trawl_options {
     int list_ifaces;         /* -D */
     const char *filter;      /* -f */
     int json;                /* -T json */
+    int time_style;          /* --time: enum tr_time_style */
     int format_given;        /* -T was given (with --export and without -T, stdout stays quiet) */
     const char *write_file;  /* -w */
     uint64_t count;          /* -c, 0 = no limit */
@@ -25,6 +26,7 @@ typedef struct trawl_options {
     int export_max_given;     /* else 90% of the free space where the export goes */
     uint32_t inflate_max_ratio; /* --inflate-max-ratio; 0: never stop a compressed object */
     int raw;
+    int force;                /* --force: export into a non-empty folder that is not an earlier export */
     int stats;
     int promisc;
     const char *output;      /* --output URL (redis:// or unix:), parsed into output_url */

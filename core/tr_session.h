@@ -60,6 +60,10 @@ typedef struct tr_session {
     /* A layered stream's session (core/tr_layer.h): the session whose bytes it was made from. Its events are that
      * session's, and sinks never see it. NULL for a session of the flow table. */
     struct tr_session *outer;
+    /* The transcript group what the session carries now belongs to, when its dissector groups conversations itself
+     * (DHCP: "dhcp-<client mac>", set per datagram, kept in its state); NULL: the exporter's default (a datagram
+     * protocol's address pair, a TCP session's own transcript). */
+    const char *tx_group;
 } tr_session;
 
 /* Receives what the pipeline produces. Every member may be NULL. */

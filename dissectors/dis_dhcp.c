@@ -99,6 +99,7 @@ typedef struct dhcp_global {
     uint64_t seq;
     uint32_t next_slot;            /* slots are taken in turn, so the next one holds the oldest exchange */
     uint64_t evicted;
+    char tx_group[8 + 3 * DHCP_CHADDR_LEN]; /* "dhcp-<client mac>": the transcript the current message goes to */
 } dhcp_global;
 
 /* One message as read. */
@@ -724,6 +725,7 @@ static void dhcp_on_datagram(tr_session *s, int dir, const uint8_t *p, size_t n)
     dhcp_msg m;
     memset(&m, 0, sizeof m);
     tr_buf b = tr_buf_make(p, n);
+    s->tx_group = NULL;
     if (!read_header(&m, &b)) {
         tr_anomaly(s->ctx, s, dir, "dhcp_truncated", "%zu-byte message is shorter than the %d-byte BOOTP header", n,
                    DHCP_FIXED_LEN);
@@ -751,6 +753,13 @@ static void dhcp_on_datagram(tr_session *s, int dir, const uint8_t *p, size_t n)
         m.type = t->len >= 1 ? t->p[0] : 0;
         if (t->len != 1)
             msg_problem(&m, "dhcp_bad_option", "option 53 (msg_type) of %u bytes", (unsigned)t->len);
+    }
+    dhcp_global *g = tr_dissector_global(s->ctx, s->dis);
+    if (g && m.mac_len) { /* one transcript per client, as its messages come from and go to several addresses */
+        char mac[3 * DHCP_CHADDR_LEN + 1];
+        client_mac_text(&m, mac);
+        snprintf(g->tx_group, sizeof g->tx_group, "dhcp-%s", mac);
+        s->tx_group = g->tx_group;
     }
     emit_message(s, dir, &m, o);
     if (m.problem)

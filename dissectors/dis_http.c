@@ -27,6 +27,7 @@
 #include "../core/tr_pool.h"
 #include "base64.h"
 #include "http_claim.h"
+#include "media_ext.h"
 #include "object.h"
 #include "pairing.h"
 #include "textline.h"
@@ -719,6 +720,9 @@ static void body_begin(tr_session *s, http_state *st, int dir, int transfer, con
         uri.p = (const uint8_t *)uri_buf;
     }
     name_from_uri(uri.p, uri.n, fallback_name, name, sizeof name);
+    http_span ct;
+    if (text_get(d, T_CONTENT_TYPE, &ct)) /* "getMonitorKpiData" answered in JSON: getMonitorKpiData.json */
+        media_ext_name(name, sizeof name, (const char *)ct.p, ct.n);
     d->m.has_body = 1;
     obj_spec spec = {.transfer = (uint8_t)transfer,
                      .content = (uint8_t)coding,
@@ -806,7 +810,7 @@ static void body_phase(tr_session *s, http_state *st, int dir, int framing, int6
         return;
     }
     body_begin(s, st, dir, framing == FRAME_CHUNKED ? OBJ_TE_CHUNKED : OBJ_TE_IDENTITY,
-               dir == TR_C2S ? "request_body" : "index.html");
+               dir == TR_C2S ? "request_body" : "index"); /* with an extension from the type */
     if (framing != FRAME_LENGTH || len > 0) { /* the body starts after the empty line just consumed */
         d->m.obj_start = d->pos;
         d->m.obj_end = framing == FRAME_LENGTH ? d->pos + (uint64_t)len : 0;

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "../core/tr_hash.h"
+#include "media_ext.h"
 #include "mime_params.h"
 #include "mime_words.h"
 
@@ -113,20 +114,11 @@ static void line_ends(mime *m, int leaf, const uint8_t *end, size_t n)
 
 /* ---- leaves ---- */
 
-static const char *ext_for(const char *ct)
+/* A part without a file name is named by its type: .bin when the type says nothing. */
+static const char *mime_part_ext(const char *ct)
 {
-    static const struct {
-        const char *type, *ext;
-    } exts[] = {
-        {"text/plain", ".txt"}, {"text/html", ".html"}, {"text/calendar", ".ics"}, {"text/csv", ".csv"},
-        {"application/pdf", ".pdf"}, {"application/zip", ".zip"}, {"application/json", ".json"},
-        {"image/png", ".png"}, {"image/jpeg", ".jpg"}, {"image/gif", ".gif"}, {"message/rfc822", ".eml"},
-        {"application/octet-stream", ".bin"},
-    };
-    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-        if (strcmp(ct, exts[i].type) == 0)
-            return exts[i].ext;
-    return ".bin";
+    const char *ext = media_ext(ct, strlen(ct));
+    return ext ? ext : ".bin";
 }
 
 static int transfer_of(const mail_header *h)
@@ -169,7 +161,7 @@ static void leaf_describe(mime *m, const mail_header *h, const char *ct, mime_le
     leaf->attachment = strcmp(disposition, "attachment") == 0 || named ||
                        (strncmp(ct, "text/", 5) != 0 && strncmp(ct, "multipart/", 10) != 0);
     if (!named)
-        snprintf(leaf->name, sizeof leaf->name, "part-%u%s", m->part_no + 1, ext_for(ct));
+        snprintf(leaf->name, sizeof leaf->name, "part-%u%s", m->part_no + 1, mime_part_ext(ct));
 }
 
 static void leaf_open(mime *m, const mail_header *h, const char *ct)

@@ -132,11 +132,14 @@ static int by_count(const void *a, const void *b)
 
 void event_counts_print(const event_counts *c, FILE *out)
 {
-    fprintf(out, "\n%-12s %-16s %10s\n", "protocol", "event", "count");
+    uint64_t total = c->other_kinds;
     for (int i = 0; i < c->nkinds; i++)
-        fprintf(out, "%-12s %-16s %10" PRIu64 "\n", c->kinds[i].proto, c->kinds[i].type, c->kinds[i].n);
+        total += c->kinds[i].n;
+    fprintf(out, "\nEvents by type (%" PRIu64 " in all)\n  %-12s %-24s %10s\n", total, "protocol", "type", "count");
+    for (int i = 0; i < c->nkinds; i++)
+        fprintf(out, "  %-12s %-24s %10" PRIu64 "\n", c->kinds[i].proto, c->kinds[i].type, c->kinds[i].n);
     if (c->other_kinds)
-        fprintf(out, "%-12s %-16s %10" PRIu64 "\n", "(others)", "", c->other_kinds);
+        fprintf(out, "  %-12s %-24s %10" PRIu64 "\n", "(others)", "", c->other_kinds);
     for (int i = 0; i < c->nfields; i++) {
         const field_count *f = &c->fields[i];
         if (!f->nvalues)
@@ -144,7 +147,7 @@ void event_counts_print(const event_counts *c, FILE *out)
         value_count sorted[VALUES_MAX];
         memcpy(sorted, f->values, sizeof sorted[0] * (size_t)f->nvalues);
         qsort(sorted, (size_t)f->nvalues, sizeof sorted[0], by_count);
-        fprintf(out, "\n%s %s:", f->dis->name, f->sf->label ? f->sf->label : f->sf->key);
+        fprintf(out, "\n%s %s\n ", f->dis->name, f->sf->label ? f->sf->label : f->sf->key);
         for (int k = 0; k < f->nvalues; k++)
             fprintf(out, "%s%s %" PRIu64, k ? ", " : " ", sorted[k].v, sorted[k].n);
         if (f->other)

@@ -54,7 +54,7 @@ static int count_prefixed(const char *dir, const char *sub, uint64_t id, const c
 {
     char path[REL_MAX * 2], prefix[32];
     snprintf(path, sizeof path, "%s/%s", dir, sub);
-    int plen = snprintf(prefix, sizeof prefix, "%" PRIu64 "-", id);
+    int plen = snprintf(prefix, sizeof prefix, "%06" PRIu64 "-", id);
     DIR *d = opendir(path);
     if (!d)
         return 0;
@@ -94,7 +94,7 @@ static int point_at_export(const export_one *x, uint64_t id, const tr_tx_memory 
     if (nfiles == 1)
         snprintf(files, sizeof files, ", file %s/files/%s", x->dir, name);
     else if (nfiles > 1)
-        snprintf(files, sizeof files, ", %d files %s/files/%" PRIu64 "-*", nfiles, x->dir, id);
+        snprintf(files, sizeof files, ", %d files %s/files/%06" PRIu64 "-*", nfiles, x->dir, id);
     snprintf(msg, cap, "exported to %s/%s%s%s", x->dir, rel, state == 1 ? " (open: still being written)" : "", files);
     return 0;
 }
@@ -106,9 +106,9 @@ static FILE *create_unique(const char *base, uint64_t id, const char *proto, cha
     tr_safe_name(proto, strlen(proto), safe, sizeof safe);
     for (int k = 1; k <= NAME_TRIES; k++) {
         if (k == 1)
-            snprintf(path, cap, "%s/sessions/%" PRIu64 "-%s.txt", base, id, safe);
+            snprintf(path, cap, "%s/sessions/%06" PRIu64 "-%s.txt", base, id, safe);
         else
-            snprintf(path, cap, "%s/sessions/%" PRIu64 "-%s-%d.txt", base, id, safe, k);
+            snprintf(path, cap, "%s/sessions/%06" PRIu64 "-%s-%d.txt", base, id, safe, k);
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd >= 0) {
             FILE *f = fdopen(fd, "wb");

@@ -17,6 +17,7 @@
 #include "../core/tr_worker.h"
 #include "async_file.h"
 #include "digest_lines.h"
+#include "export_folder.h"
 #include "name_set.h"
 #include "safe_name.h"
 #include "safe_path.h"
@@ -24,6 +25,9 @@
 #include "transcript.h"
 
 #define XPATH_MAX 224             /* "files/" + id + "-" + safe name + "-NNNN" fits */
+#define XTEXT_REL_MAX 128         /* a transcript's or raw stream's path: two IPv6 addresses and ports fit */
+#define GROUPS_MAX 8192           /* group transcripts at once; past it a session keeps its own */
+#define GROUP_BUCKETS 1024
 #define RENDER_SLICE 65536        /* bytes rendered at once, so the scratch buffer stays small */
 #define RENDER_MAX (8u << 20)     /* scratch cap: a slice's hex dump is well under it */
 #define NAME_TRIES 10000          /* -2 ... -9999 before extraction gives up on a name */
@@ -55,18 +59,37 @@ typedef struct xextract {
     char rel[];
 } xextract;
 
+/* A transcript being written: one session's, or a group's — a datagram protocol's conversations between two
+ * addresses (DNS, SNMP), or what a dissector groups itself (DHCP: one client's messages) — with the text held in
+ * memory until it is worth a file. */
+typedef struct xtext {
+    uint8_t started;       /* its header is written */
+    tr_transcript tx;
+    xfile file;
+    char rel[XTEXT_REL_MAX]; /* "sessions/000042-http.txt", "sessions/dns-10.0.0.2-10.0.0.1.txt" */
+    char *held;            /* text not yet in its file (the file not created yet) */
+    uint32_t held_len, held_cap;
+} xtext;
+
+/* A group's transcript and what it has shown. */
+typedef struct xgroup {
+    struct xgroup *next;   /* hash chain */
+    xtext t;
+    uint64_t last_session; /* the session its last lines were of */
+    char proto[16];
+} xgroup;
+
 /* What the exporter keeps of one session until it closes. */
 typedef struct xsession {
     uint64_t id;
     struct xsession *next; /* hash chain */
-    uint8_t started;       /* transcript created and its header written */
+    uint8_t started;       /* its transcript is chosen (own or a group's) */
     uint8_t raw_tcp;
-    tr_transcript tx;
-    xfile text, raw[2];
-    char text_rel[80]; /* "sessions/<id>-<proto>.txt" */
-    char *held;        /* transcript text not yet in its file (the file not created yet) */
-    uint32_t held_len, held_cap;
-    char raw_rel[2][40]; /* "streams/<id>-c2s.bin" */
+    uint8_t grouped;       /* datagrams: its transcript is its address pair's (group) */
+    xtext own;
+    xgroup *group;
+    xfile raw[2];
+    char raw_rel[2][XTEXT_REL_MAX]; /* "streams/000042-10.0.0.1.40000-10.0.0.2.80-c2s.bin" */
     char end[16];       /* `end` of the session_end event */
     name_set names;     /* names its extracted files took */
 } xsession;
@@ -97,6 +120,8 @@ struct sink_export {
     tr_strbuf sb, note;
     xsession **bucket;
     size_t nbucket, nsession;
+    xgroup *group_bucket[GROUP_BUCKETS];
+    size_t ngroups;
     xextract **slot; /* extracted files being written; a handle is an index */
     int *free_slot;
     int nslot, slot_cap, nfree;
@@ -364,61 +389,170 @@ static void session_remove(sink_export *x, xsession *xs)
             break;
         }
     x->nsession--;
-    x->held_total -= xs->held_len;
+    x->held_total -= xs->own.held_len;
     x->name_bytes -= name_set_bytes(&xs->names);
     note_memory(x);
     name_set_free(&xs->names);
-    free(xs->held);
+    free(xs->own.held);
     free(xs);
 }
 
-/* Creates the transcript file with what the session held. */
-static void spill_held(sink_export *x, xsession *xs)
+/* Creates the transcript file with what it held. */
+static void spill_held(sink_export *x, xtext *t)
 {
-    if (!xs->held)
+    if (!t->held)
         return;
-    xfile_write(x, &xs->text, xs->held, xs->held_len);
-    x->held_total -= xs->held_len;
+    xfile_write(x, &t->file, t->held, t->held_len);
+    x->held_total -= t->held_len;
     note_memory(x);
-    free(xs->held);
-    xs->held = NULL;
-    xs->held_len = xs->held_cap = 0;
+    free(t->held);
+    t->held = NULL;
+    t->held_len = t->held_cap = 0;
 }
 
-/* Keeps sb's text in memory while the session's transcript is small; 0 when it must go to the file. */
-static int hold_text(sink_export *x, xsession *xs)
+/* Keeps sb's text in memory while the transcript is small; 0 when it must go to the file. */
+static int hold_text(sink_export *x, xtext *t)
 {
-    size_t n = x->sb.len, want = xs->held_len + n;
-    if (xs->text.created || want > HELD_MAX || x->held_total + n > HELD_TOTAL)
+    size_t n = x->sb.len, want = t->held_len + n;
+    if (t->file.created || want > HELD_MAX || x->held_total + n > HELD_TOTAL)
         return 0;
-    if (want > xs->held_cap) {
-        uint32_t cap = xs->held_cap ? xs->held_cap : 512;
+    if (want > t->held_cap) {
+        uint32_t cap = t->held_cap ? t->held_cap : 512;
         while (cap < want)
             cap *= 2;
-        char *p = realloc(xs->held, cap);
+        char *p = realloc(t->held, cap);
         if (!p)
             return 0;
-        xs->held = p;
-        xs->held_cap = cap;
+        t->held = p;
+        t->held_cap = cap;
     }
-    memcpy(xs->held + xs->held_len, x->sb.p, n);
-    xs->held_len = (uint32_t)want;
+    memcpy(t->held + t->held_len, x->sb.p, n);
+    t->held_len = (uint32_t)want;
     x->held_total += n;
     note_memory(x);
     return 1;
 }
 
-static void flush_text(sink_export *x, xsession *xs)
+static void flush_text(sink_export *x, xtext *t)
 {
-    if (!hold_text(x, xs)) {
-        spill_held(x, xs);
-        xfile_write(x, &xs->text, x->sb.p, x->sb.len);
+    if (!hold_text(x, t)) {
+        spill_held(x, t);
+        xfile_write(x, &t->file, x->sb.p, x->sb.len);
     }
     tr_sb_reset(&x->sb);
 }
 
-/* The transcript comes into being when the session first has something to show: by then the
- * protocol is decided (the engine may hold a new flow's first bytes while it waits to see). */
+/* ---- group transcripts ---- */
+
+/* A name made of what a dissector gave (DHCP's "dhcp-02:00:5e:99:00:01"): letters, digits and . : - _ kept. */
+static void group_name(const char *in, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (; *in && k + 1 < cap && k < 80; in++) {
+        char c = *in;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == ':' ||
+                 c == '-' || c == '_';
+        out[k++] = ok ? c : '_';
+    }
+    out[k] = '\0';
+}
+
+static size_t group_bucket(const char *rel)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *rel; rel++)
+        h = (h ^ (uint8_t)*rel) * 1099511628211ull;
+    return (size_t)(h % GROUP_BUCKETS);
+}
+
+/* The group transcript at rel, made (header and all) on first use; NULL past GROUPS_MAX. */
+static xgroup *group_get(sink_export *x, const tr_session *s, const char *rel, const char *about)
+{
+    size_t b = group_bucket(rel);
+    for (xgroup *g = x->group_bucket[b]; g; g = g->next)
+        if (strcmp(g->t.rel, rel) == 0)
+            return g;
+    if (x->ngroups == GROUPS_MAX)
+        return NULL;
+    xgroup *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    snprintf(g->t.rel, sizeof g->t.rel, "%s", rel);
+    g->t.file.rel = g->t.rel;
+    snprintf(g->proto, sizeof g->proto, "%s", tr_session_proto(s));
+    tr_transcript_init(&g->t.tx, tr_transcript_mode(g->proto, s->l4));
+    g->t.started = 1;
+    g->next = x->group_bucket[b];
+    x->group_bucket[b] = g;
+    x->ngroups++;
+    x->memory += sizeof *g;
+    tr_sb_reset(&x->sb);
+    tr_sb_printf(&x->sb, "trawl transcript of %s over %s: %s\n", g->proto, s->l4 == TR_UDP ? "udp" : "tcp", about);
+    tr_sb_adds(&x->sb, "lines    \">> \" client to server, \"<< \" server to client, \"== \" where a session's part begins; "
+                       "[...] markers\n");
+    tr_sb_adds(&x->sb, "========================================================================\n");
+    flush_text(x, &g->t);
+    return g;
+}
+
+/* The group a datagram session belongs to: the one its dissector names for what it is carrying now (s->tx_group),
+ * or its address pair's when its protocol shows datagrams decoded (DNS, SNMP); NULL: its own transcript. */
+static xgroup *group_of(sink_export *x, xsession *xs, const tr_session *s)
+{
+    char rel[XTEXT_REL_MAX], name[96], about[200], a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+    if (s->tx_group && s->tx_group[0]) {
+        group_name(s->tx_group, name, sizeof name);
+        snprintf(rel, sizeof rel, "sessions/%s.txt", name);
+        snprintf(about, sizeof about, "%s, across sessions", name);
+        return group_get(x, s, rel, about);
+    }
+    if (!xs->grouped)
+        return NULL;
+    if (xs->group)
+        return xs->group;
+    tr_ip_format(&s->client.ip, a);
+    tr_ip_format(&s->server.ip, b);
+    snprintf(rel, sizeof rel, "sessions/%s-%s-%s.txt", tr_session_proto(s), a, b);
+    snprintf(about, sizeof about, "every conversation between %s (client) and %s (server)", a, b);
+    xs->group = group_get(x, s, rel, about);
+    return xs->group;
+}
+
+/* The transcript a chunk of s goes to; a group's says first which session it comes from. */
+static xtext *text_of(sink_export *x, xsession *xs, const tr_session *s)
+{
+    xgroup *g = group_of(x, xs, s);
+    if (!g)
+        return &xs->own;
+    if (g->last_session != s->id) {
+        char a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+        tr_sb_reset(&x->note);
+        tr_sb_printf(&x->note, "session %" PRIu64 ": %s%s%s:%u -> %s%s%s:%u", s->id, s->client.ip.v == 6 ? "[" : "",
+                     tr_ip_format(&s->client.ip, a), s->client.ip.v == 6 ? "]" : "", s->client.port,
+                     s->server.ip.v == 6 ? "[" : "", tr_ip_format(&s->server.ip, b), s->server.ip.v == 6 ? "]" : "",
+                     s->server.port);
+        tr_transcript_section(&g->t.tx, x->note.p, x->note.len, &x->sb);
+        flush_text(x, &g->t);
+        g->last_session = s->id;
+    }
+    return &g->t;
+}
+
+static void group_finish(sink_export *x, xgroup *g)
+{
+    tr_sb_reset(&x->sb);
+    tr_transcript_end(&g->t.tx, &x->sb);
+    tr_sb_adds(&x->sb, "========================================================================\n");
+    flush_text(x, &g->t);
+    spill_held(x, &g->t);
+    xfile_close(x, &g->t.file);
+    x->st.sessions++;
+}
+
+/* ---- sessions ---- */
+
+/* The transcript is chosen when the session first has something to show: by then the protocol is decided (the
+ * engine may hold a new flow's first bytes while it waits to see). */
 static xsession *session_start(sink_export *x, const tr_session *s)
 {
     xsession *xs = session_get(x, s);
@@ -426,24 +560,44 @@ static xsession *session_start(sink_export *x, const tr_session *s)
         return xs;
     xs->started = 1;
     const char *proto = tr_session_proto(s);
-    tr_transcript_init(&xs->tx, tr_transcript_mode(proto, s->l4));
-    sink_export_transcript_rel(s->id, proto, xs->text_rel, sizeof xs->text_rel);
-    xs->text.rel = xs->text_rel;
+    int mode = tr_transcript_mode(proto, s->l4);
+    xs->grouped = (mode & TR_TX_MODE_MASK) == TR_TXM_DATAGRAMS;
     xs->raw_tcp = x->raw && s->l4 == TR_TCP;
     for (int d = 0; d < 2; d++) {
-        snprintf(xs->raw_rel[d], sizeof xs->raw_rel[d], "streams/%" PRIu64 "-%s.bin", s->id, d ? "s2c" : "c2s");
+        char a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+        const tr_endpoint *from = d ? &s->server : &s->client, *to = d ? &s->client : &s->server;
+        snprintf(xs->raw_rel[d], sizeof xs->raw_rel[d], "streams/%06" PRIu64 "-%s.%u-%s.%u-%s.bin", s->id,
+                 tr_ip_format(&from->ip, a), from->port, tr_ip_format(&to->ip, b), to->port, d ? "s2c" : "c2s");
         xs->raw[d].rel = xs->raw_rel[d];
     }
+    if (xs->grouped)
+        return xs;
+    xs->own.started = 1;
+    tr_transcript_init(&xs->own.tx, mode);
+    sink_export_transcript_rel(s->id, proto, xs->own.rel, sizeof xs->own.rel);
+    xs->own.file.rel = xs->own.rel;
     tr_sb_reset(&x->sb);
     tr_transcript_header(s, &x->sb);
-    flush_text(x, xs);
+    flush_text(x, &xs->own);
     return xs;
 }
 
-static void session_chunk(sink_export *x, xsession *xs, const tr_tx_chunk *c)
+static void session_chunk(sink_export *x, xsession *xs, const tr_session *s, const tr_tx_chunk *c)
 {
-    tr_transcript_add(&xs->tx, c, &x->sb);
-    flush_text(x, xs);
+    xtext *t = text_of(x, xs, s);
+    if (!t->started) { /* a grouped session whose group could not be had: a transcript of its own after all */
+        xs->grouped = 0;
+        xs->own.started = 1;
+        tr_transcript_init(&xs->own.tx, tr_transcript_mode(tr_session_proto(s), s->l4));
+        sink_export_transcript_rel(s->id, tr_session_proto(s), xs->own.rel, sizeof xs->own.rel);
+        xs->own.file.rel = xs->own.rel;
+        tr_sb_reset(&x->sb);
+        tr_transcript_header(s, &x->sb);
+        flush_text(x, &xs->own);
+        t = &xs->own;
+    }
+    tr_transcript_add(&t->tx, c, &x->sb);
+    flush_text(x, t);
 }
 
 static int64_t now_of(const tr_session *s) { return s->ctx ? s->ctx->now_us : s->last_us; }
@@ -463,7 +617,7 @@ static void export_on_stream(void *self, tr_session *s, int dir, const uint8_t *
     for (size_t off = 0; off < n; off += RENDER_SLICE) {
         tr_tx_chunk c = {.kind = TR_TX_DATA, .dir = dir, .ts_us = now_of(s), .p = p + off};
         c.n = n - off < RENDER_SLICE ? n - off : RENDER_SLICE;
-        session_chunk(x, xs, &c);
+        session_chunk(x, xs, s, &c);
     }
     if (xs->raw_tcp)
         xfile_write(x, &xs->raw[dir], p, n);
@@ -476,7 +630,7 @@ static void export_on_stream_gap(void *self, tr_session *s, int dir, uint64_t n)
     if (!xs || (dir != TR_C2S && dir != TR_S2C))
         return;
     tr_tx_chunk c = {.kind = TR_TX_GAP, .dir = dir, .ts_us = now_of(s), .gap = n};
-    session_chunk(x, xs, &c);
+    session_chunk(x, xs, s, &c);
     if (xs->raw_tcp)
         xs->raw[dir].pos += n; /* zeros (a hole) once bytes after it are written; nothing if none are */
 }
@@ -519,22 +673,30 @@ static void export_on_event(void *self, const tr_event *e)
     xsession *xs = session_start(x, s);
     if (!xs)
         return;
-    tr_tx_chunk c = {.kind = kind, .dir = e->dir, .ts_us = e->ts_us, .p = (const uint8_t *)x->note.p,
-                     .n = x->note.len};
-    session_chunk(x, xs, &c);
+    static tr_strbuf note; /* text_of may write a session line with x->note first */
+    if (!note.max)
+        tr_sb_init(&note, 1u << 20);
+    tr_sb_reset(&note);
+    tr_sb_add(&note, x->note.p, x->note.len);
+    tr_tx_chunk c = {.kind = kind, .dir = e->dir, .ts_us = e->ts_us, .p = (const uint8_t *)note.p, .n = note.len};
+    session_chunk(x, xs, s, &c);
 }
 
 static void session_finish(sink_export *x, xsession *xs, const tr_session *s)
 {
-    tr_sb_reset(&x->sb);
-    tr_transcript_end(&xs->tx, &x->sb);
-    tr_transcript_footer(s, xs->end[0] ? xs->end : NULL, &x->sb);
-    flush_text(x, xs);
-    spill_held(x, xs); /* a short transcript: created, written and closed at once */
-    xfile_close(x, &xs->text);
+    /* a TCP connection that carried no payload (a handshake, a scan) gets no transcript */
+    int empty = s && s->l4 == TR_TCP && !s->bytes[0] && !s->bytes[1] && !s->gap_bytes[0] && !s->gap_bytes[1];
+    if (xs->own.started && !empty) {
+        tr_sb_reset(&x->sb);
+        tr_transcript_end(&xs->own.tx, &x->sb);
+        tr_transcript_footer(s, xs->end[0] ? xs->end : NULL, &x->sb);
+        flush_text(x, &xs->own);
+        spill_held(x, &xs->own); /* a short transcript: created, written and closed at once */
+        x->st.sessions++;
+    }
+    xfile_close(x, &xs->own.file);
     xfile_close(x, &xs->raw[0]);
     xfile_close(x, &xs->raw[1]);
-    x->st.sessions++;
     session_remove(x, xs);
 }
 
@@ -573,8 +735,8 @@ static int slot_alloc(sink_export *x)
 /* files/<id>-<safe>, or with k > 1 files/<id>-<stem>-<k><ext>; 0 when it does not fit cap. */
 static int object_rel(char *out, size_t cap, uint64_t id, const char *safe, size_t ext, uint32_t k)
 {
-    int n = k == 1 ? snprintf(out, cap, "files/%" PRIu64 "-%s", id, safe)
-                   : snprintf(out, cap, "files/%" PRIu64 "-%.*s-%u%s", id, (int)ext, safe, k, safe + ext);
+    int n = k == 1 ? snprintf(out, cap, "files/%06" PRIu64 "-%s", id, safe)
+                   : snprintf(out, cap, "files/%06" PRIu64 "-%.*s-%u%s", id, (int)ext, safe, k, safe + ext);
     return n > 0 && (size_t)n < cap;
 }
 
@@ -648,11 +810,11 @@ static void export_on_file_open(void *self, tr_session *s, const char *relpath)
 {
     sink_export *x = self;
     xsession *xs = session_start(x, s);
-    if (!xs || tr_transcript_file_note(xs->tx.mode, relpath, &x->note) < 0)
+    if (!xs || !xs->own.started || tr_transcript_file_note(xs->own.tx.mode, relpath, &x->note) < 0)
         return;
     tr_tx_chunk c = {.kind = TR_TX_TO_FILE, .dir = TR_NODIR, .ts_us = now_of(s), .p = (const uint8_t *)x->note.p,
                      .n = x->note.len};
-    session_chunk(x, xs, &c);
+    session_chunk(x, xs, s, &c);
 }
 
 /* An object in the stream (an HTTP body going to a file): a binary one is one marker in the transcript. */
@@ -665,7 +827,7 @@ static void export_on_stream_object(void *self, tr_session *s, int dir, uint64_t
         return;
     int kind = tr_transcript_object_note(start, end, label, relpath, &x->note);
     tr_tx_chunk c = {.kind = kind, .dir = dir, .ts_us = now_of(s), .p = (const uint8_t *)x->note.p, .n = x->note.len};
-    session_chunk(x, xs, &c);
+    session_chunk(x, xs, s, &c);
 }
 
 static xfile *slot_get(sink_export *x, int h) { return h >= 0 && h < x->nslot && x->slot[h] ? &x->slot[h]->f : NULL; }
@@ -833,61 +995,37 @@ void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_
 {
     char safe_proto[32];
     tr_safe_name(proto, strlen(proto), safe_proto, sizeof safe_proto);
-    snprintf(out, cap, "sessions/%" PRIu64 "-%s.txt", id, safe_proto);
+    snprintf(out, cap, "sessions/%06" PRIu64 "-%s.txt", id, safe_proto);
 }
 
 int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap)
 {
     xsession *xs = session_find(x, id);
-    if (xs && xs->started)
-        spill_held(x, xs); /* the UI reads the file next */
-    if (xs && xs->started && xs->text.f && fflush(xs->text.f) != 0)
-        fail(x, "%s: %s", xs->text.rel, strerror(errno));
+    xtext *t = !xs || !xs->started ? NULL : xs->grouped && xs->group ? &xs->group->t : &xs->own;
+    if (t && t->started) {
+        spill_held(x, t); /* the UI reads the file next */
+        if (t->file.f && fflush(t->file.f) != 0)
+            fail(x, "%s: %s", t->rel, strerror(errno));
+    }
     tr_worker_flush(); /* the caller reads the folder next: everything queued must be on disk */
     if (!xs)
         return 0;
-    if (!xs->started)
+    if (!t || !t->started)
         return -1;
-    snprintf(rel, cap, "%s", xs->text_rel);
+    snprintf(rel, cap, "%s", t->rel);
     return 1;
 }
 
 /* ---- setup and teardown ---- */
 
+
 static int make_dir_at(int dirfd, const char *name) { return mkdirat(dirfd, name, 0755) == 0 || errno == EEXIST ? 0 : -1; }
 
-/* mkdir -p: the export folder may be several levels deep, like tcpflow's -o. */
-static int make_dirs(const char *dir)
+sink_export *sink_export_open(const char *dir, int raw, int force, char *err, size_t errcap)
 {
-    char path[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(path, dir, n + 1);
-    for (size_t i = 1; i < n; i++) {
-        if (path[i] != '/')
-            continue;
-        path[i] = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return -1;
-        path[i] = '/';
-    }
-    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap)
-{
-    if (make_dirs(dir) != 0) {
-        snprintf(err, errcap, "%s: %s", dir, strerror(errno));
+    int dirfd = export_folder_take(dir, force, err, errcap);
+    if (dirfd < 0)
         return NULL;
-    }
-    int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) {
-        snprintf(err, errcap, "%s: %s", dir, strerror(errno));
-        return NULL;
-    }
     int sub[3] = {-1, -1, -1};
     for (int i = 0; i < (raw ? 3 : 2); i++) {
         if (make_dir_at(dirfd, subdirs[i]) == 0)
@@ -980,7 +1118,9 @@ void sink_export_set_max_open(sink_export *x, int max_open) { x->max_open = max_
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x) { return &x->st; }
 
-int sink_export_finish(sink_export *x, char *err, size_t errcap)
+int sink_export_finish(sink_export *x, char *err, size_t errcap) { return sink_export_finish_stats(x, NULL, err, errcap); }
+
+int sink_export_finish_stats(sink_export *x, sink_export_stats *final, char *err, size_t errcap)
 {
     if (!x)
         return 0;
@@ -992,6 +1132,15 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
                 continue;
             }
             session_finish(x, xs, NULL);
+        }
+    for (size_t b = 0; b < GROUP_BUCKETS; b++)
+        while (x->group_bucket[b]) {
+            xgroup *g = x->group_bucket[b];
+            x->group_bucket[b] = g->next;
+            group_finish(x, g);
+            x->held_total -= g->t.held_len;
+            free(g->t.held);
+            free(g);
         }
     for (int h = 0; h < x->nslot; h++)
         if (x->slot[h])
@@ -1009,6 +1158,8 @@ int sink_export_finish(sink_export *x, char *err, size_t errcap)
     folders_close(x);
     close(x->dirfd);
     int rc = x->st.write_errors ? -1 : 0;
+    if (final)
+        *final = x->st;
     if (rc && err && errcap)
         snprintf(err, errcap, "%s", x->err);
     tr_sb_free(&x->sb);

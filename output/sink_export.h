@@ -30,8 +30,9 @@ typedef struct sink_export sink_export;
 #define SINK_EXPORT_MAX_OPEN 128   /* default cap on open transcript/stream/file handles */
 #define SINK_EXPORT_MAX_FILES 65536 /* extracted files open (being written) at once */
 
-/* Creates DIR (and its subfolders) if needed. NULL on failure, with a reason in err. */
-sink_export *sink_export_open(const char *dir, int raw, char *err, size_t errcap);
+/* Takes DIR as export_folder_take does (made when missing; an earlier trawl export replaced whole; any other
+ * non-empty folder refused unless force) and makes its subfolders. NULL on failure, with a reason in err. */
+sink_export *sink_export_open(const char *dir, int raw, int force, char *err, size_t errcap);
 /* Lets events.jsonl lines wait for their digests (digest_lines.h); call before sink_export_sink. For offline
  * reading: live, each line is written as its event happens. */
 void sink_export_defer_digests(sink_export *x, int on);
@@ -73,6 +74,8 @@ int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap
 /* Ends transcripts of sessions still open (footer: trawl stopped), flushes and closes everything, and
  * frees x. Returns 0, or -1 when anything failed to be written (first reason in err). Not async-signal-safe:
  * call it from the main loop after a signal stopped the capture. */
+/* sink_export_finish, and what was exported in all (the counts once every transcript is closed). */
+int sink_export_finish_stats(sink_export *x, sink_export_stats *final, char *err, size_t errcap);
 int sink_export_finish(sink_export *x, char *err, size_t errcap);
 
 #endif

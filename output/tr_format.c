@@ -6,6 +6,7 @@
 
 #include "../core/tr_hash.h"
 #include "../core/tr_session.h"
+#include "tr_time.h"
 
 void tr_format_ts(int64_t ts_us, char out[32])
 {
@@ -250,9 +251,12 @@ static void text_fields(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes
         } else if (f->type == TR_F_BOOL) {
             tr_sb_adds(sb, f->i ? "true" : "false");
             i++;
-        } else if (f->type == TR_F_TS) {
-            char ts[32];
-            tr_format_ts(f->i, ts);
+        } else if (f->type == TR_F_TS) { /* one token: 2019-11-12T08:40:15.982183 */
+            char ts[TR_TIME_MAX];
+            tr_time_full(f->i, ts);
+            char *sp = strchr(ts, ' ');
+            if (sp)
+                *sp = 'T';
             tr_sb_adds(sb, ts);
             i++;
         } else {
@@ -268,9 +272,9 @@ void tr_format_text(const tr_event *e, tr_strbuf *sb) { tr_format_text_holes(e, 
 
 void tr_format_text_holes(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes)
 {
-    char ts[32], a[TR_IP_STRLEN], b[TR_IP_STRLEN];
+    char ts[TR_TIME_MAX], a[TR_IP_STRLEN], b[TR_IP_STRLEN];
     const tr_session *s = e->session;
-    tr_format_ts(e->ts_us, ts);
+    tr_time_full(e->ts_us, ts); /* as the run's --time says; JSON keeps epoch seconds */
     tr_sb_adds(sb, ts);
     tr_sb_add(sb, " #", 2);
     tr_sb_add_u64(sb, s ? s->id : 0);

@@ -13,6 +13,7 @@
 #include "../core/tr_dissector.h"
 #include "../core/tr_event_read.h"
 #include "tr_format.h"
+#include "tr_time.h"
 
 #define LINE_PREFIX_LEN 3
 static const char line_prefix[3][LINE_PREFIX_LEN + 1] = {">> ", "<< ", "== "};
@@ -110,8 +111,13 @@ static void turn(tr_transcript *t, int d, int64_t ts_us, tr_strbuf *sb)
     if (d == t->last_dir)
         return;
     line_end(t, sb);
-    char ts[32];
-    tr_format_ts(ts_us, ts);
+    char ts[TR_TIME_MAX];
+    int64_t day = tr_time_day(ts_us);
+    if (day != t->day || t->last_dir == TR_TX_NONE) /* the date, when it changes (and on the first time line) */
+        tr_time_full(ts_us, ts);
+    else
+        tr_time_of_day(ts_us, ts);
+    t->day = day;
     tr_sb_adds(sb, "--- "); /* not printf: a turn comes with nearly every message */
     tr_sb_adds(sb, ts);
     tr_sb_adds(sb, d == 0 ? " c2s\n" : d == 1 ? " s2c\n" : "\n");
@@ -652,6 +658,18 @@ void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb)
     }
 }
 
+void tr_transcript_section(tr_transcript *t, const char *text, size_t n, tr_strbuf *sb)
+{
+    for (int d = 0; d < 2; d++)
+        rendered_cut(t, d, 0, sb);
+    line_end(t, sb);
+    tr_sb_adds(sb, "== ");
+    tr_sb_add(sb, text, n);
+    tr_sb_adds(sb, "\n");
+    if (t->last_dir != TR_TX_NONE) /* the first time line still shows the date */
+        t->last_dir = TR_TX_SECTION;
+}
+
 void tr_transcript_end(tr_transcript *t, tr_strbuf *sb)
 {
     for (int d = 0; d < 2; d++)
@@ -722,13 +740,15 @@ int tr_transcript_event_note(const tr_event *e, tr_strbuf *text)
 
 static void add_time(int64_t ts_us, tr_strbuf *sb)
 {
-    char ts[32], human[40] = "";
+    char ts[32], human[TR_TIME_MAX];
     tr_format_ts(ts_us, ts);
-    time_t sec = (time_t)(ts_us / 1000000);
-    struct tm tm;
-    if (gmtime_r(&sec, &tm))
-        strftime(human, sizeof human, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    tr_sb_printf(sb, "%s (%s)", ts, human);
+    if (tr_time_style() == TR_TIME_EPOCH) { /* the seconds first, the day they are beside them */
+        tr_time_zoned(ts_us, 1, human);
+        tr_sb_printf(sb, "%s (%s)", ts, human);
+        return;
+    }
+    tr_time_zoned(ts_us, 0, human);
+    tr_sb_printf(sb, "%s (%s)", human, ts);
 }
 
 static void add_endpoint(const tr_endpoint *ep, tr_strbuf *sb)

@@ -15,7 +15,8 @@
 /*
  * Layout (one session):
  *
- *   --- 1700000000.000000 c2s          a time line whenever the direction changes
+ *   --- 2023-11-14 22:13:20.000000 c2s a time line whenever the direction changes (the date only when it
+ *   --- 22:13:21.500000 s2c            changes; --time says local, UTC or epoch seconds)
  *   >> GET / HTTP/1.1                  ">> " client to server, "<< " server to client, "== " the session
  *   >> [gap 1460 bytes]
  *   << 00000000  89 50 4e 47 ...  |.PNG....|      binary: hex dump at the direction's stream offset
@@ -75,6 +76,7 @@ typedef struct tr_transcript {
     int last_dir;  /* direction of the last time line; TR_TX_NONE before the first */
     int open_line; /* a line of last_dir is unfinished */
     int pending_cr; /* that line's last byte was a CR, not shown until the next byte says if it ends the line */
+    int64_t day;    /* the date of the last time line (tr_time_day): a time line shows the date when it changes */
     uint64_t off[2];
     unsigned decoded[2];
     int to_file;
@@ -85,12 +87,15 @@ typedef struct tr_transcript {
 } tr_transcript;
 
 #define TR_TX_NONE 3
+#define TR_TX_SECTION 4 /* last_dir after a section line: the next chunk starts with a time line, the date only if new */
 
 /* The mode for a session's protocol name and transport: its dissector's (tr_presenter), stream for tcp/udp. */
 int tr_transcript_mode(const char *proto, uint8_t l4);
 void tr_transcript_init(tr_transcript *t, int mode);
 /* Appends one chunk's rendering to sb. */
 void tr_transcript_add(tr_transcript *t, const tr_tx_chunk *c, tr_strbuf *sb);
+/* A line "== text" that starts a part of a transcript holding several sessions (a group's). */
+void tr_transcript_section(tr_transcript *t, const char *text, size_t n, tr_strbuf *sb);
 /* Ends what is unfinished (an open line, a rendered command cut short, the count of bytes in a file). */
 void tr_transcript_end(tr_transcript *t, tr_strbuf *sb);
 /* Ends an unfinished line only, as where an open session's transcript is cut for reading (the UI, `e`). */

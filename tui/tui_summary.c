@@ -5,6 +5,7 @@
 #include "../core/tr_dissector.h"
 #include "../core/tr_event_read.h"
 #include "../output/tr_format.h"
+#include "../output/tr_time.h"
 #include "tui_summary.h"
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when invalid. */
@@ -140,7 +141,7 @@ void tui_summary_add(tui_summary *s, const tr_event *e)
 
 static void value(const tr_field *f, tr_strbuf *sb)
 {
-    char tmp[32];
+    char tmp[TR_TIME_MAX];
     switch (f->type) {
     case TR_F_STR: {
         char v[TUI_SUMMARY_MAX * 4] = "";
@@ -152,7 +153,7 @@ static void value(const tr_field *f, tr_strbuf *sb)
     }
     case TR_F_INT: tr_sb_printf(sb, "%" PRId64, f->i); break;
     case TR_F_BOOL: tr_sb_adds(sb, f->i ? "true" : "false"); break;
-    case TR_F_TS: tr_format_ts(f->i, tmp); tr_sb_adds(sb, tmp); break;
+    case TR_F_TS: tr_time_full(f->i, tmp); tr_sb_adds(sb, tmp); break;
     case TR_F_FILE: tr_sb_adds(sb, f->s ? f->s : ""); break;
     default: break;
     }

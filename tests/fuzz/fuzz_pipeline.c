@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char dir[sizeof base + 8], err[256];
     snprintf(dir, sizeof dir, "%s/run", base);
-    sink_export *x = sink_export_open(dir, 1, err, sizeof err);
+    sink_export *x = sink_export_open(dir, 1, 0, err, sizeof err);
     if (!x) {
         fprintf(stderr, "sink_export_open: %s\n", err);
         abort();

@@ -350,7 +350,7 @@ static void pieces_run(int corrupt_piece)
     char dir[128];
     harness_tmpdir(dir, sizeof dir, "bt");
     char err[256];
-    sink_export *x = sink_export_open(dir, 0, err, sizeof err);
+    sink_export *x = sink_export_open(dir, 0, 0, err, sizeof err);
     assert_non_null(x);
     tr_sink k = sink_export_sink(x);
     harness *h = harness_new("bittorrent", TR_TCP, 6881);
@@ -463,7 +463,7 @@ static void test_unsafe_paths(void **state)
     char dir[128];
     harness_tmpdir(dir, sizeof dir, "btpath");
     char err[256];
-    sink_export *x = sink_export_open(dir, 0, err, sizeof err);
+    sink_export *x = sink_export_open(dir, 0, 0, err, sizeof err);
     tr_sink k = sink_export_sink(x);
     harness *h = harness_new("bittorrent", TR_TCP, 6881);
     assert_true(tr_ctx_add_sink(&h->ctx, &k) >= 0);

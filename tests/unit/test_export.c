@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static fixture *fixture_new(int raw)
     assert_non_null(f);
     harness_tmpdir(f->dir, sizeof f->dir, "export");
     char err[256] = "";
-    f->x = sink_export_open(f->dir, raw, err, sizeof err);
+    f->x = sink_export_open(f->dir, raw, 0, err, sizeof err);
     assert_non_null(f->x);
     f->k = sink_export_sink(f->x);
     return f;
@@ -124,21 +125,21 @@ static void test_text_conversation(void **state)
     h->ctx.now_us += 1000;
     harness_data(h, TR_C2S, "bye\n", 4);
     harness_end(h, TR_END_FIN);
-    char *t = slurp(f, "sessions/1-tcp.txt", NULL);
+    char *t = slurp(f, "sessions/000001-tcp.txt", NULL);
     assert_non_null(t);
     assert_contains(t, "trawl transcript of session 1: tcp\nclient   10.0.0.1:40000\nserver   10.0.0.2:80\n"
-                       "start    1700000000.000000 (2023-11-14 22:13:20 UTC)\n");
-    assert_contains(t, "=\n--- 1700000000.000000 c2s\n"
+                       "start    2023-11-14 22:13:20 UTC (1700000000.000000)\n");
+    assert_contains(t, "=\n--- 2023-11-14 22:13:20.000000 c2s\n"
                        ">> GET /a\\\\b HTTP/1.1\n"
                        ">> Host: x\\x01y\n"
                        ">> \n"
-                       "--- 1700000000.001500 s2c\n"
+                       "--- 22:13:20.001500 s2c\n"
                        "<< HTTP/1.1 200 OK\n"
                        "<< \n"
                        "<< hello café\n"
                        "<< [gap 1460 bytes]\n"
                        "<< tail\\r\n"
-                       "--- 1700000000.004000 c2s\n"
+                       "--- 22:13:20.004000 c2s\n"
                        ">> bye\n"
                        "=====");
     assert_contains(t, "end      fin\nlast     ");
@@ -156,7 +157,7 @@ static char *two_chunk_transcript(const void *a, size_t an, const void *b, size_
     harness_data(h, TR_C2S, a, an);
     harness_data(h, TR_C2S, b, bn);
     harness_end(h, end);
-    char *t = slurp(f, "sessions/1-tcp.txt", NULL);
+    char *t = slurp(f, "sessions/000001-tcp.txt", NULL);
     assert_non_null(t);
     harness_free(h);
     fixture_free(f);
@@ -298,15 +299,15 @@ static void test_raw_streams_zero_filled_gap(void **state)
     harness_gap(h, TR_S2C, 10); /* trailing: nothing after it, so not in the file */
     harness_end(h, TR_END_FIN);
     size_t n;
-    char *c2s = slurp(f, "streams/3-c2s.bin", &n);
+    char *c2s = slurp(f, "streams/000003-10.0.0.1.40000-10.0.0.2.80-c2s.bin", &n);
     assert_non_null(c2s);
     assert_int_equal(n, 11);
     assert_memory_equal(c2s, "abc\0\0\0\0\0def", 11);
-    char *s2c = slurp(f, "streams/3-s2c.bin", &n);
+    char *s2c = slurp(f, "streams/000003-10.0.0.2.80-10.0.0.1.40000-s2c.bin", &n);
     assert_non_null(s2c);
     assert_int_equal(n, 2);
     assert_memory_equal(s2c, "xy", 2);
-    char *t = slurp(f, "sessions/3-tcp.txt", NULL);
+    char *t = slurp(f, "sessions/000003-tcp.txt", NULL);
     assert_contains(t, ">> abc\n>> [gap 5 bytes]\n>> def\n");
     free(t);
     free(c2s);
@@ -334,7 +335,7 @@ static void test_file_extraction_and_events(void **state)
     char rel[256];
     int fh = tr_file_open(&h->s, "report.pdf", rel, sizeof rel);
     assert_true(fh >= 0);
-    assert_string_equal(rel, "files/1-report.pdf");
+    assert_string_equal(rel, "files/000001-report.pdf");
     uint8_t body[100000];
     for (size_t i = 0; i < sizeof body; i++)
         body[i] = (uint8_t)(i * 7 + (i >> 9));
@@ -351,8 +352,8 @@ static void test_file_extraction_and_events(void **state)
     char rel2[256], rel3[256];
     int fh2 = tr_file_open(&h->s, "report.pdf", rel2, sizeof rel2);
     int fh3 = tr_file_open(&h->s, "dir/report.pdf", rel3, sizeof rel3);
-    assert_string_equal(rel2, "files/1-report-2.pdf");
-    assert_string_equal(rel3, "files/1-report-3.pdf");
+    assert_string_equal(rel2, "files/000001-report-2.pdf");
+    assert_string_equal(rel3, "files/000001-report-3.pdf");
     tr_file_write(&h->s, fh2, (const uint8_t *)"second", 6);
     tr_file_close(&h->s, fh2, 0);
     tr_file_close(&h->s, fh3, 1);
@@ -390,7 +391,7 @@ static void test_file_extraction_and_events(void **state)
     char *events = slurp(f, "events.jsonl", NULL);
     assert_non_null(events);
     assert_int_equal(harness_count(events, "\"session\":1", "\"type\":\"response\"",
-                                   "\"tcp\":{\"status\":200,\"file\":\"files/1-report.pdf\"}", NULL),
+                                   "\"tcp\":{\"status\":200,\"file\":\"files/000001-report.pdf\"}", NULL),
                      1);
     assert_int_equal(harness_count(events, "\"type\":\"session_end\"", "\"end\":\"fin\"", NULL), 2);
     /* the stdout JSON (the harness records it without files) is the same line minus `file` */
@@ -437,17 +438,17 @@ static void test_hostile_names(void **state)
         const char *name;
         const char *want; /* NULL: checked separately */
     } cases[] = {
-        {"../../etc/passwd", "files/9-passwd"},
-        {"/abs", "files/9-abs"},
-        {"..", "files/9-unnamed"},
-        {"a/..", "files/9-a"},
-        {"", "files/9-unnamed-2"}, /* the same safe name as ".." */
-        {"caf\xe9\xff.txt", "files/9-caf__.txt"},
-        {"a\nb\x01\x7f" "c\r.txt", "files/9-a_b__c_.txt"},
-        {"C:\\Windows\\evil.exe", "files/9-evil.exe"},
-        {"what?<x>|\"y\":*.bin", "files/9-what__x___y___.bin"},
-        {"na\xc2\x85me", "files/9-na_me"}, /* U+0085, a C1 control */
-        {"caf\xc3\xa9.txt", "files/9-caf\xc3\xa9.txt"},
+        {"../../etc/passwd", "files/000009-passwd"},
+        {"/abs", "files/000009-abs"},
+        {"..", "files/000009-unnamed"},
+        {"a/..", "files/000009-a"},
+        {"", "files/000009-unnamed-2"}, /* the same safe name as ".." */
+        {"caf\xe9\xff.txt", "files/000009-caf__.txt"},
+        {"a\nb\x01\x7f" "c\r.txt", "files/000009-a_b__c_.txt"},
+        {"C:\\Windows\\evil.exe", "files/000009-evil.exe"},
+        {"what?<x>|\"y\":*.bin", "files/000009-what__x___y___.bin"},
+        {"na\xc2\x85me", "files/000009-na_me"}, /* U+0085, a C1 control */
+        {"caf\xc3\xa9.txt", "files/000009-caf\xc3\xa9.txt"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char rel[256];
@@ -463,7 +464,7 @@ static void test_hostile_names(void **state)
     assert_true(fh >= 0);
     tr_file_close(&h->s, fh, 1);
     assert_inside(f, rel);
-    assert_int_equal(strlen(rel), strlen("files/9-") + TR_SAFE_NAME_MAX);
+    assert_int_equal(strlen(rel), strlen("files/000009-") + TR_SAFE_NAME_MAX);
     assert_string_equal(rel + strlen(rel) - 5, "a.txt");
     /* the same long name again: still capped, the counter before the extension */
     fh = tr_file_open(&h->s, long_name, rel, sizeof rel);
@@ -525,7 +526,7 @@ static void many_sessions(int raw)
         assert_int_equal(sink_export_stats_get(f->x)->reopens, 0);
     for (int i = 0; i < SESSIONS; i++) {
         char rel[64];
-        snprintf(rel, sizeof rel, "sessions/%d-tcp.txt", i + 1);
+        snprintf(rel, sizeof rel, "sessions/%06d-tcp.txt", i + 1);
         char *t = slurp(f, rel, NULL);
         assert_non_null(t);
         /* every line, in order, with its direction */
@@ -541,7 +542,7 @@ static void many_sessions(int raw)
         free(t);
         if (!raw)
             continue;
-        snprintf(rel, sizeof rel, "streams/%d-c2s.bin", i + 1);
+        snprintf(rel, sizeof rel, "streams/%06d-10.0.0.1.40000-10.0.0.2.80-c2s.bin", i + 1);
         size_t n;
         char *bytes = slurp(f, rel, &n);
         assert_non_null(bytes);
@@ -577,7 +578,7 @@ static void test_telnet_markers(void **state)
     harness_data(h, TR_C2S, "oot\r\n\xff\xff\xff\xf1", 9);
     harness_data(h, TR_S2C, "\xff\xfa\x1f", 3); /* cut short by the end */
     harness_end(h, TR_END_FIN);
-    char *t = slurp(f, "sessions/4-telnet.txt", NULL);
+    char *t = slurp(f, "sessions/000004-telnet.txt", NULL);
     assert_non_null(t);
     assert_contains(t, "<< [IAC DO ECHO][IAC WILL SUPPRESS-GO-AHEAD]login: \n");
     assert_contains(t, ">> [IAC WONT ECHO][IAC SB TERMINAL-TYPE \\x00xterm IAC SE][IAC DO 200]root\n"
@@ -631,20 +632,52 @@ static void test_dns_decoded_lines(void **state)
     harness_datagram(h, TR_C2S, "cd", 2); /* datagrams never run together */
     emit_dns(h, "unanswered", TR_NODIR, 0);
     harness_end(h, TR_END_TIMEOUT);
-    char *t = slurp(f, "sessions/5-dns.txt", NULL);
+    /* another query of the same client to the same server, from another port: the same transcript; another
+     * client's: its own */
+    harness *h2 = session_new(f, &fake_dns, TR_UDP, 6);
+    h2->s.client.port = 40001;
+    h2->ctx.now_us += 60000;
+    emit_dns(h2, "query", TR_C2S, 0);
+    harness_datagram(h2, TR_C2S, query, sizeof query);
+    harness_end(h2, TR_END_TIMEOUT);
+    harness *h3 = session_new(f, &fake_dns, TR_UDP, 7);
+    h3->s.client.ip.a[3] = 9;
+    emit_dns(h3, "query", TR_C2S, 0);
+    harness_datagram(h3, TR_C2S, query, sizeof query);
+    harness_end(h3, TR_END_TIMEOUT);
+    assert_int_equal(sink_export_finish(f->x, NULL, 0), 0); /* a group's transcript is complete at the end */
+    f->x = NULL;
+    char *t = slurp(f, "sessions/dns-10.0.0.1-10.0.0.2.txt", NULL);
     assert_non_null(t);
-    assert_contains(t, "=\n--- 1700000000.000000 c2s\n>> query A example.org\n"
-                       "--- 1700000000.020000 s2c\n<< answer NOERROR example.org A 1.2.3.4\n"
+    assert_contains(t, "trawl transcript of dns over udp: every conversation between 10.0.0.1 (client) and 10.0.0.2 "
+                       "(server)\n");
+    assert_contains(t, "=\n== session 5: 10.0.0.1:40000 -> 10.0.0.2:80\n"
+                       "--- 2023-11-14 22:13:20.000000 c2s\n>> query A example.org\n"
+                       "--- 22:13:20.020000 s2c\n<< answer NOERROR example.org A 1.2.3.4\n"
                        "<< answer NOERROR example.org A 5.6.7.8\n"
-                       "--- 1700000000.040000 c2s\n>> 0000000c  12 34 01 00  ");
-    assert_contains(t, ">> ab\n>> cd\n--- 1700000000.040000\n== [unanswered query A example.org]\n=====");
-    assert_contains(t, "end      timeout\n");
+                       "--- 22:13:20.040000 c2s\n>> 0000000c  12 34 01 00  ");
+    assert_contains(t, ">> ab\n>> cd\n--- 22:13:20.040000\n== [unanswered query A example.org]\n"
+                       "== session 6: 10.0.0.1:40001 -> 10.0.0.2:80\n--- 22:13:20.060000 c2s\n>> query A example.org\n"
+                       "=====");
+    assert_null(strstr(t, "session 7"));
+    free(t);
+    t = slurp(f, "sessions/dns-10.0.0.9-10.0.0.2.txt", NULL);
+    assert_non_null(t);
+    assert_contains(t, "== session 7: 10.0.0.9:40000 -> 10.0.0.2:80\n");
     free(t);
     struct stat st;
     char path[128];
-    snprintf(path, sizeof path, "%s/streams/5-c2s.bin", f->dir);
-    assert_int_equal(stat(path, &st), -1); /* raw streams are TCP only */
+    snprintf(path, sizeof path, "%s/sessions/000005-dns.txt", f->dir);
+    assert_int_equal(stat(path, &st), -1); /* no transcript of its own */
+    snprintf(path, sizeof path, "%s/streams", f->dir);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        assert_true(e->d_name[0] == '.'); /* raw streams are TCP only */
+    closedir(d);
     harness_free(h);
+    harness_free(h2);
+    harness_free(h3);
     fixture_free(f);
 }
 
@@ -672,15 +705,15 @@ static void test_ftp_data_points_to_file(void **state)
     tr_ev_file(&e, "file", rel);
     tr_emit(&e);
     harness_end(ctl, TR_END_FIN);
-    char *t = slurp(f, "sessions/12-ftp-data.txt", NULL);
+    char *t = slurp(f, "sessions/000012-ftp-data.txt", NULL);
     assert_non_null(t);
     assert_contains(t, "parent   session 11\n");
-    assert_contains(t, "=\n--- 1700000000.000000\n== [data -> files/12-report.pdf]\n<< [3000 bytes of data, in the file]\n===");
+    assert_contains(t, "=\n--- 2023-11-14 22:13:20.000000\n== [data -> files/000012-report.pdf]\n<< [3000 bytes of data, in the file]\n===");
     assert_null(strstr(t, "89 89"));
     free(t);
-    t = slurp(f, "sessions/11-ftp.txt", NULL);
-    assert_contains(t, ">> RETR report.pdf\n--- 1700000000.000000\n"
-                       "== [data on session 12: RETR report.pdf -> files/12-report.pdf]\n");
+    t = slurp(f, "sessions/000011-ftp.txt", NULL);
+    assert_contains(t, ">> RETR report.pdf\n--- 22:13:20.000000\n"
+                       "== [data on session 12: RETR report.pdf -> files/000012-report.pdf]\n");
     free(t);
     harness_free(ctl);
     harness_free(data);
@@ -711,7 +744,7 @@ static void test_render_from_memory_matches_export(void **state)
     tr_strbuf mem;
     tr_sb_init(&mem, 1 << 20);
     tr_transcript_render(tr_transcript_mode("telnet", TR_TCP), c, 4, &mem);
-    char *t = slurp(f, "sessions/6-telnet.txt", NULL);
+    char *t = slurp(f, "sessions/000006-telnet.txt", NULL);
     assert_non_null(t);
     assert_contains(t, tr_sb_cstr(&mem));
     assert_contains(tr_sb_cstr(&mem), "<< [IAC WILL ECHO]Welcome\n<< [IAC NOP]\n<< 0000000e  00 01 02");
@@ -734,7 +767,7 @@ static void test_finish_ends_open_sessions(void **state)
     char err[128] = "";
     assert_int_equal(sink_export_finish(f->x, err, sizeof err), 0); /* as at SIGINT: nothing closed */
     f->x = NULL;
-    char *t = slurp(f, "sessions/8-tcp.txt", NULL);
+    char *t = slurp(f, "sessions/000008-tcp.txt", NULL);
     assert_contains(t, ">> half a line\n=====");
     assert_contains(t, "end      none: trawl stopped before the session ended\n");
     free(t);
@@ -742,7 +775,7 @@ static void test_finish_ends_open_sessions(void **state)
     char *got = slurp(f, rel, &n);
     assert_int_equal(n, 3);
     free(got);
-    got = slurp(f, "streams/8-c2s.bin", &n);
+    got = slurp(f, "streams/000008-10.0.0.1.40000-10.0.0.2.80-c2s.bin", &n);
     assert_int_equal(n, 11);
     free(got);
     harness_free(h);
@@ -759,7 +792,7 @@ static void test_rerun_replaces_its_own_files(void **state)
         if (run) {
             assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
             char err[256] = "";
-            f->x = sink_export_open(f->dir, 0, err, sizeof err);
+            f->x = sink_export_open(f->dir, 0, 0, err, sizeof err);
             assert_non_null(f->x);
             f->k = sink_export_sink(f->x);
         }
@@ -769,7 +802,7 @@ static void test_rerun_replaces_its_own_files(void **state)
             char rel[256];
             int fh = tr_file_open(&h->s, "a.txt", rel, sizeof rel);
             assert_true(fh >= 0);
-            assert_string_equal(rel, i ? "files/3-a-2.txt" : "files/3-a.txt");
+            assert_string_equal(rel, i ? "files/000003-a-2.txt" : "files/000003-a.txt");
             tr_file_write(&h->s, fh, (const uint8_t *)body, strlen(body));
             tr_file_close(&h->s, fh, 1);
         }
@@ -779,7 +812,7 @@ static void test_rerun_replaces_its_own_files(void **state)
     assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
     f->x = NULL;
     for (int i = 0; i < 2; i++) {
-        char *got = slurp(f, i ? "files/3-a-2.txt" : "files/3-a.txt", NULL);
+        char *got = slurp(f, i ? "files/000003-a-2.txt" : "files/000003-a.txt", NULL);
         assert_non_null(got);
         assert_string_equal(got, "second run"); /* truncated, not the first run's tail */
         free(got);
@@ -798,7 +831,7 @@ static void test_names_past_the_session_set(void **state)
     harness *h = session_new(f, NULL, TR_TCP, 5);
     char rel[256];
     int fh = tr_file_open(&h->s, "a-3.txt", rel, sizeof rel);
-    assert_string_equal(rel, "files/5-a-3.txt");
+    assert_string_equal(rel, "files/000005-a-3.txt");
     tr_file_close(&h->s, fh, 1);
     enum { N = NAME_SET_MAX + 50 };
     for (int i = 1; i <= N; i++) {
@@ -807,9 +840,9 @@ static void test_names_past_the_session_set(void **state)
         int k = i < 3 ? i : i + 1; /* 3 is taken */
         char want[64], body[32];
         if (k == 1)
-            snprintf(want, sizeof want, "files/5-a.txt");
+            snprintf(want, sizeof want, "files/000005-a.txt");
         else
-            snprintf(want, sizeof want, "files/5-a-%d.txt", k);
+            snprintf(want, sizeof want, "files/000005-a-%d.txt", k);
         assert_string_equal(rel, want);
         int n = snprintf(body, sizeof body, "object %d", i);
         tr_file_write(&h->s, fh, (const uint8_t *)body, (size_t)n);
@@ -824,9 +857,9 @@ static void test_names_past_the_session_set(void **state)
         int i = check[c], k = i < 3 ? i : i + 1;
         char path[64], want[32];
         if (k == 1)
-            snprintf(path, sizeof path, "files/5-a.txt");
+            snprintf(path, sizeof path, "files/000005-a.txt");
         else
-            snprintf(path, sizeof path, "files/5-a-%d.txt", k);
+            snprintf(path, sizeof path, "files/000005-a-%d.txt", k);
         snprintf(want, sizeof want, "object %d", i);
         char *got = slurp(f, path, NULL);
         assert_non_null(got);
@@ -882,7 +915,7 @@ static void test_open_fails_cleanly(void **state)
 {
     (void)state;
     char err[256] = "";
-    assert_null(sink_export_open("/proc/trawl-cannot-be-here/x", 0, err, sizeof err));
+    assert_null(sink_export_open("/proc/trawl-cannot-be-here/x", 0, 0, err, sizeof err));
     assert_non_null(strstr(err, "/proc/trawl-cannot-be-here/x"));
 }
 
@@ -902,10 +935,10 @@ static void test_object_ranges(void **state)
     tr_sb_init(&n3, 1024);
     tr_sb_init(&n4, 1024);
     tr_sb_init(&out, 1 << 20);
-    int k = tr_transcript_object_note(64, 364, "", "files/1-a.bin", &n1);
+    int k = tr_transcript_object_note(64, 364, "", "files/000001-a.bin", &n1);
     tr_transcript_object_note(370, 0, "gzip", NULL, &n2); /* open-ended, no file yet */
-    tr_transcript_object_note(370, 400, "", "files/1-b.gz", &n3); /* its end and file */
-    tr_transcript_object_note(0, 10, "", "files/1-late.bin", &n4); /* after its bytes: ignored */
+    tr_transcript_object_note(370, 400, "", "files/000001-b.gz", &n3); /* its end and file */
+    tr_transcript_object_note(0, 10, "", "files/000001-late.bin", &n4); /* after its bytes: ignored */
     tr_tx_chunk c[] = {
         {.kind = k, .dir = TR_S2C, .p = (const uint8_t *)n1.p, .n = n1.len},
         {.kind = TR_TX_DATA, .dir = TR_S2C, .p = a, .n = sizeof a},
@@ -920,9 +953,9 @@ static void test_object_ranges(void **state)
     };
     tr_transcript_render(TR_TXM_STREAM, c, sizeof c / sizeof c[0], &out);
     const char *t = tr_sb_cstr(&out);
-    assert_contains(t, "<< X: yyyyyyyyyyyyyyyyyyy\n<< \n<< [body 300 bytes -> files/1-a.bin]\n<< next\n"
-                       "<< [gap 5 bytes]\n<< [body 25 bytes (gzip), incomplete -> files/1-b.gz]\n"
-                       "--- 0.000000 c2s\n>> GET / HTTP/1.1\n>> 00000010  01 0e 1b");
+    assert_contains(t, "<< X: yyyyyyyyyyyyyyyyyyy\n<< \n<< [body 300 bytes -> files/000001-a.bin]\n<< next\n"
+                       "<< [gap 5 bytes]\n<< [body 25 bytes (gzip), incomplete -> files/000001-b.gz]\n"
+                       "--- 00:00:00.000000 c2s\n>> GET / HTTP/1.1\n>> 00000010  01 0e 1b");
     assert_null(strstr(t, "<< 000000"));
     tr_sb_reset(&out); /* the hex view shows every byte */
     tr_transcript_render(TR_TXM_STREAM | TR_TX_HEX, c, 2, &out);

@@ -36,7 +36,7 @@ static fixture *fixture_new(void)
     snprintf(f->exp, sizeof f->exp, "%s/exp", f->dir);
     snprintf(f->ui, sizeof f->ui, "%s/ui", f->dir);
     char err[256] = "";
-    f->x = sink_export_open(f->exp, 0, err, sizeof err);
+    f->x = sink_export_open(f->exp, 0, 0, err, sizeof err);
     assert_non_null(f->x);
     f->m = tui_model_new(NULL);
     assert_non_null(f->m);
@@ -173,13 +173,13 @@ static void test_telnet_as_exported(void **state)
     harness_data(h, TR_C2S, "secret\r\n", 8);
     harness_data(h, TR_S2C, "\r\nWelcome\r\n$ ", 13);
     harness_end(h, TR_END_FIN);
-    assert_same_as_export(f, 1, "sessions/1-telnet.txt",
+    assert_same_as_export(f, 1, "sessions/000001-telnet.txt",
                           "<< [IAC WILL ECHO][IAC WILL SUPPRESS-GO-AHEAD][IAC DO TERMINAL-TYPE]\n"
-                          "--- 1700000000.000000 c2s\n>> [IAC DO ECHO]");
+                          "--- 22:13:20.000000 c2s\n>> [IAC DO ECHO]");
     char *l = ui_lines(f, 1, 0);
     assert_contains(l, "<< [IAC SB TERMINAL-TYPE \\x01 IAC SE]login: \n");
     assert_contains(l, ">> [IAC SB TERMINAL-TYPE \\x00xterm IAC SE]alice\n"); /* keystrokes join their line */
-    assert_contains(l, "<< Password:\n--- 1700000000.001000 c2s\n>> secret\n");
+    assert_contains(l, "<< Password:\n--- 22:13:20.001000 c2s\n>> secret\n");
     free(l);
     l = ui_lines(f, 1, 1); /* hex: the bytes as they came, IAC and all */
     assert_contains(l, "<< 00000000  ff fb 01 ff fb 03 ff fd  18");
@@ -215,9 +215,20 @@ static void test_dns_as_exported(void **state)
     h->ctx.now_us += 20000;
     harness_datagram(h, TR_S2C, msg, dns_message(msg, 1));
     harness_end(h, TR_END_TIMEOUT);
-    assert_same_as_export(f, 2, "sessions/2-dns.txt",
-                          ">> query A example.org\n--- 1700000000.020000 s2c\n"
-                          "<< answer NOERROR example.org A 93.184.216.34\n");
+    /* the export has one transcript for the address pair, its part of session 2 the UI's lines */
+    assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
+    f->x = NULL;
+    char path[256];
+    snprintf(path, sizeof path, "%s/sessions/dns-10.0.0.1-10.0.0.2.txt", f->exp);
+    char *file = slurp(path), *lines = ui_lines(f, 2, 0);
+    assert_non_null(file);
+    assert_contains(lines, ">> query A example.org\n--- 22:13:20.020000 s2c\n"
+                           "<< answer NOERROR example.org A 93.184.216.34\n");
+    char part[1024];
+    snprintf(part, sizeof part, "== session 2: 10.0.0.1:40000 -> 10.0.0.2:53\n%s", lines);
+    assert_contains(file, part);
+    free(file);
+    free(lines);
     char *l = ui_lines(f, 2, 1); /* hex: the decoded datagrams are dumped too */
     assert_contains(l, ">> query A example.org\n>> 00000000  12 34 01 00");
     free(l);
@@ -240,7 +251,7 @@ static void test_ftp_data_pointer_and_export_dir(void **state)
     harness_data(ctl, TR_C2S, "RETR report.pdf\r\n", 17);
     char rel[256];
     int fh = tr_file_open(&data->s, "report.pdf", rel, sizeof rel);
-    assert_string_equal(rel, "files/4-report.pdf");
+    assert_string_equal(rel, "files/000004-report.pdf");
     uint8_t bytes[3000];
     memset(bytes, 0x89, sizeof bytes);
     tr_file_write(&data->s, fh, bytes, sizeof bytes);
@@ -252,12 +263,12 @@ static void test_ftp_data_pointer_and_export_dir(void **state)
     char msg[512], want[512], path[256];
     tui_model_refresh(f->m);
     assert_int_equal(export_one_session(&ex, 4, msg, sizeof msg), 0);
-    snprintf(want, sizeof want, "exported to %s/sessions/4-ftp-data.txt (open: still being written), file %s/files/4-report.pdf",
+    snprintf(want, sizeof want, "exported to %s/sessions/000004-ftp-data.txt (open: still being written), file %s/files/000004-report.pdf",
              f->exp, f->exp);
     assert_string_equal(msg, want);
-    snprintf(path, sizeof path, "%s/sessions/4-ftp-data.txt", f->exp);
+    snprintf(path, sizeof path, "%s/sessions/000004-ftp-data.txt", f->exp);
     char *t = slurp(path);
-    assert_contains(t, "== [data -> files/4-report.pdf]\n");
+    assert_contains(t, "== [data -> files/000004-report.pdf]\n");
     free(t);
 
     harness_end(data, TR_END_FIN);
@@ -269,14 +280,14 @@ static void test_ftp_data_pointer_and_export_dir(void **state)
     tr_ev_file(&e, "file", rel);
     tr_emit(&e);
     harness_end(ctl, TR_END_FIN);
-    assert_same_as_export(f, 4, "sessions/4-ftp-data.txt",
-                          "== [data -> files/4-report.pdf]\n<< [3000 bytes of data, in the file]\n");
-    assert_same_as_export(f, 3, "sessions/3-ftp.txt",
-                          "== [data on session 4: RETR report.pdf -> files/4-report.pdf]\n");
+    assert_same_as_export(f, 4, "sessions/000004-ftp-data.txt",
+                          "== [data -> files/000004-report.pdf]\n<< [3000 bytes of data, in the file]\n");
+    assert_same_as_export(f, 3, "sessions/000003-ftp.txt",
+                          "== [data on session 4: RETR report.pdf -> files/000004-report.pdf]\n");
 
     /* Closed: the exporter finished the file; found by its session number. */
     assert_int_equal(export_one_session(&ex, 3, msg, sizeof msg), 0);
-    snprintf(want, sizeof want, "exported to %s/sessions/3-ftp.txt", f->exp);
+    snprintf(want, sizeof want, "exported to %s/sessions/000003-ftp.txt", f->exp);
     assert_string_equal(msg, want);
     assert_int_equal(export_one_session(&ex, 99, msg, sizeof msg), -1);
     snprintf(want, sizeof want, "no transcript of session 99 in %s/sessions", f->exp);
@@ -296,12 +307,12 @@ static void test_never_overwrites(void **state)
     for (int i = 1; i <= 3; i++) {
         assert_int_equal(export_one_session(&ex, 5, msg, sizeof msg), 0);
         if (i == 1)
-            snprintf(want, sizeof want, "exported to %s/sessions/5-tcp.txt", f->ui);
+            snprintf(want, sizeof want, "exported to %s/sessions/000005-tcp.txt", f->ui);
         else
-            snprintf(want, sizeof want, "exported to %s/sessions/5-tcp-%d.txt", f->ui, i);
+            snprintf(want, sizeof want, "exported to %s/sessions/000005-tcp-%d.txt", f->ui, i);
         assert_string_equal(msg, want);
     }
-    snprintf(path, sizeof path, "%s/sessions/5-tcp-3.txt", f->ui);
+    snprintf(path, sizeof path, "%s/sessions/000005-tcp-3.txt", f->ui);
     char *t = slurp(path);
     /* An open session: its last line ended where it is, said so, and the footer says open. */
     assert_contains(t, ">> GET / HTTP/1.1\n>> Host: a\n== [exported while the session was open]\n=====");
@@ -348,26 +359,26 @@ static void test_http_binary_body_marker(void **state)
     assert_int_equal(harness_count(tr_sb_cstr(&h->out), "\"type\":\"response\"", "\"body_len\":3000", NULL), 1);
     char path[256];
     struct stat st;
-    snprintf(path, sizeof path, "%s/files/5-blob.bin", f->exp);
+    snprintf(path, sizeof path, "%s/files/000005-blob.bin", f->exp);
     assert_int_equal(stat(path, &st), 0); /* the marker's path is the extracted file */
     assert_int_equal(st.st_size, 3000);
     /* open: a body being hidden says how much came so far; the chunk-size line alone did not decide */
     char *open = ui_lines(f, 5, 0);
-    assert_contains(open, "<< 3e8\n<< [body 1005 bytes (chunked) so far -> files/5-d.bin]\n");
+    assert_contains(open, "<< 3e8\n<< [body 1005 bytes (chunked) so far -> files/000005-d.bin]\n");
     free(open);
     harness_data(h, TR_S2C, "\r\n0\r\n\r\n", 7);
     harness_data(h, TR_C2S, "GET /e.bin HTTP/1.1\r\nHost: t\r\n\r\n", 32);
     harness_data(h, TR_S2C, "HTTP/1.1 200 OK\r\n\r\n", 19);
     harness_data(h, TR_S2C, blob, 700); /* until the close */
     harness_end(h, TR_END_FIN);
-    assert_same_as_export(f, 5, "sessions/5-http.txt",
-                          "<< Content-Length: 3000\n<< \n<< [body 3000 bytes -> files/5-blob.bin]\n"
-                          "--- 1700000000.000000 c2s\n>> GET /a.txt HTTP/1.1\n");
+    assert_same_as_export(f, 5, "sessions/000005-http.txt",
+                          "<< Content-Length: 3000\n<< \n<< [body 3000 bytes -> files/000005-blob.bin]\n"
+                          "--- 22:13:20.000000 c2s\n>> GET /a.txt HTTP/1.1\n");
     char *l = ui_lines(f, 5, 0);
     assert_contains(l, "<< Content-Length: 12\n<< \n<< hello world\n");
-    assert_contains(l, "<< Content-Length: 2000\n<< \n<< [gap 500 bytes]\n<< [body 1500 bytes, incomplete -> files/5-c.bin]\n");
-    assert_contains(l, "<< Transfer-Encoding: chunked\n<< \n<< 3e8\n<< [body 1012 bytes (chunked) -> files/5-d.bin]\n");
-    assert_contains(l, "<< HTTP/1.1 200 OK\n<< \n<< [body 700 bytes -> files/5-e.bin]\n");
+    assert_contains(l, "<< Content-Length: 2000\n<< \n<< [gap 500 bytes]\n<< [body 1500 bytes, incomplete -> files/000005-c.bin]\n");
+    assert_contains(l, "<< Transfer-Encoding: chunked\n<< \n<< 3e8\n<< [body 1012 bytes (chunked) -> files/000005-d.bin]\n");
+    assert_contains(l, "<< HTTP/1.1 200 OK\n<< \n<< [body 700 bytes -> files/000005-e.bin]\n");
     assert_null(strstr(l, "<< 0000")); /* no hex dump */
     free(l);
     l = ui_lines(f, 5, 1); /* the hex view still dumps every byte */

@@ -63,7 +63,7 @@ static void test_one_mailbox(void **state)
     (void)state;
     char dir[64], err[256] = "";
     harness_tmpdir(dir, sizeof dir, "mailbox");
-    sink_export *x = sink_export_open(dir, 0, err, sizeof err);
+    sink_export *x = sink_export_open(dir, 0, 0, err, sizeof err);
     assert_non_null(x);
     tr_sink k = sink_export_sink(x);
     harness *h = harness_new(NULL, TR_TCP, 25);

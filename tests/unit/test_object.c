@@ -598,7 +598,7 @@ static void fixture_open(fixture *f)
 {
     harness_tmpdir(f->dir, sizeof f->dir, "object");
     char err[256] = "";
-    f->x = sink_export_open(f->dir, 0, err, sizeof err);
+    f->x = sink_export_open(f->dir, 0, 0, err, sizeof err);
     assert_non_null(f->x);
     f->k = sink_export_sink(f->x);
     f->h = harness_new(NULL, TR_TCP, 80);

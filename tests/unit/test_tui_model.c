@@ -376,18 +376,18 @@ static void test_transcript(void **state)
     tui_lines_init(&l);
     tui_transcript_lines(t, 0, 80, &l);
     char *all = lines_joined(&l);
-    assert_string_equal(all, "--- 1700000000.001000 c2s\n"
+    assert_string_equal(all, "--- 2023-11-14 22:13:20.001000 c2s\n"
                              ">> GET / HTTP/1.1\n"
                              ">> Host: x\n"
                              ">> \n"
-                             "--- 1700000000.003000 s2c\n"
+                             "--- 22:13:20.003000 s2c\n"
                              "<< HTTP/1.1 200 OK\n"
                              "<< [gap 1460 bytes]\n"
                              "<< 000005c5  00 01 02 03 ff                                    |.....|\n"
-                             "--- 1700000000.006000 c2s\n"
+                             "--- 22:13:20.006000 c2s\n"
                              ">> tab  here \\x01 caf\xc3\xa9\n"); /* the tab to the next 4th column */
     free(all);
-    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "--- 1700000000.001000 c2s"));
+    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "--- 2023-11-14 22:13:20.001000 c2s"));
     assert_true(line_is(&l, 2, TUI_LINE_C2S, ">> Host: x"));
     assert_true(line_is(&l, 5, TUI_LINE_S2C, "<< HTTP/1.1 200 OK"));
     assert_int_equal(l.v[2].ts_us, l.v[1].ts_us); /* the line begun in the first segment has its time */
@@ -407,10 +407,11 @@ static void test_transcript(void **state)
     assert_true(line_is(&l, 1, TUI_LINE_C2S, ">> 00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  |GET / HTTP/1.1..|"));
     assert_true(line_is(&l, 2, TUI_LINE_C2S, ">> 00000010  48 6f                                             |Ho|"));
     tui_transcript_lines(t, 0, 16, &l);
-    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "--- 1700000000.0"));
-    assert_true(line_is(&l, 1, TUI_LINE_MARKER, "   01000 c2s"));
-    assert_true(line_is(&l, 2, TUI_LINE_C2S, ">> GET / HTTP/1."));
-    assert_true(line_is(&l, 3, TUI_LINE_C2S, "   1"));
+    assert_true(line_is(&l, 0, TUI_LINE_MARKER, "--- 2023-11-14 2"));
+    assert_true(line_is(&l, 1, TUI_LINE_MARKER, "   2:13:20.00100"));
+    assert_true(line_is(&l, 2, TUI_LINE_MARKER, "   0 c2s"));
+    assert_true(line_is(&l, 3, TUI_LINE_C2S, ">> GET / HTTP/1."));
+    assert_true(line_is(&l, 4, TUI_LINE_C2S, "   1"));
     tui_lines_free(&l);
     fixture_free(f);
 }

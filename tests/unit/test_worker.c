@@ -340,7 +340,8 @@ static void test_text_lines_wait_for_digests(void **state)
     tr_ev_init_nosession(&e, &x.ctx, "dns", "query");
     tr_emit(&e);
     char want[1024];
-    snprintf(want, sizeof want, "0.000000 #0 ftp transfer bytes=%zu sha256=%s complete=true\n0.000000 #0 dns query\n",
+    snprintf(want, sizeof want, "1970-01-01 00:00:00.000000 #0 ftp transfer bytes=%zu sha256=%s complete=true\n"
+                                  "1970-01-01 00:00:00.000000 #0 dns query\n",
              big, want_big);
     assert_string_equal(lines_fixture_output(&x), want);
     sha256_release(&h);
