@@ -169,8 +169,30 @@ static int bt_note(const tr_event *e, tr_strbuf *text)
     return TR_TX_NOTE;
 }
 
+/* -T text folds a peer's runs of per-piece messages (requests and pieces above all: thousands per connection) into
+ * their first line and one saying how many more came and how many block bytes they asked for or carried. */
+static int bt_text_fold(const tr_event *e, tr_strbuf *key, uint64_t *bytes)
+{
+    static const char *const folded[] = {"request", "piece", "have", "cancel", "reject_request", "allowed_fast",
+                                         "suggest_piece"};
+    if (strcmp(e->type, "message") != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof folded / sizeof *folded; i++) {
+        if (!tr_evr_is(e, "msg", folded[i]))
+            continue;
+        int64_t n = 0;
+        if (i < 2 && tr_evr_int(e, "length", &n) && n > 0)
+            *bytes = (uint64_t)n;
+        tr_sb_adds(key, "msg=");
+        tr_sb_adds(key, folded[i]);
+        return 1;
+    }
+    return 0;
+}
+
 const tr_presenter bt_present = {
     .summary = bt_summary,
     .transcript_mode = TR_TXM_DATAGRAMS,
     .transcript_note = bt_note,
+    .text_fold = bt_text_fold,
 };

@@ -17,6 +17,7 @@
 #include "../../dissectors/bt.h"
 #include "../../dissectors/http_claim.h"
 #include "../../output/sink_export.h"
+#include "../../output/sink_lines.h"
 #include "harness.h"
 
 /* ---- building wire bytes ---- */
@@ -191,6 +192,66 @@ static void test_messages_every_split(void **state)
     assert_int_equal(harness_count(json, "\"msg\":\"unknown\",\"id\":99", NULL), 1);
     assert_int_equal(harness_count(json, "\"anomaly\"", NULL), 0);
     free(json);
+}
+
+/* -T text folds a peer's runs of requests and pieces: the first of a run is written, then, when the session says
+ * something else that way (or ends), one line with how many more and their bytes; JSON keeps every message. */
+static void test_text_folds_runs(void **state)
+{
+    (void)state;
+    static wbuf c, s;
+    c.n = s.n = 0;
+    handshake(&c, IH, "-TR3000-abcdefghijkl", 0x10, 0x04);
+    handshake(&s, IH, "-qB4250-mnopqrstuvwx", 0x10, 0x04);
+    for (uint32_t i = 0; i < 5; i++)
+        msg3(&c, 6, i, 0, 16384);
+    msg(&c, 2, NULL, 0); /* interested: the run of five ends */
+    for (uint32_t i = 5; i < 8; i++)
+        msg3(&c, 6, i, 0, 16384); /* a run that ends with the session */
+    uint8_t block[100] = {0};
+    for (uint32_t i = 0; i < 4; i++)
+        piece(&s, i, 0, block, sizeof block);
+    msg1(&s, 4, 1); /* have: another run, the pieces' ends */
+    msg1(&s, 4, 2);
+    msg(&s, 0, NULL, 0); /* choke */
+    char *text = NULL;
+    size_t text_n = 0;
+    FILE *f = open_memstream(&text, &text_n);
+    assert_non_null(f);
+    static sink_lines lines;
+    sink_lines_init(&lines, f, SINK_LINES_TEXT, 0);
+    tr_sink k = sink_lines_sink(&lines);
+    harness *h = harness_new("bittorrent", TR_TCP, 6881);
+    assert_true(tr_ctx_add_sink(&h->ctx, &k) >= 0);
+    harness_data(h, TR_C2S, c.b, c.n);
+    harness_data(h, TR_S2C, s.b, s.n);
+    harness_end(h, TR_END_FIN);
+    harness_finish(h);
+    sink_lines_drain(&lines);
+    fclose(f);
+    show(text);
+    const char *json = tr_sb_cstr(&h->out);
+    assert_int_equal(harness_count(json, "\"msg\":\"request\"", NULL), 8);
+    assert_int_equal(harness_count(text, " msg=request index=", NULL), 2);
+    assert_int_equal(harness_count(text, " msg=request index=0 begin=0 length=16384", NULL), 1);
+    assert_int_equal(harness_count(text, "10.0.0.1:40000 -> 10.0.0.2:6881 msg=request more=4 bytes=65536", NULL), 1);
+    assert_int_equal(harness_count(text, " msg=request more=2 bytes=32768", NULL), 1);
+    assert_int_equal(harness_count(text, " msg=piece index=0 begin=0 length=100", NULL), 1);
+    assert_int_equal(harness_count(text, "10.0.0.2:6881 -> 10.0.0.1:40000 msg=piece more=3 bytes=300", NULL), 1);
+    assert_int_equal(harness_count(text, " msg=have index=1", NULL), 1);
+    assert_int_equal(harness_count(text, " msg=have more=1", NULL), 1);
+    assert_int_equal(harness_count(text, " msg=have more=1 bytes", NULL), 0);
+    assert_int_equal(harness_count(text, " msg=piece", NULL), 2);
+    /* in order: each run's closing line before the message that ended it, the last ones before the session's end */
+    const char *more4 = strstr(text, "msg=request more=4"), *interested = strstr(text, "msg=interested");
+    const char *more3 = strstr(text, "msg=piece more=3"), *have = strstr(text, "msg=have index=1");
+    const char *more2 = strstr(text, "msg=request more=2"), *end = strstr(text, " session_end ");
+    assert_true(more4 && interested && more4 < interested);
+    assert_true(more3 && have && more3 < have);
+    assert_true(more2 && end && more2 < end);
+    harness_free(h);
+    sink_lines_free(&lines);
+    free(text);
 }
 
 /* A message longer than any BitTorrent sends: an anomaly, and that direction is not read further. */
@@ -1075,6 +1136,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_messages_every_split),
         cmocka_unit_test(test_message_too_long),
+        cmocka_unit_test(test_text_folds_runs),
         cmocka_unit_test(test_extension_handshake_and_pex),
         cmocka_unit_test(test_metadata_assembly),
         cmocka_unit_test(test_pieces_two_sessions_export),
