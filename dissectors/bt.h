@@ -147,9 +147,11 @@ void bt_torrent_peer_bytes(tr_session *s, int t, int from, int to, uint64_t n);
 void bt_torrent_tracker(tr_session *s, int t, const char *url);
 enum { BT_DHT_GET_PEERS, BT_DHT_ANNOUNCE, BT_DHT_VALUES };
 void bt_torrent_dht(tr_session *s, int t, int what, uint32_t n);
-/* A block of a piece: written by offset into the torrent's files when the layout is known, gathered for the
- * piece's SHA-1 check. */
-void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, const uint8_t *p, size_t n);
+/* Bytes of a block of a piece: the n bytes at `at` in the block of `length` bytes at `begin` of piece `index`,
+ * written by offset into the torrent's files when the layout is known, gathered for the piece's SHA-1 check. A block
+ * past its piece's end is an anomaly once (at its first bytes), however the block was cut. */
+void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, uint32_t length, uint32_t at,
+                      const uint8_t *p, size_t n);
 /* The export path of the file where a block's first byte goes (NULL while the layout is unknown). */
 const char *bt_torrent_block_path(tr_session *s, int t, uint32_t index, uint32_t begin);
 /* ut_metadata: the size a peer announced, and a piece of it (BEP 9). */

@@ -634,7 +634,8 @@ static bt_piecebuf *piecebuf_for(tr_session *s, bt_global *g, int t, uint32_t in
     return pb;
 }
 
-void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, const uint8_t *p, size_t n)
+void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t block_begin, uint32_t length, uint32_t at,
+                      const uint8_t *p, size_t n)
 {
     bt_global *g = global_of(s->ctx);
     bt_torrent *tt = torrent_at(s, t);
@@ -645,18 +646,20 @@ void bt_torrent_block(tr_session *s, int t, uint32_t index, uint32_t begin, cons
         tt->pieces_seen++;
     }
     if (!tt->has_meta) {
-        uint64_t end = (uint64_t)begin + n; /* the furthest byte of the piece seen: the same however it was cut */
+        uint64_t end = (uint64_t)block_begin + at + n; /* the furthest byte of the piece seen, however it was cut */
         if (end > tt->inferred_len && end <= BT_PIECE_LEN_MAX * 4ull)
             tt->inferred_len = (uint32_t)end;
         tt->bytes_before_meta += n;
         return;
     }
     uint32_t plen = piece_size(tt, index);
-    if (!plen || (uint64_t)begin + n > plen) {
-        tr_anomaly(s->ctx, s, TR_NODIR, "bt_block_outside", "a block of piece %u at %u past the piece's end", index,
-                   begin);
+    if (!plen || (uint64_t)block_begin + length > plen || (uint64_t)at + n > length) {
+        if (at == 0) /* once per block, at its first bytes */
+            tr_anomaly(s->ctx, s, TR_NODIR, "bt_block_outside", "a block of piece %u at %u past the piece's end",
+                       index, block_begin);
         return;
     }
+    uint32_t begin = block_begin + at; /* inside the piece: no wrap */
     if (bit_get(tt->verified, tt->bits, index))
         return; /* a piece already checked, sent again (endgame) */
     content_write(s, tt, (uint64_t)index * tt->piece_len + begin, p, n);

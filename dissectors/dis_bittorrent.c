@@ -380,7 +380,8 @@ static void block_bytes(tr_session *s, int dir, const uint8_t *p, size_t n)
     bt_wire *w = &state_of(s)->w;
     bt_wire_dir *d = &w->d[dir];
     if (w->torrent)
-        bt_torrent_block(s, w->torrent - 1, d->block_index, d->block_begin + d->block_at, p, n);
+        bt_torrent_block(s, w->torrent - 1, d->block_index, d->block_begin, d->block_at + d->block_left, d->block_at,
+                         p, n);
     d->block_at += (uint32_t)n;
     d->block_left -= (uint32_t)n;
     d->piece_bytes += n;
