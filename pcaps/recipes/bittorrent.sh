@@ -17,18 +17,22 @@
 #               get_peers answers carry the seeder. Only the leecher's traffic crosses the link.
 #   bt-mse      aria2c on both sides with encryption required (MSE/PE, RC4 both ways): nothing readable after the
 #               key exchange.
+#   bt-mse-plain  aria2c on both sides with the obfuscation handshake required but plaintext allowed
+#               (--bt-min-crypto-level=plain): MSE's key exchange, plaintext chosen, then the clear peer wire; the
+#               .torrent over HTTP as in bt-tracker.
 #   bt-utp      Transmission on both sides (transmission-daemon seeds, transmission-cli leeches), uTP (BEP 29)
 #               preferred, encryption tolerated only (plaintext), the .torrent and the tracker over HTTP.
 #
 # Facts: info_hash, name, piece_length, pieces, total_length, file.N.path / .length / .sha256 (as the leecher
 # saved them), tracker (its announce URL; empty for bt-dht), the peers' clients (seeder_client, leecher_client)
 # and peer_id prefixes (seeder_peer_id_prefix, leecher_peer_id_prefix; the rest is random per run), seeder_port,
-# leecher_port, transport (tcp utp), encryption (none mse), magnet (yes no), dht (yes no).
+# leecher_port, transport (tcp utp), encryption (none mse mse_plaintext), magnet (yes no), dht (yes no).
 
 capture bt-tracker
 capture bt-magnet
 capture bt-dht
 capture bt-mse
+capture bt-mse-plain
 capture bt-utp
 packages opentracker aria2 transmission-cli transmission-daemon mktorrent
 
@@ -286,6 +290,38 @@ cap_bt_mse() {
     bt_facts "$WORK/bt-got-mse" aria2c aria2c "$p" "$p"
     bt_tshark
     check 'tcp.port == 6881 && tcp.len > 0' 20 encrypted_segments
+    check 'http.request.uri contains "info_hash="' 2 announce
+}
+
+cap_bt_mse_plain() {
+    start_opentracker
+    start_bt_http
+    bt_aria2_seed bt-seed "$BT_SEED_PORT" "$WORK/bt-http.torrent" --enable-dht=false --bt-require-crypto=true \
+        --bt-min-crypto-level=plain
+    sleep 3
+    capture_start bt-mse-plain pcap "$BT_FILTER"
+    fact description "the obfuscation handshake required, plaintext allowed: opentracker over HTTP on $SRV4:$BT_TRACKER_PORT; aria2c seeds on $SRV4:$BT_SEED_PORT; aria2c in the client namespace fetches $BT_NAME.torrent over HTTP from $SRV4:$BT_HTTP_PORT, announces, connects with MSE/PE's key exchange, both choose plaintext, and the peer wire follows in clear"
+    fact client_version "$(pkgver aria2)"
+    fact server_version "$(pkgver opentracker), $(pkgver aria2)"
+    fact tracker "http://$SRV4:$BT_TRACKER_PORT/announce"
+    fact torrent_url "http://$SRV4:$BT_HTTP_PORT/$BT_NAME.torrent"
+    fact seeder_port "$BT_SEED_PORT"
+    fact transport tcp
+    fact encryption mse_plaintext
+    fact magnet no
+    fact dht no
+    bt_aria2_leech bt-leech "$WORK/bt-got-mse-plain" "http://$SRV4:$BT_HTTP_PORT/$BT_NAME.torrent" \
+        --follow-torrent=mem --enable-dht=false \
+        --bt-require-crypto=true --bt-min-crypto-level=plain
+    capture_stop
+    local p
+    p=$(bt_aria2_prefix)
+    bt_facts "$WORK/bt-got-mse-plain" aria2c aria2c "$p" "$p"
+    bt_tshark
+    # the key exchange came first (the leecher's first segment is not the handshake), then the clear handshakes
+    check 'tcp.dstport == 6881 && tcp.seq == 1 && tcp.len > 0 && !(tcp contains "BitTorrent protocol")' 1 mse_key_exchange
+    check 'bittorrent.info_hash' 2 handshake
+    check 'bittorrent.msg.type == 7' 14 piece
     check 'http.request.uri contains "info_hash="' 2 announce
 }
 

@@ -1,7 +1,8 @@
 """BitTorrent facts (pcaps/bt-*.facts): the handshakes name the torrent and both clients, every piece crosses the
 wire, the metadata (a .torrent over HTTP or ut_metadata) is the torrent's, the tracker's announces and answers (or
 the DHT's get_peers and announce_peer) are there, the torrent view is complete, and --export rebuilds the files as
-the leecher saved them. An encrypted capture shows only that it is encrypted."""
+the leecher saved them. An encrypted capture shows only that it is encrypted; one where MSE chose plaintext is read
+from its clear handshakes on, which say `encrypted`."""
 from .common import expect, fail, numbered, of
 
 
@@ -39,6 +40,9 @@ def check_bittorrent(capture, facts, events):
                 fail(capture, "no handshake naming the %s's client %s" % (who, client))
         if facts.get("transport") == "utp":
             expect(capture, "handshakes over uTP (udp)", all(e["transport"] == "udp" for e in hs), True)
+        if facts.get("encryption") == "mse_plaintext":  # the clear handshakes that followed MSE's key exchange
+            expect(capture, "handshakes marked encrypted (after MSE, plaintext chosen)",
+                   [e["bittorrent"].get("encrypted", False) for e in hs], [True] * len(hs))
         pieces = {e["bittorrent"]["index"] for e in of(events, "bittorrent", "message")
                   if e["bittorrent"].get("msg") == "piece"}
         expect(capture, "pieces seen in piece messages", sorted(pieces), list(range(int(facts["pieces"]))))
