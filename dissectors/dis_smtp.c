@@ -858,7 +858,7 @@ static size_t smtp_on_data(tr_session *s, int dir, const uint8_t *p, size_t n, s
         if (n < 2 && p[0] == 0x16 && s->stream_off[dir] == 0)
             return 0;
         st->seen[dir] = 1;
-        if (p[0] == 0x16 && p[1] == 0x03 && s->stream_off[dir] == 0) {
+        if (n >= 2 && p[0] == 0x16 && p[1] == 0x03 && s->stream_off[dir] == 0) {
             tr_decode_end(s, dir, "tls");
             return n;
         }
