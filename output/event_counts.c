@@ -16,6 +16,7 @@
 
 typedef struct kind_count {
     char proto[24], type[24];
+    const char *proto_at, *type_at; /* the names' addresses when first counted: events name them by literals */
     uint64_t n;
 } kind_count;
 
@@ -58,6 +59,11 @@ void event_counts_free(event_counts *c) { free(c); }
 static void count_kind(event_counts *c, const tr_event *e)
 {
     const char *proto = e->proto ? e->proto : "-";
+    for (int i = 0; i < c->nkinds; i++) /* by address first: no string compared on the usual path */
+        if (c->kinds[i].type_at == e->type && c->kinds[i].proto_at == proto) {
+            c->kinds[i].n++;
+            return;
+        }
     for (int i = 0; i < c->nkinds; i++)
         if (strcmp(c->kinds[i].type, e->type) == 0 && strcmp(c->kinds[i].proto, proto) == 0) {
             c->kinds[i].n++;
@@ -70,6 +76,8 @@ static void count_kind(event_counts *c, const tr_event *e)
     kind_count *k = &c->kinds[c->nkinds++];
     snprintf(k->proto, sizeof k->proto, "%s", proto);
     snprintf(k->type, sizeof k->type, "%s", e->type);
+    k->proto_at = proto;
+    k->type_at = e->type;
     k->n = 1;
 }
 

@@ -15,6 +15,7 @@
 #define VIEWS_TABLES_MAX (VIEWS_FIXED_TABLES + 16)
 #define PROTO_MAX 32
 #define TOP_N 20 /* top talkers and conversations listed */
+#define PENDING_MAX 256
 
 /* ---- an index: open addressing over entry numbers (+1; 0 is empty), rebuilt twice as large at half full ---- */
 
@@ -123,7 +124,10 @@ struct views {
     size_t series_n;
     event_counts *counts;
     tr_strbuf sb, cell;
-    int pending_tickets;
+    /* files whose digest is still being computed: their rows, oldest first. Few are held at a time (the hashing
+     * thread has a bounded number of tickets): past PENDING_MAX the oldest are waited for. */
+    uint32_t pending[PENDING_MAX];
+    int npending;
     /* while one event is handled */
     const tr_event *cur;
     int cur_cred; /* the view hook gave a credential */
@@ -446,6 +450,51 @@ static void cred_generic(views *v, const tr_event *e)
     cred_add(v, e, &cr);
 }
 
+/* ---- digests still being computed ---- */
+
+/* Row i of Files with its digest in place of the ticket (waiting for it). */
+static void ticket_resolve(views *v, size_t i)
+{
+    vtable *t = &v->t[VIEWS_FILES];
+    vrow *r = t->rows[i];
+    if (!r->ticket)
+        return;
+    char hex[2 * TR_HASH_DIGEST_LEN + 1];
+    const char *cells[TR_VIEW_COLS_MAX];
+    for (int c = 0; c < t->ncols; c++)
+        cells[c] = views_cell(r->text, c);
+    cells[t->ticket_col] = tr_hash_ticket_hex(r->ticket, hex) ? hex : NULL;
+    vrow *nr = row_make(t, cells);
+    tr_hash_ticket_release(r->ticket);
+    r->ticket = 0;
+    if (nr) {
+        nr->key = r->key;
+        free(r);
+        t->rows[i] = nr;
+    }
+    v->gen++;
+}
+
+/* The digests known by now in place, and the oldest `wait` of the others waited for. */
+static void tickets_resolve(views *v, int wait)
+{
+    int k = 0;
+    for (int i = 0; i < v->npending; i++) {
+        size_t row = v->pending[i];
+        if (i < wait || tr_hash_ticket_ready(v->t[VIEWS_FILES].rows[row]->ticket))
+            ticket_resolve(v, row);
+        else
+            v->pending[k++] = v->pending[i];
+    }
+    v->npending = k;
+}
+
+/* Every digest waited for (the export's end). */
+static void tickets_wait(views *v)
+{
+    tickets_resolve(v, v->npending);
+}
+
 /* ---- files ---- */
 
 static const tr_field *first_of(const tr_event *e, int from, const char *const *keys)
@@ -506,11 +555,14 @@ static void file_at(views *v, const tr_event *e, int from)
                             cell_of(level_field(e, from, "content_type"), ctype, sizeof ctype),
                             cell_of(size, sz, sizeof sz), sha_cell, NULL, cell_of(file, path, sizeof path)};
     cells[7] = complete ? cell_of(complete, whole, sizeof whole) : NULL;
-    vrow *r = table_put(v, &v->t[VIEWS_FILES], 0, cells);
+    vtable *t = &v->t[VIEWS_FILES];
+    vrow *r = table_put(v, t, 0, cells);
     if (r && ticket) {
+        if (v->npending == PENDING_MAX)
+            tickets_resolve(v, PENDING_MAX / 2);
         tr_hash_ticket_hold(ticket);
         r->ticket = ticket;
-        v->pending_tickets++;
+        v->pending[v->npending++] = (uint32_t)(t->n - 1);
     }
 }
 
@@ -1006,39 +1058,7 @@ void views_sync(views *v)
         v->hosts_dirty = 0;
         v->gen++;
     }
-    if (v->pending_tickets) {
-        vtable *t = &v->t[VIEWS_FILES];
-        for (size_t i = 0; i < t->n; i++) {
-            vrow *r = t->rows[i];
-            if (!r->ticket || !tr_hash_ticket_ready(r->ticket))
-                continue;
-            char hex[2 * TR_HASH_DIGEST_LEN + 1];
-            const char *cells[TR_VIEW_COLS_MAX];
-            for (int c = 0; c < t->ncols; c++)
-                cells[c] = views_cell(r->text, c);
-            cells[t->ticket_col] = tr_hash_ticket_hex(r->ticket, hex) ? hex : NULL;
-            vrow *nr = row_make(t, cells);
-            tr_hash_ticket_release(r->ticket);
-            r->ticket = 0;
-            v->pending_tickets--;
-            if (nr) {
-                nr->key = r->key;
-                free(r);
-                t->rows[i] = nr;
-            }
-        }
-        v->gen++;
-    }
-}
-
-/* Every digest waited for (the export's end). */
-static void tickets_wait(views *v)
-{
-    vtable *t = &v->t[VIEWS_FILES];
-    for (size_t i = 0; i < t->n && v->pending_tickets; i++)
-        if (t->rows[i]->ticket)
-            tr_hash_ticket_digest(t->rows[i]->ticket, (unsigned char[TR_HASH_DIGEST_LEN]){0});
-    views_sync(v);
+    tickets_resolve(v, 0);
 }
 
 /* ---- JSON ---- */

@@ -81,6 +81,7 @@ static void sync_list(tui_ui *ui)
 
 static void sync_session(tui_ui *ui)
 {
+    tui_model_fill_digests(ui->m, ui->done); /* at the end of input, every digest: they come soon */
     const tui_session *s = tui_model_find(ui->m, ui->sess_id);
     size_t width = tui_transcript_width();
     uint64_t gen = tui_model_generation(ui->m);
@@ -346,10 +347,14 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
     uint64_t drawn_gen = 0, rate_packets = 0;
     int quit = 0, keyed = 1;
     while (!quit) {
-        int ch;
-        if (ui.view == TUI_VIEW_LIST && !ui.tab)
-            sync_list(&ui); /* keys act on the rows as they are now, after the last pump */
+        int ch, first = 1;
         while ((ch = getch()) != ERR) {
+            if (first && ui.view == TUI_VIEW_LIST && !ui.tab)
+                sync_list(&ui); /* keys act on the rows as they are now, after the last pump (not rebuilt while
+                                   no key comes: the redraw does it) */
+            if (first)
+                tui_views_sync(&ui);
+            first = 0;
             quit = handle_key(&ui, ch);
             keyed = 1;
             if (quit)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "../output/tr_format.h"
+#include "tui_digests.h"
 
 #define TUI_FILTER_MAX 256
 #define TUI_FILTER_WORDS 16
@@ -44,6 +45,8 @@ struct tui_model {
     int nwords;
     tr_strbuf scratch; /* event rendering, reused */
     tr_strbuf note;    /* transcript notes (output/transcript.h), reused */
+    tui_digests digests; /* digests shown before they are known */
+    size_t detail_lo;    /* no session below this index holds details: eviction scans start here */
 };
 
 void tui_limits_default(tui_limits *lim)
@@ -51,7 +54,7 @@ void tui_limits_default(tui_limits *lim)
     lim->max_sessions = 100000;
     lim->max_events = 1000;
     lim->max_transcript = 256u * 1024u;
-    lim->max_details = 256u * 1024u * 1024u;
+    lim->max_details = 24u * 1024u * 1024u; /* with 100000 sessions the UI stays under 96 MB (bench/README.md) */
 }
 
 const char *tui_state_name(int state)
@@ -110,6 +113,7 @@ void tui_model_free(tui_model *m)
     free(m->rows);
     tr_sb_free(&m->scratch);
     tr_sb_free(&m->note);
+    tui_digests_free(&m->digests);
     free(m);
 }
 
@@ -193,6 +197,7 @@ static void evict_sessions(tui_model *m, size_t want)
     m->st.sessions_evicted += m->n - j;
     m->n = j;
     m->last_hit = 0;
+    m->detail_lo = 0;
     m->rows_gen = 0; /* rows pointed at freed sessions: none until the next refresh */
     m->nrows = 0;
     m->gen++;
@@ -201,8 +206,10 @@ static void evict_sessions(tui_model *m, size_t want)
 static void evict_details(tui_model *m)
 {
     size_t target = m->lim.max_details / 10 * 9;
+    while (m->detail_lo < m->n && !m->ss[m->detail_lo]->detail)
+        m->detail_lo++;
     for (int pass = 0; pass < 2 && m->st.detail_bytes > target; pass++)
-        for (size_t i = 0; i < m->n && m->st.detail_bytes > target; i++) {
+        for (size_t i = m->detail_lo; i < m->n && m->st.detail_bytes > target; i++) {
             tui_session *s = m->ss[i];
             if (s->detail && (pass == 1 || s->state != TUI_OPEN)) {
                 detail_free(m, s);
@@ -301,6 +308,8 @@ static tui_detail *detail_of(tui_model *m, tui_session *t)
     if (t->detail || t->details_evicted)
         return t->detail;
     t->detail = calloc(1, sizeof *t->detail);
+    if (m->detail_lo < m->n && t->id < m->ss[m->detail_lo]->id)
+        m->detail_lo = 0; /* an older session's first details: the scans start from the beginning again */
     if (t->detail) {
         t->detail->mem = sizeof *t->detail;
         m->st.detail_bytes += t->detail->mem;
@@ -423,6 +432,12 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
         m->st.events_dropped++;
         return;
     }
+    uint64_t tickets[8];
+    int nt = tui_digests_of_event(e, tickets, 8);
+    if (nt) { /* holes for the digests still being computed, in the brief and the fields */
+        tui_digests_note(m, &m->digests, t->id, r.brief, d->evtext + r.brief, strlen(d->evtext + r.brief), tickets, nt);
+        tui_digests_note(m, &m->digests, t->id, r.fields, d->evtext + r.fields, strlen(d->evtext + r.fields), tickets, nt);
+    }
     d->ev[d->nev++] = r;
     m->st.events++;
 }
@@ -439,6 +454,7 @@ static void sink_open(void *self, tr_session *s)
 static void sink_event(void *self, const tr_event *e)
 {
     tui_model *m = self;
+    tui_digests_fill(m, &m->digests, 0);
     if (strcmp(e->type, "anomaly") == 0)
         m->st.anomalies++;
     if (!e->session)
@@ -538,6 +554,7 @@ tr_sink tui_model_sink(tui_model *m)
     k.on_session_close = sink_close;
     k.on_file_open = sink_file_open;
     k.on_stream_object = sink_stream_object;
+    k.takes_digest_tickets = 1; /* a digest still being computed is filled in later (tui_digests.h) */
     return k;
 }
 
@@ -732,8 +749,11 @@ static int by_summary(const void *x, const void *y)
     return TIE(strcmp(SESS(x)->sum.text, SESS(y)->sum.text), x, y);
 }
 
+void tui_model_fill_digests(tui_model *m, int wait) { tui_digests_fill(m, &m->digests, wait); }
+
 size_t tui_model_refresh(tui_model *m)
 {
+    tui_digests_fill(m, &m->digests, 0);
     if (m->rows_gen == m->gen)
         return m->nrows;
     if (m->rows_cap < m->n) {
