@@ -67,7 +67,8 @@ typedef struct tr_session {
      * protocol's address pair, a TCP session's own transcript). */
     const char *tx_group;
     /* The link-layer (MAC) address of each end, as the first packet each way carried it (the sender's); has_mac
-     * bit TR_C2S set: mac[TR_C2S] is the client's, bit TR_S2C: mac[TR_S2C] the server's. */
+     * bit TR_C2S set: mac[TR_C2S] is the client's, bit TR_S2C: mac[TR_S2C] the server's; bit 2 + d: mac[d] is
+     * the destination address of the other way's packet, until that end sends one itself. */
     uint8_t has_mac;
     uint8_t mac[2][6];
 } tr_session;

@@ -973,6 +973,15 @@ static void on_packet(void *self, int64_t ts_us, size_t payload)
         v->series_n = (size_t)at + 1;
 }
 
+/* A session's ends are hosts from its first packet on (live: listed before it ends; its counts come at its end). */
+static void on_session_open(void *self, tr_session *s)
+{
+    views *v = self;
+    host_get(v, &s->client.ip, s->start_us);
+    host_get(v, &s->server.ip, s->start_us);
+    v->gen++;
+}
+
 tr_sink views_sink(views *v)
 {
     tr_sink s;
@@ -980,6 +989,7 @@ tr_sink views_sink(views *v)
     s.self = v;
     s.on_event = on_event;
     s.on_packet = on_packet;
+    s.on_session_open = on_session_open;
     s.takes_digest_tickets = 1; /* it holds a file's digest ticket and reads it once known */
     return s;
 }
