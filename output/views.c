@@ -15,7 +15,7 @@
 #define VIEWS_TABLES_MAX (VIEWS_FIXED_TABLES + 16)
 #define PROTO_MAX 32
 #define TOP_N 20 /* top talkers and conversations listed */
-#define PENDING_MAX 256
+#define PENDING_MAX 1024
 
 /* ---- an index: open addressing over entry numbers (+1; 0 is empty), rebuilt twice as large at half full ---- */
 
@@ -124,10 +124,11 @@ struct views {
     size_t series_n;
     event_counts *counts;
     tr_strbuf sb, cell;
-    /* files whose digest is still being computed: their rows, oldest first. Few are held at a time (the hashing
-     * thread has a bounded number of tickets): past PENDING_MAX the oldest are waited for. */
+    /* files whose digest is still being computed: their rows, oldest first (a ring). Tickets are not held (a held
+     * one keeps the hashing thread's slot from being reused, and runs of them make new objects wait): each is read
+     * as soon as it is known, and one whose slot was taken again meanwhile reads as no digest. */
     uint32_t pending[PENDING_MAX];
-    int npending;
+    int npending, pending_head;
     /* while one event is handled */
     const tr_event *cur;
     int cur_cred; /* the view hook gave a credential */
@@ -211,8 +212,6 @@ void views_free(views *v)
         return;
     for (int i = 0; i < v->nt; i++) {
         for (size_t r = 0; r < v->t[i].n; r++) {
-            if (v->t[i].rows[r]->ticket)
-                tr_hash_ticket_release(v->t[i].rows[r]->ticket);
             free(v->t[i].rows[r]);
         }
         free(v->t[i].rows);
@@ -327,8 +326,6 @@ static vrow *table_put(views *v, vtable *t, uint64_t key, const char *const *cel
     r->key = key;
     v->gen++;
     if (at >= 0) {
-        if (t->rows[at]->ticket)
-            tr_hash_ticket_release(t->rows[at]->ticket);
         free(t->rows[at]);
         t->rows[at] = r;
         return r;
@@ -464,9 +461,8 @@ static void ticket_resolve(views *v, size_t i)
     for (int c = 0; c < t->ncols; c++)
         cells[c] = views_cell(r->text, c);
     cells[t->ticket_col] = tr_hash_ticket_hex(r->ticket, hex) ? hex : NULL;
-    vrow *nr = row_make(t, cells);
-    tr_hash_ticket_release(r->ticket);
     r->ticket = 0;
+    vrow *nr = row_make(t, cells);
     if (nr) {
         nr->key = r->key;
         free(r);
@@ -475,25 +471,21 @@ static void ticket_resolve(views *v, size_t i)
     v->gen++;
 }
 
-/* The digests known by now in place, and the oldest `wait` of the others waited for. */
+/* The digests known by now in place, oldest first; wait: every one, waiting. */
 static void tickets_resolve(views *v, int wait)
 {
-    int k = 0;
-    for (int i = 0; i < v->npending; i++) {
-        size_t row = v->pending[i];
-        if (i < wait || tr_hash_ticket_ready(v->t[VIEWS_FILES].rows[row]->ticket))
-            ticket_resolve(v, row);
-        else
-            v->pending[k++] = v->pending[i];
+    while (v->npending) {
+        size_t row = v->pending[v->pending_head];
+        if (!wait && !tr_hash_ticket_ready(v->t[VIEWS_FILES].rows[row]->ticket))
+            break;
+        ticket_resolve(v, row);
+        v->pending_head = (v->pending_head + 1) % PENDING_MAX;
+        v->npending--;
     }
-    v->npending = k;
 }
 
 /* Every digest waited for (the export's end). */
-static void tickets_wait(views *v)
-{
-    tickets_resolve(v, v->npending);
-}
+static void tickets_wait(views *v) { tickets_resolve(v, 1); }
 
 /* ---- files ---- */
 
@@ -558,11 +550,14 @@ static void file_at(views *v, const tr_event *e, int from)
     vtable *t = &v->t[VIEWS_FILES];
     vrow *r = table_put(v, t, 0, cells);
     if (r && ticket) {
-        if (v->npending == PENDING_MAX)
-            tickets_resolve(v, PENDING_MAX / 2);
-        tr_hash_ticket_hold(ticket);
+        tickets_resolve(v, 0);
+        if (v->npending == PENDING_MAX) { /* the oldest waited for */
+            ticket_resolve(v, v->pending[v->pending_head]);
+            v->pending_head = (v->pending_head + 1) % PENDING_MAX;
+            v->npending--;
+        }
         r->ticket = ticket;
-        v->pending[v->npending++] = (uint32_t)(t->n - 1);
+        v->pending[(v->pending_head + v->npending++) % PENDING_MAX] = (uint32_t)(t->n - 1);
     }
 }
 

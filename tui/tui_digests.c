@@ -17,8 +17,7 @@ int tui_digests_of_event(const tr_event *e, uint64_t *tickets, int max)
 static void fill_one(struct tui_model *m, const tui_digest_hole *h)
 {
     char hex[2 * TR_HASH_DIGEST_LEN + 1];
-    int ok = tr_hash_ticket_hex(h->ticket, hex);
-    tr_hash_ticket_release(h->ticket);
+    int ok = tr_hash_ticket_hex(h->ticket, hex); /* 0 too when its slot was taken again meanwhile */
     const tui_session *s = tui_model_find(m, h->session);
     if (!s || !s->detail || h->off + 2 * TR_HASH_DIGEST_LEN > s->detail->evtext_len)
         return; /* the session or its details were evicted */
@@ -64,7 +63,6 @@ void tui_digests_note(struct tui_model *m, tui_digests *q, uint64_t session, siz
             h->session = session;
             h->ticket = tickets[k++];
             h->off = off + i;
-            tr_hash_ticket_hold(h->ticket);
         }
         i += run;
     }
@@ -72,6 +70,5 @@ void tui_digests_note(struct tui_model *m, tui_digests *q, uint64_t session, siz
 
 void tui_digests_free(tui_digests *q)
 {
-    for (; q->n; q->n--, q->head = (q->head + 1) % TUI_DIGESTS_MAX)
-        tr_hash_ticket_release(q->h[q->head].ticket);
+    q->n = 0;
 }

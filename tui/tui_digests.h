@@ -32,7 +32,9 @@ void tui_digests_note(struct tui_model *m, tui_digests *q, uint64_t session, siz
                       const uint64_t *tickets, int n);
 /* Fills the holes whose digests are known (wait: every one, waiting); an evicted session's are dropped. */
 void tui_digests_fill(struct tui_model *m, tui_digests *q, int wait);
-/* Releases every ticket held (the model's end). */
+/* Forgets the holes (the model's end). Tickets are not held: a held ticket keeps the hashing thread's slot from
+ * being reused, and runs of them make new objects wait for their digests; each is read as soon as it is known
+ * (the next event), and one whose slot was taken again meanwhile (4096 objects later) shows as "-" x 64. */
 void tui_digests_free(tui_digests *q);
 
 #endif

@@ -287,7 +287,7 @@ size_t tui_views_refresh(tui_views *tv, int tab)
             k->pre[b / 8] = k->pre[b / 8] << 8 | (uint64_t)tolower(ch);
         }
     }
-    if (m > 1 && (vt->sort_col != 0 || vt->reverse || numeric)) /* column 0 of an append-only table: time order */
+    if (m > 1)
         qsort(tv->keys, m, sizeof *tv->keys, numeric ? by_num : by_text);
     for (size_t i = 0; i < m; i++)
         vt->rows[i] = tv->keys[vt->reverse ? m - 1 - i : i].row;

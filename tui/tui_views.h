@@ -45,7 +45,7 @@ void tui_views_sparkline(const tui_views *tv, int utf8, size_t width, tr_strbuf 
 
 #define TUI_VIEWS_TABS_MAX 32
 
-/* What the screen keeps per tab: the selection (row in the tab, its table row), the first row shown; and the record
+/* What the screen keeps per tab: the selection (row in the tab, its table row + 1, 0 before any), the first row shown; and the record
  * open (Enter): its text, one line each, scrolled. */
 typedef struct tui_vscreen {
     size_t sel[TUI_VIEWS_TABS_MAX], top[TUI_VIEWS_TABS_MAX], sel_row[TUI_VIEWS_TABS_MAX];

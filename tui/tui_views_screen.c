@@ -46,12 +46,12 @@ void tui_views_sync(tui_ui *ui)
     views_sync(ui->opt->views);
     size_t n = tui_views_refresh(ui->tv, tab);
     for (size_t i = 0; i < n; i++)
-        if (tui_views_row(ui->tv, tab, i) == sc->sel_row[tab] && i != sc->sel[tab]) {
+        if (tui_views_row(ui->tv, tab, i) + 1 == sc->sel_row[tab] && i != sc->sel[tab]) {
             sc->sel[tab] = i;
             break;
         }
     tui_move_sel(&sc->sel[tab], &sc->top[tab], n, 0, list_rows());
-    sc->sel_row[tab] = tui_views_row(ui->tv, tab, sc->sel[tab]);
+    sc->sel_row[tab] = n ? tui_views_row(ui->tv, tab, sc->sel[tab]) + 1 : 0;
 }
 
 /* ---- a record opened ---- */
@@ -63,7 +63,9 @@ static void open_record(tui_ui *ui)
     int t = table_of(ui), tab = ui->tab;
     if (!tui_views_nrows(ui->tv, tab))
         return;
-    size_t row = sc->sel_row[tab];
+    if (!sc->sel_row[tab])
+        return;
+    size_t row = sc->sel_row[tab] - 1;
     tr_strbuf *sb = &sc->open_text;
     tr_sb_reset(sb);
     char text[1024];
@@ -257,7 +259,7 @@ int tui_views_key(tui_ui *ui, int ch)
     case 'E': save_files(ui, 1); break;
     default: tui_views_switch_key(ui, ch); return 0;
     }
-    sc->sel_row[tab] = tui_views_row(ui->tv, tab, sc->sel[tab]);
+    sc->sel_row[tab] = n ? tui_views_row(ui->tv, tab, sc->sel[tab]) + 1 : 0;
     return 0;
 }
 
