@@ -17,6 +17,21 @@
 #define TOP_N 20 /* top talkers and conversations listed */
 #define PENDING_MAX 1024
 
+/* Room for one more element in *arr (elem bytes each, *cap of them, n used): doubled from 256. 0, or -1 without
+ * memory. */
+static int room_for_one(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 256;
+    void *p = realloc(*arr, c * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = c;
+    return 0;
+}
+
 /* ---- an index: open addressing over entry numbers (+1; 0 is empty), rebuilt twice as large at half full ---- */
 
 typedef struct vindex {
@@ -330,15 +345,9 @@ static vrow *table_put(views *v, vtable *t, uint64_t key, const char *const *cel
         t->rows[at] = r;
         return r;
     }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        vrow **rows = realloc(t->rows, cap * sizeof *rows);
-        if (!rows) {
-            free(r);
-            return NULL;
-        }
-        t->rows = rows;
-        t->cap = cap;
+    if (room_for_one((void **)&t->rows, &t->cap, t->n, sizeof *t->rows) < 0) {
+        free(r);
+        return NULL;
     }
     t->rows[t->n] = r;
     if (key && index_put(t, key, t->n) < 0) {
@@ -690,15 +699,8 @@ static vhost *host_get(views *v, const tr_ip *ip, int64_t ts)
         v->hosts_dropped++;
         return NULL;
     }
-    if (v->nhosts == v->hosts_cap) {
-        size_t cap = v->hosts_cap ? v->hosts_cap * 2 : 256;
-        vhost *nh = realloc(v->hosts, cap * sizeof *nh);
-        if (!nh)
-            return NULL;
-        v->hosts = nh;
-        v->hosts_cap = cap;
-    }
-    if (vindex_room(&v->host_index, v->nhosts, host_key, v) < 0)
+    if (room_for_one((void **)&v->hosts, &v->hosts_cap, v->nhosts, sizeof *v->hosts) < 0 ||
+        vindex_room(&v->host_index, v->nhosts, host_key, v) < 0)
         return NULL;
     vindex_insert(&v->host_index, h, v->nhosts);
     vhost *x = &v->hosts[v->nhosts++];
@@ -790,15 +792,8 @@ static void conv_add(views *v, const tr_session *s)
             v->conv_dropped++;
             return;
         }
-        if (v->nconv == v->conv_cap) {
-            size_t cap = v->conv_cap ? v->conv_cap * 2 : 256;
-            vconv *nc = realloc(v->conv, cap * sizeof *nc);
-            if (!nc)
-                return;
-            v->conv = nc;
-            v->conv_cap = cap;
-        }
-        if (vindex_room(&v->conv_index, v->nconv, conv_key, v) < 0)
+        if (room_for_one((void **)&v->conv, &v->conv_cap, v->nconv, sizeof *v->conv) < 0 ||
+            vindex_room(&v->conv_index, v->nconv, conv_key, v) < 0)
             return;
         vindex_insert(&v->conv_index, h, v->nconv);
         c = &v->conv[v->nconv++];
@@ -985,7 +980,7 @@ tr_sink views_sink(views *v)
     s.on_event = on_event;
     s.on_packet = on_packet;
     s.on_session_open = on_session_open;
-    s.takes_digest_tickets = 1; /* it holds a file's digest ticket and reads it once known */
+    s.takes_digest_tickets = 1; /* it reads a file's digest once known (tickets_resolve) */
     return s;
 }
 
@@ -1038,15 +1033,9 @@ static void host_row(views *v, vhost *x)
         t->rows[x->row - 1] = r;
         return;
     }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        vrow **rows = realloc(t->rows, cap * sizeof *rows);
-        if (!rows) {
-            free(r);
-            return;
-        }
-        t->rows = rows;
-        t->cap = cap;
+    if (room_for_one((void **)&t->rows, &t->cap, t->n, sizeof *t->rows) < 0) {
+        free(r);
+        return;
     }
     t->rows[t->n++] = r;
     x->row = (uint32_t)t->n;

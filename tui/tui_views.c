@@ -240,6 +240,21 @@ static int by_text(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* Room for n elements in *arr (*cap of elem bytes): grown by half again. 0, or -1 without memory. */
+static int room(void *arr, size_t *cap, size_t n, size_t elem)
+{
+    void **a = arr;
+    if (*cap >= n)
+        return 0;
+    size_t c = n + n / 2 + 64;
+    void *p = realloc(*a, c * elem);
+    if (!p)
+        return -1;
+    *a = p;
+    *cap = c;
+    return 0;
+}
+
 size_t tui_views_refresh(tui_views *tv, int tab)
 {
     if (!is_table(tv, tab))
@@ -250,22 +265,8 @@ size_t tui_views_refresh(tui_views *tv, int tab)
     if (vt->built_gen == gen)
         return vt->nrows;
     size_t n = views_table_nrows(tv->v, t);
-    if (vt->cap < n) {
-        size_t cap = n + n / 2 + 64;
-        size_t *rows = realloc(vt->rows, cap * sizeof *rows);
-        if (!rows)
-            return vt->nrows = 0;
-        vt->rows = rows;
-        vt->cap = cap;
-    }
-    if (tv->keys_cap < n) {
-        size_t cap = n + n / 2 + 64;
-        sort_key *k = realloc(tv->keys, cap * sizeof *k);
-        if (!k)
-            return vt->nrows = 0;
-        tv->keys = k;
-        tv->keys_cap = cap;
-    }
+    if (room(&vt->rows, &vt->cap, n, sizeof *vt->rows) < 0 || room(&tv->keys, &tv->keys_cap, n, sizeof *tv->keys) < 0)
+        return vt->nrows = 0;
     int kind = views_table_kind(tv->v, t, vt->sort_col);
     int numeric = kind == VK_INT || kind == VK_SIZE || kind == VK_TS;
     size_t m = 0;
