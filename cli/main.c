@@ -6,6 +6,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,12 +218,69 @@ static void tui_outputs(void *arg, char *out, size_t cap)
              c.connected ? "" : " (down)", c.sent, c.queued, c.resent, c.already, c.dropped);
 }
 
+/* The UI's `e` (output/export_one.h): the capture file read again from its start, set up as this run (capture
+ * filter, -c, decoding and limits), with sink its only sink: sessions get the ids they have in the UI. */
+static int tui_replay(void *arg, const tr_sink *sink, char *err, size_t cap)
+{
+    const pipeline *run = arg;
+    trawl_options *o = run->opt;
+    static pipeline rp;
+    memset(&rp, 0, sizeof rp);
+    rp.opt = o;
+    if (source_open_file(&rp.src, o->read_file, err, cap))
+        return -1;
+    if (o->filter && source_set_filter(&rp.src, o->filter, err, cap) < 0) {
+        source_close(&rp.src);
+        return -1;
+    }
+    tr_ctx_init(&rp.ctx);
+    rp.ctx.inflate_max_ratio = o->inflate_max_ratio;
+    decoder_init(&rp.dec, rp.src.linktype, &rp.ctx);
+    tr_ctx_add_sink(&rp.ctx, sink);
+    tr_engine_opts eo = o->engine;
+    memset(eo.sink_memory, 0, sizeof eo.sink_memory);
+    rp.engine = tr_engine_new(&rp.ctx, &eo);
+    int status = 0;
+    if (!rp.engine) {
+        snprintf(err, cap, "out of memory");
+        status = -1;
+    }
+    while (rp.engine) {
+        int budget = 4096;
+        if (o->count && o->count - rp.count < (uint64_t)budget)
+            budget = (int)(o->count - rp.count);
+        int r = source_dispatch(&rp.src, budget, on_packet, &rp, err, cap);
+        if (r == -2 || r == -3)
+            status = -1;
+        if (r < 0 || (o->count && rp.count >= o->count))
+            break;
+    }
+    if (rp.engine) {
+        tr_engine_finish(rp.engine);
+        tr_engine_free(rp.engine);
+    }
+    decoder_free(&rp.dec);
+    source_close(&rp.src);
+    return status;
+}
+
+/* Whether the input is a file that can be read again (not stdin, not a pipe). */
+static int input_rereadable(const trawl_options *o)
+{
+    struct stat st;
+    return o->read_file && strcmp(o->read_file, "-") != 0 && stat(o->read_file, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int run_tui(pipeline *pl, tui_model *model, views *vw, const char *label, sink_export *exporter)
 {
     tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters, tui_outputs};
-    /* `e`: the session's transcript through the exporter's code (output/export_one.h) */
+    /* `e`: the session exported into a folder of its own, as --export would (output/export_one.h) */
     export_one ex = {.dir = pl->opt->export_dir, .exporter = exporter, .lookup = tui_model_transcript_lookup,
-                     .lookup_arg = model};
+                     .events = tui_model_events_lookup, .lookup_arg = model};
+    if (input_rereadable(pl->opt)) {
+        ex.replay = tui_replay;
+        ex.replay_arg = pl;
+    }
     tui_options topt;
     memset(&topt, 0, sizeof topt);
     topt.export_session = export_one_session;

@@ -76,6 +76,12 @@ typedef struct tr_presenter {
     /* The note the event adds to its session's transcript: writes text (reset first) and returns TR_TX_NOTE or
      * TR_TX_DECODED, or -1 when the event adds none. */
     int (*transcript_note)(const tr_event *e, tr_strbuf *text);
+    /* Whether `-T text` may fold the event into a run of like ones (a peer's requests and pieces): returns 1 and
+     * writes the run's key (`msg=piece`: events of a run have the same) and the bytes the event stands for (0: none).
+     * A run's first event is written as it is; the next ones of the same session, direction and key are counted, and
+     * when that session says something else in that direction (or ends), one line says how many more there were:
+     * the last one's time and ends, the key, `more=N` and `bytes=B`. JSON, exports and --stats keep every event. */
+    int (*text_fold)(const tr_event *e, tr_strbuf *key, uint64_t *bytes);
 } tr_presenter;
 
 /* ---- command-line options and statistics ---- */

@@ -50,6 +50,8 @@ typedef struct tr_session {
     int64_t start_us, last_us;
     uint64_t packets[2], bytes[2], gap_bytes[2];
     int end;               /* enum tr_end_reason once ended */
+    uint8_t closing;       /* TR_END_FIN or TR_END_RST once both FINs or a RST are seen: the session lingers for
+                              late packets before it ends (a live view shows it closed meanwhile) */
     uint8_t midstream;
     uint8_t decode_stopped; /* dissector gave up (decode_end): data goes on to sinks only */
     uint64_t parent;       /* control session of an expected flow, 0 otherwise */

@@ -28,6 +28,7 @@
 #include "base64.h"
 #include "http_claim.h"
 #include "media_ext.h"
+#include "mime_params.h"
 #include "object.h"
 #include "pairing.h"
 #include "textline.h"
@@ -56,7 +57,7 @@ enum http_phase {
 enum http_text {
     T_METHOD, T_URI, T_VERSION, T_REASON,
     T_HOST, T_USER_AGENT, T_REFERER, T_COOKIE, T_AUTHORIZATION, T_PROXY_AUTHORIZATION,
-    T_CONTENT_LENGTH, T_TRANSFER_ENCODING, T_CONTENT_ENCODING, T_CONTENT_TYPE, T_SET_COOKIE,
+    T_CONTENT_LENGTH, T_TRANSFER_ENCODING, T_CONTENT_ENCODING, T_CONTENT_TYPE, T_SET_COOKIE, T_CONTENT_DISPOSITION,
     T_COUNT,
     T_NONE = 0xff
 };
@@ -66,7 +67,7 @@ static const uint16_t http_text_cap[T_COUNT] = {
     [T_HOST] = 256, [T_USER_AGENT] = 512, [T_REFERER] = 2048, [T_COOKIE] = 2048,
     [T_AUTHORIZATION] = 1024, [T_PROXY_AUTHORIZATION] = 1024,
     [T_CONTENT_LENGTH] = 128, [T_TRANSFER_ENCODING] = 128, [T_CONTENT_ENCODING] = 128,
-    [T_CONTENT_TYPE] = 256, [T_SET_COOKIE] = 2048,
+    [T_CONTENT_TYPE] = 256, [T_SET_COOKIE] = 2048, [T_CONTENT_DISPOSITION] = 512,
 };
 
 /* Fields kept, by name (case-insensitive). A repeated field is joined with `join`, or the first one
@@ -90,6 +91,7 @@ static const struct http_field_kind {
     FIELD("content-encoding", T_CONTENT_ENCODING, ", "),
     FIELD("content-type", T_CONTENT_TYPE, NULL),
     FIELD("set-cookie", T_SET_COOKIE, "\n"),
+    FIELD("content-disposition", T_CONTENT_DISPOSITION, NULL),
 #undef FIELD
 };
 
@@ -516,6 +518,22 @@ static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char
         snprintf(out, cap, "%s", fallback);
 }
 
+/* Content-Disposition's filename (filename*= decoded by mime_params), its last path segment, into out; out is
+ * left as it was when there is none. The export makes the name safe (tr_safe_name); this only drops folders. */
+static void name_from_disposition(const char *v, size_t n, char *out, size_t cap)
+{
+    char fn[OBJ_NAME_MAX];
+    int undecoded = 0;
+    if (!mime_param(v, n, "filename", fn, sizeof fn, &undecoded))
+        return;
+    const char *base = fn;
+    for (const char *c = fn; *c; c++)
+        if (*c == '/' || *c == '\\')
+            base = c + 1;
+    if (*base && strcmp(base, ".") != 0 && strcmp(base, "..") != 0)
+        snprintf(out, cap, "%s", base);
+}
+
 static void ev_body(tr_event *e, const http_side *d, int complete, const obj_result *body)
 {
     if (d->m.has_body && obj_later_fields(&d->body, e))
@@ -720,6 +738,9 @@ static void body_begin(tr_session *s, http_state *st, int dir, int transfer, con
         uri.p = (const uint8_t *)uri_buf;
     }
     name_from_uri(uri.p, uri.n, fallback_name, name, sizeof name);
+    http_span cd;
+    if (text_get(d, T_CONTENT_DISPOSITION, &cd)) /* the sender's own name (RFC 6266) wins over the URI's */
+        name_from_disposition((const char *)cd.p, cd.n, name, sizeof name);
     http_span ct;
     if (text_get(d, T_CONTENT_TYPE, &ct)) /* "getMonitorKpiData" answered in JSON: getMonitorKpiData.json */
         media_ext_name(name, sizeof name, (const char *)ct.p, ct.n);

@@ -52,6 +52,8 @@ static void field_start(mail_header *h, int f)
 static void field_add(mail_header *h, int f, const uint8_t *p, size_t n)
 {
     size_t room = sizeof h->text - h->used;
+    if (room > MAIL_HEADER_FIELD_MAX - (size_t)h->f[f].len)
+        room = MAIL_HEADER_FIELD_MAX - (size_t)h->f[f].len;
     if (n > room) {
         n = room;
         h->cut = 1;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #define MAIL_HEADER_TEXT_MAX 8192 /* bytes kept of the fields below, all together */
+#define MAIL_HEADER_FIELD_MAX 2048 /* bytes kept of one field: a To: of hundreds of addresses leaves room for the rest */
 #define MAIL_HEADER_LINES_MAX 1000 /* lines of one section before it is said to be too long */
 
 enum mail_field {

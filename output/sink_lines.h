@@ -20,6 +20,20 @@ enum sink_lines_format { SINK_LINES_TEXT, SINK_LINES_JSON };
 
 struct event_blob_view;
 
+/* -T text: a run of like events being folded (tr_presenter's text_fold): its session, direction and key, how many
+ * more came after its first (written) event and their bytes, and the last one's line start for the closing line. */
+#define SINK_LINES_RUNS 16
+#define SINK_LINES_RUN_KEY 48
+#define SINK_LINES_RUN_HEAD 256
+typedef struct sink_lines_run {
+    uint64_t session, more, bytes, used; /* used: 0 free, else when it was last added to (for the oldest) */
+    int dir;
+    uint8_t key_len;
+    uint16_t head_len;
+    char key[SINK_LINES_RUN_KEY];
+    char head[SINK_LINES_RUN_HEAD];
+} sink_lines_run;
+
 typedef struct sink_lines {
     FILE *out;
     int format;
@@ -33,6 +47,10 @@ typedef struct sink_lines {
     struct event_blob_view *view;
     tr_strbuf wsb;
     atomic_int worker_write_failed;
+    /* -T text's folding, on the engine's thread */
+    sink_lines_run runs[SINK_LINES_RUNS];
+    uint64_t run_clock;
+    tr_strbuf fold, fold_key;
 } sink_lines;
 
 void sink_lines_init(sink_lines *l, FILE *out, int format, int with_files);
@@ -42,7 +60,7 @@ void sink_lines_defer_digests(sink_lines *l, int on);
  * on `out` is the worker's until sink_lines_drain. */
 void sink_lines_use_worker(sink_lines *l, int on);
 tr_sink sink_lines_sink(sink_lines *l);
-/* Waits for every held digest and queued line, and writes them. */
+/* Waits for every held digest and queued line, and writes them (and the closing lines of -T text's open runs). */
 void sink_lines_drain(sink_lines *l);
 /* A write to `out` failed (the reader went away); safe to ask while the worker writes. */
 int sink_lines_write_failed(sink_lines *l);

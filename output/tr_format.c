@@ -270,7 +270,7 @@ static void text_fields(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes
 
 void tr_format_text(const tr_event *e, tr_strbuf *sb) { tr_format_text_holes(e, sb, NULL); }
 
-void tr_format_text_holes(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes)
+void tr_format_text_head(const tr_event *e, tr_strbuf *sb)
 {
     char ts[TR_TIME_MAX], a[TR_IP_STRLEN], b[TR_IP_STRLEN];
     const tr_session *s = e->session;
@@ -299,6 +299,11 @@ void tr_format_text_holes(const tr_event *e, tr_strbuf *sb, tr_digest_holes *hol
         tr_sb_adds(sb, v6 ? "]:" : ":");
         tr_sb_add_u64(sb, to->port);
     }
+}
+
+void tr_format_text_holes(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes)
+{
+    tr_format_text_head(e, sb);
     text_fields(e, sb, holes);
     tr_sb_addc(sb, '\n');
 }

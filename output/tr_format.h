@@ -26,6 +26,8 @@ typedef struct tr_digest_holes {
  * it has room and a comma before it; otherwise its digest is waited for. */
 void tr_format_json_holes(const tr_event *e, int with_files, tr_strbuf *sb, tr_digest_holes *holes);
 void tr_format_text(const tr_event *e, tr_strbuf *sb);
+/* The start of tr_format_text's line: `ts #session proto type client -> server`, without fields or newline. */
+void tr_format_text_head(const tr_event *e, tr_strbuf *sb);
 /* As tr_format_text, with digest holes as for JSON (` key=<hex>`). */
 void tr_format_text_holes(const tr_event *e, tr_strbuf *sb, tr_digest_holes *holes);
 /* "1700000000.123456" */

@@ -29,6 +29,11 @@ static void broken_down(int64_t sec, struct tm *out)
     }
     *out = at;
     out->tm_sec += (int)(sec - m);
+    if (out->tm_sec > 59) { /* a zone whose offset has seconds (local mean time): its minutes are not UTC's */
+        time_t t = (time_t)sec;
+        if (style == TR_TIME_UTC ? !gmtime_r(&t, out) : !localtime_r(&t, out))
+            memset(out, 0, sizeof *out);
+    }
 }
 
 static void split(int64_t ts_us, int64_t *sec, int64_t *usec)

@@ -598,6 +598,7 @@ static void tcp_packet(tr_engine *e, flow *f, int dir, const tr_packet *p)
     else if (f->half[0].fin_seen && f->half[1].fin_seen)
         f->close_reason = TR_END_FIN;
     if (f->close_reason) {
+        f->s.closing = f->close_reason;
         /* deliver what is queued now, so events do not wait for the linger */
         tcp_half_flush(&f->half[0], &o, 0);
         tcp_half_flush(&f->half[1], &o, 1);

@@ -111,6 +111,9 @@ static void export_selected(tui_ui *ui, uint64_t id)
         snprintf(ui->status, sizeof ui->status, "export is not available here");
         return;
     }
+    /* Reading a capture file again takes a moment: say so first. */
+    snprintf(ui->status, sizeof ui->status, "exporting session %" PRIu64 "...", id);
+    tui_draw(ui);
     char msg[sizeof ui->status] = "";
     int r = ui->opt->export_session(ui->opt->export_arg, id, msg, sizeof msg);
     if (msg[0])
@@ -185,6 +188,34 @@ static void key_typing(tui_ui *ui, int ch)
         set_filter(ui, ui->input);
 }
 
+/* A new sort order starts at the top of the list: its first row selected, in view. */
+static void resort(tui_ui *ui, int col, int reverse)
+{
+    tui_model_set_sort(ui->m, col, reverse);
+    tui_model_refresh(ui->m);
+    ui->sel = ui->top = 0;
+}
+
+/* Rows follow their live sessions (packets, bytes, closed once the FINs are seen): the rows on screen, and the
+ * session in view. */
+static void follow_live(tui_ui *ui)
+{
+    if (ui->view == TUI_VIEW_SESSION) {
+        tui_model_follow(ui->m, ui->sess_id);
+        return;
+    }
+    uint64_t ids[512];
+    size_t n = 0, rows = (size_t)tui_list_rows();
+    for (size_t i = ui->top; i < ui->top + rows && n < sizeof ids / sizeof ids[0]; i++) {
+        const tui_session *s = tui_model_row(ui->m, i);
+        if (!s)
+            break;
+        ids[n++] = s->id;
+    }
+    for (size_t i = 0; i < n; i++)
+        tui_model_follow(ui->m, ids[i]);
+}
+
 /* Returns 1 when the user quits. */
 static int key_list(tui_ui *ui, int ch)
 {
@@ -199,9 +230,9 @@ static int key_list(tui_ui *ui, int ch)
     case KEY_NPAGE: case ' ': tui_move_sel(&ui->sel, &ui->top, n, rows, rows); break;
     case 'g': case KEY_HOME: tui_move_sel(&ui->sel, &ui->top, n, -(long)n, rows); break;
     case 'G': case KEY_END: tui_move_sel(&ui->sel, &ui->top, n, (long)n, rows); break;
-    case 's': case '>': tui_model_set_sort(ui->m, (col + 1) % TUI_NCOLS, reverse); break;
-    case '<': tui_model_set_sort(ui->m, (col + TUI_NCOLS - 1) % TUI_NCOLS, reverse); break;
-    case 'r': tui_model_set_sort(ui->m, col, !reverse); break;
+    case 's': case '>': resort(ui, (col + 1) % TUI_NCOLS, reverse); break;
+    case '<': resort(ui, (col + TUI_NCOLS - 1) % TUI_NCOLS, reverse); break;
+    case 'r': resort(ui, col, !reverse); break;
     case '/':
         ui->typing = TUI_TYPING_FILTER;
         snprintf(ui->input, sizeof ui->input, "%s", tui_model_filter(ui->m));
@@ -343,7 +374,7 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
     tui_colors_init(&ui);
     int ttyfd = fileno(in);
 
-    int64_t last_draw = 0, rate_at = now_ms();
+    int64_t last_draw = 0, last_follow = 0, rate_at = now_ms();
     uint64_t drawn_gen = 0, rate_packets = 0;
     int quit = 0, keyed = 1;
     while (!quit) {
@@ -383,6 +414,10 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
         }
 
         int64_t now = now_ms();
+        if (!ui.done && now - last_follow >= REDRAW_MS) {
+            follow_live(&ui);
+            last_follow = now;
+        }
         uint64_t gen = tui_model_generation(model) + (ui.opt->views ? views_generation(ui.opt->views) : 0);
         if (keyed || (gen != drawn_gen && now - last_draw >= REDRAW_MS) || now - last_draw >= 1000) {
             update_counters(&ui, now, &rate_at, &rate_packets);

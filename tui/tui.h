@@ -21,7 +21,7 @@ typedef struct tui_source {
 } tui_source;
 
 typedef struct tui_options {
-    /* `e` on a session: writes its transcript somewhere; msg (cap bytes) is shown in the status line.
+    /* `e` on a session: exports it (output/export_one.h); msg (cap bytes) is shown in the status line.
      * Returns 0 on success, -1 on failure. NULL: export is unavailable. */
     int (*export_session)(void *arg, uint64_t session_id, char *msg, size_t cap);
     void *export_arg;

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "../output/tr_time.h"
 #include "tui_ui.h"
 #include "tui_views.h"
 
@@ -105,18 +106,24 @@ static void bar(const tui_ui *ui, int y, const char *text)
     attrset(A_NORMAL);
 }
 
-static void fmt_time(int64_t us, int millis, char *out, size_t cap)
+/* A time as --time shows it (output/tr_time.h), cut to milliseconds or to whole seconds, with its date when date
+ * is set: "2019-11-12 08:40:15.982", "08:40:15", or in epoch style "1573548015.982". */
+static void fmt_time(int64_t us, int millis, int date, char *out, size_t cap)
 {
-    time_t t = (time_t)(us / 1000000);
-    struct tm tm;
-    if (!localtime_r(&t, &tm)) {
-        snprintf(out, cap, "?");
-        return;
-    }
-    size_t n = strftime(out, cap, "%H:%M:%S", &tm);
-    if (millis && n)
-        snprintf(out + n, cap - n, ".%03d", (int)(us % 1000000 / 1000));
+    char t[TR_TIME_MAX];
+    if (date)
+        tr_time_full(us, t);
+    else
+        tr_time_of_day(us, t);
+    char *dot = strrchr(t, '.');
+    if (dot && millis && strlen(dot) > 4)
+        dot[4] = '\0';
+    else if (dot && !millis)
+        *dot = '\0';
+    snprintf(out, cap, "%s", t);
 }
+
+static const char *plural(uint64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
 
 static void count(uint64_t v, char *out, size_t cap)
 {
@@ -143,8 +150,9 @@ static void header(const tui_ui *ui)
     if (out[0])
         snprintf(outputs, sizeof outputs, " %s %s", sep, out);
     /* The counts first: a long input name is what a narrow screen cuts. */
-    snprintf(line, sizeof line, " trawl %s %s packets %s %s sessions %s %" PRIu64 " drops%s%s%s%s %s %s", sep, pk, sep,
-             sess, sep, ui->drops, rate, outputs, ui->done ? " " : "",
+    snprintf(line, sizeof line, " trawl %s %s %s %s %s %s %s %" PRIu64 " %s%s%s%s%s %s %s", sep, pk,
+             plural(ui->packets, "packet", "packets"), sep, sess, plural(st.sessions_seen, "session", "sessions"), sep,
+             ui->drops, plural(ui->drops, "drop", "drops"), rate, outputs, ui->done ? " " : "",
              ui->done ? sym(ui, "\xe2\x94\x82 done", "| done") : "", sep, ui->src->label ? ui->src->label : "?");
     bar(ui, 0, line);
 }
@@ -160,16 +168,25 @@ static void status(const tui_ui *ui)
     int y = LINES - 2;
     move(y, 0);
     clrtoeol();
-    char right[96];
+    char right[128], where[48] = "";
     size_t rows = tui_model_nrows(ui->m);
     tui_stats st;
     tui_model_stats(ui->m, &st);
-    if (tui_model_filter(ui->m)[0])
-        snprintf(right, sizeof right, "%zu of %" PRIu64 " sessions match", rows, st.sessions_kept);
+    /* In the list, where the selection is: row/rows (the rows the filter lets through). */
+    if (ui->view == TUI_VIEW_LIST && rows && !ui->status[0]) /* a message (an export's) takes the room */
+        snprintf(where, sizeof where, "row %zu/%zu %s ", ui->sel + 1, rows, sym(ui, "\xe2\x94\x82", "|"));
+    if (ui->status[0] && !ui->typing)
+        right[0] = '\0';
+    else if (tui_model_filter(ui->m)[0])
+        snprintf(right, sizeof right, "%s%zu of %" PRIu64 " %s %s", where, rows, st.sessions_kept,
+                 plural(st.sessions_kept, "session", "sessions"), plural(rows, "matches", "match"));
     else
-        snprintf(right, sizeof right, "%" PRIu64 " sessions", st.sessions_kept);
+        snprintf(right, sizeof right, "%s%" PRIu64 " %s", where, st.sessions_kept,
+                 plural(st.sessions_kept, "session", "sessions"));
     int rlen = (int)strlen(right);
-    if (rlen < COLS)
+    if (ui->utf8 && where[0])
+        rlen -= 2; /* the rule is 3 bytes, 1 column */
+    if (rlen && rlen < COLS)
         puts_at(ui, y, COLS - rlen, rlen, right);
     int room = COLS - rlen - 1;
     if (ui->typing) {
@@ -197,10 +214,19 @@ static void status(const tui_ui *ui)
 
 static const int col_width[TUI_NCOLS] = {6, 8, 8, 21, 21, 7, 7, 9, 0};
 
+/* A column's width: the start column holds what fmt_time writes for it (epoch seconds, a date when the sessions
+ * span days). */
+static int col_w(const tui_ui *ui, int c)
+{
+    if (c != TUI_COL_START)
+        return col_width[c];
+    return tr_time_style() == TR_TIME_EPOCH ? 10 : tui_model_many_days(ui->m) ? 19 : 8;
+}
+
 int tui_list_rows(void) { return LINES - 6 > 1 ? LINES - 6 : 1; } /* below the tabs, the store line, the heading */
 
 /* Which columns fit: the summary keeps at least 30 columns; start, packets, client and state give way first. */
-static void list_columns(int shown[TUI_NCOLS])
+static void list_columns(const tui_ui *ui, int shown[TUI_NCOLS])
 {
     static const int order[] = {TUI_COL_STATE, TUI_COL_CLIENT, TUI_COL_PACKETS, TUI_COL_START};
     for (int c = 0; c < TUI_NCOLS; c++)
@@ -208,19 +234,19 @@ static void list_columns(int shown[TUI_NCOLS])
                    c == TUI_COL_SUMMARY;
     int used = 0;
     for (int c = 0; c < TUI_COL_SUMMARY; c++)
-        used += shown[c] ? col_width[c] + 1 : 0;
+        used += shown[c] ? col_w(ui, c) + 1 : 0;
     for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
-        if (COLS - used - col_width[order[k]] - 1 >= 30) {
+        if (COLS - used - col_w(ui, order[k]) - 1 >= 30) {
             shown[order[k]] = 1;
-            used += col_width[order[k]] + 1;
+            used += col_w(ui, order[k]) + 1;
         }
 }
 
-static void cell(const tui_session *s, int col, char *out, size_t cap)
+static void cell(const tui_ui *ui, const tui_session *s, int col, char *out, size_t cap)
 {
     switch (col) {
     case TUI_COL_ID: snprintf(out, cap, "%" PRIu64, s->id); break;
-    case TUI_COL_START: fmt_time(s->start_us, 0, out, cap); break;
+    case TUI_COL_START: fmt_time(s->start_us, 0, tui_model_many_days(ui->m), out, cap); break;
     case TUI_COL_PROTO: snprintf(out, cap, "%s", s->proto); break;
     case TUI_COL_CLIENT: snprintf(out, cap, "%s", s->client_str); break;
     case TUI_COL_SERVER: snprintf(out, cap, "%s", s->server_str); break;
@@ -243,7 +269,7 @@ static void draw_list(tui_ui *ui)
     attroff(A_DIM);
 
     int shown[TUI_NCOLS], sort_col, reverse;
-    list_columns(shown);
+    list_columns(ui, shown);
     tui_model_get_sort(ui->m, &sort_col, &reverse);
     attron(A_BOLD | A_UNDERLINE);
     mvhline(3, 0, ' ', COLS);
@@ -251,8 +277,13 @@ static void draw_list(tui_ui *ui)
     for (int c = 0; c < TUI_NCOLS && x < COLS; c++) {
         if (!shown[c])
             continue;
-        int w = c == TUI_COL_SUMMARY ? COLS - x : col_width[c];
-        snprintf(line, sizeof line, "%s%s", tui_col_name(c),
+        int w = c == TUI_COL_SUMMARY ? COLS - x : col_w(ui, c);
+        /* The sort arrow always shows: a name as wide as its column gives up its last letters for it. */
+        const char *name = tui_col_name(c);
+        int len = (int)strlen(name);
+        if (c == sort_col && len >= w)
+            len = w > 1 ? w - 1 : 0;
+        snprintf(line, sizeof line, "%.*s%s", len, name,
                  c == sort_col ? (reverse ? sym(ui, "\xe2\x96\xbc", "v") : sym(ui, "\xe2\x96\xb2", "^")) : "");
         puts_at(ui, 3, x, w, line);
         x += w + 1;
@@ -278,8 +309,8 @@ static void draw_list(tui_ui *ui)
         for (int c = 0; c < TUI_NCOLS && x < COLS; c++) {
             if (!shown[c])
                 continue;
-            int w = c == TUI_COL_SUMMARY ? COLS - x : col_width[c];
-            cell(s, c, line, sizeof line);
+            int w = c == TUI_COL_SUMMARY ? COLS - x : col_w(ui, c);
+            cell(ui, s, c, line, sizeof line);
             int used = puts_at(ui, y, x, w, line);
             if (c == TUI_COL_SUMMARY)
                 puts_at(ui, y, x + used, w - used, s->sum.text);
@@ -315,7 +346,7 @@ size_t tui_transcript_width(void) { return COLS > 16 ? (size_t)COLS : 16; }
 static void draw_session(const tui_ui *ui)
 {
     const tui_session *s = tui_model_find(ui->m, ui->sess_id);
-    char line[512], size[32], t[32];
+    char line[512], size[32], t[TR_TIME_MAX];
     move(1, 0);
     clrtoeol();
     if (!s) {
@@ -324,10 +355,10 @@ static void draw_session(const tui_ui *ui)
         return;
     }
     tui_format_size(s->bytes, size, sizeof size);
-    fmt_time(s->start_us, 1, t, sizeof t);
-    snprintf(line, sizeof line, "#%" PRIu64 " %s %s %s %s  %s  %" PRIu64 " pkts %s  %s", s->id, s->proto,
-             s->client_str, sym(ui, "\xe2\x86\x92", "->"), s->server_str, tui_state_name(s->state), s->packets, size,
-             t);
+    fmt_time(s->start_us, 1, 1, t, sizeof t);
+    snprintf(line, sizeof line, "#%" PRIu64 " %s %s %s %s  %s  %" PRIu64 " %s %s  %s", s->id, s->proto,
+             s->client_str, sym(ui, "\xe2\x86\x92", "->"), s->server_str, tui_state_name(s->state), s->packets,
+             plural(s->packets, "packet", "packets"), size, t);
     attron(A_BOLD);
     puts_at(ui, 1, 0, COLS, line);
     attroff(A_BOLD);
@@ -343,10 +374,14 @@ static void draw_session(const tui_ui *ui)
         size_t i = ui->ev_top + (size_t)r;
         if (i >= nev || tui_session_event(s, i, &ev) != 0)
             continue;
-        fmt_time(ev.ts_us, 1, t, sizeof t);
+        /* The hour always; the date when it is not the day of the event before (the first: of the session's start,
+         * which the line above shows with its date). */
+        tui_event_view prev;
+        int64_t prev_ts = i && tui_session_event(s, i - 1, &prev) == 0 ? prev.ts_us : s->start_us;
+        fmt_time(ev.ts_us, 1, tr_time_day(ev.ts_us) != tr_time_day(prev_ts), t, sizeof t);
         const char *d = ev.dir == TR_C2S ? sym(ui, "\xe2\x86\x92", ">") : ev.dir == TR_S2C ? sym(ui, "\xe2\x86\x90", "<")
                                                                                            : " ";
-        snprintf(line, sizeof line, "%s %s %s %s", t + 3, d, ev.type, ev.brief);
+        snprintf(line, sizeof line, "%s %s %s %s", t, d, ev.type, ev.brief);
         attrset(i == ui->ev_sel ? (ui->focus == 0 ? A_REVERSE : A_BOLD) : A_NORMAL);
         if (i == ui->ev_sel)
             mvhline(y, 0, ' ', evw - 1);
@@ -374,7 +409,8 @@ static void draw_session(const tui_ui *ui)
     attrset(A_DIM);
     mvhline(sep, 0, ui->utf8 ? ACS_HLINE : (chtype)'-', COLS);
     attrset(A_NORMAL);
-    snprintf(line, sizeof line, " transcript (%s) %zu lines%s%s%s ", ui->hex ? "hex" : "text", ui->lines.n,
+    snprintf(line, sizeof line, " transcript (%s) %zu %s%s%s%s ", ui->hex ? "hex" : "text", ui->lines.n,
+             plural(ui->lines.n, "line", "lines"),
              ui->search[0] ? ", search: " : "", ui->search, ui->search[0] && ui->search_hit < 0 ? " (not found)" : "");
     attron(ui->focus == 1 ? A_BOLD : A_NORMAL);
     puts_at(ui, sep, 2, COLS - 4, line);

@@ -10,13 +10,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../output/event_blob.h"
 #include "../output/tr_format.h"
 #include "tui_digests.h"
+#include "../output/tr_time.h"
 
 #define TUI_FILTER_MAX 256
 #define TUI_FILTER_WORDS 16
 #define TUI_EVENT_FIELDS_MAX 4096
 #define TUI_EVENT_BRIEF_MAX 256
+#define TUI_EVENT_BLOB_MAX (64u * 1024u) /* an event kept for its events.jsonl line; a larger one keeps no line */
 #define TUI_NOTE_MAX (64u * 1024u) /* one transcript note (a DNS answer's records); longer ones are cut */
 
 enum filter_kind { FILTER_TEXT, FILTER_PROTO, FILTER_HOST, FILTER_PORT };
@@ -47,6 +50,10 @@ struct tui_model {
     tr_strbuf note;    /* transcript notes (output/transcript.h), reused */
     tui_digests digests; /* digests shown before they are known */
     size_t detail_lo;    /* no session below this index holds details: eviction scans start here */
+    uint8_t *blob;     /* an event being flattened (TUI_EVENT_BLOB_MAX), reused */
+    tr_ctx *ctx;       /* the sessions' context: live sessions are looked up there (tui_model_follow) */
+    int64_t first_day; /* the day the first session started on (tr_time_day) */
+    int days;          /* 0: no session yet, 1: all started on first_day, 2: on more than one day */
 };
 
 void tui_limits_default(tui_limits *lim)
@@ -83,6 +90,13 @@ tui_model *tui_model_new(const tui_limits *lim)
         m->lim.max_sessions = 1;
     tr_sb_init(&m->scratch, TUI_EVENT_FIELDS_MAX);
     tr_sb_init(&m->note, TUI_NOTE_MAX);
+    m->blob = malloc(TUI_EVENT_BLOB_MAX);
+    if (!m->blob) {
+        tr_sb_free(&m->scratch);
+        tr_sb_free(&m->note);
+        free(m);
+        return NULL;
+    }
     m->gen = 1;
     return m;
 }
@@ -114,6 +128,7 @@ void tui_model_free(tui_model *m)
     tr_sb_free(&m->scratch);
     tr_sb_free(&m->note);
     tui_digests_free(&m->digests);
+    free(m->blob);
     free(m);
 }
 
@@ -132,9 +147,9 @@ void tui_model_store_line(const tui_model *m, char *out, size_t cap)
     tui_format_size(m->lim.max_details, max, sizeof max);
     /* What was evicted comes first: on a narrow screen the line is cut from the right. */
     snprintf(out, cap,
-             "evicted %" PRIu64 " sessions, %" PRIu64 " details (oldest, closed first); kept %zu/%zu sessions, "
-             "details %s/%s",
-             m->st.sessions_evicted, m->st.details_evicted, m->n, m->lim.max_sessions, used, max);
+             "evicted %" PRIu64 " %s, %" PRIu64 " %s (oldest, closed first); kept %zu/%zu sessions, details %s/%s",
+             m->st.sessions_evicted, m->st.sessions_evicted == 1 ? "session" : "sessions", m->st.details_evicted,
+             m->st.details_evicted == 1 ? "detail" : "details", m->n, m->lim.max_sessions, used, max);
 }
 
 /* ---- lookup ---- */
@@ -238,6 +253,8 @@ static void session_counters(tui_session *t, const tr_session *s)
     }
     t->parent = s->parent;
     t->midstream = s->midstream;
+    if (t->state == TUI_OPEN && s->closing && !s->end) /* lingering after its FINs or a RST */
+        t->state = (uint8_t)(s->closing == TR_END_RST ? TUI_RESET : TUI_CLOSED);
     if (s->last_us > t->last_us)
         t->last_us = s->last_us;
 }
@@ -290,6 +307,15 @@ static tui_session *session_for(tui_model *m, const tr_session *s)
     snprintf(t->proto, sizeof t->proto, "%s", tr_session_proto(s));
     t->client = s->client;
     t->server = s->server;
+    if (s->ctx)
+        m->ctx = s->ctx;
+    int64_t day = tr_time_day(s->start_us);
+    if (!m->days) {
+        m->first_day = day;
+        m->days = 1;
+    } else if (day != m->first_day) {
+        m->days = 2;
+    }
     endpoint_str(&s->client, t->client_str, sizeof t->client_str);
     endpoint_str(&s->server, t->server_str, sizeof t->server_str);
     session_counters(t, s);
@@ -299,6 +325,23 @@ static tui_session *session_for(tui_model *m, const tr_session *s)
     m->st.sessions_seen++;
     m->gen++;
     return t;
+}
+
+int tui_model_many_days(const tui_model *m) { return m->days > 1; }
+
+int tui_model_follow(tui_model *m, uint64_t id)
+{
+    tui_session *t = lookup(m, id);
+    const tr_session *s = t ? tr_session_find(m->ctx, id) : NULL; /* NULL once the engine ended it */
+    if (!s || s->id != id)
+        return 0;
+    uint64_t packets = t->packets, bytes = t->bytes;
+    uint8_t state = t->state;
+    session_counters(t, s);
+    int changed = t->packets != packets || t->bytes != bytes || t->state != state;
+    if (changed)
+        m->gen++;
+    return changed;
 }
 
 /* ---- details ---- */
@@ -405,6 +448,30 @@ static size_t evtext_add(tui_model *m, tui_detail *d, const char *s, size_t n)
     return off;
 }
 
+/* The event flattened for a later export (`e` live) into m->blob; its length, 0 when it does not fit. A digest
+ * ticket is not kept there (its result's slot is reused 4096 objects later): a known digest goes in as its hex, one
+ * still being computed as a hole the model fills in like the brief's (tui_digests.h). */
+static size_t pack_blob(tui_model *m, const tr_event *e)
+{
+    if (!tr_ev_has_digest_tickets(e))
+        return event_blob_pack(e, m->blob, TUI_EVENT_BLOB_MAX);
+    static tr_event c; /* the UI's thread only; too large for the stack */
+    static char hex[TR_EVENT_MAX_FIELDS][2 * TR_HASH_DIGEST_LEN + 1];
+    c = *e;
+    for (int i = 0; i < c.nf; i++) {
+        tr_field *f = &c.f[i];
+        if (f->type != TR_F_DIGEST)
+            continue;
+        if (!tr_hash_ticket_ready((uint64_t)f->i) || !tr_hash_ticket_hex((uint64_t)f->i, hex[i]))
+            memset(hex[i], TUI_DIGEST_HOLE_CHAR, 2 * TR_HASH_DIGEST_LEN);
+        f->type = TR_F_STR;
+        f->s = hex[i];
+        f->n = 2 * TR_HASH_DIGEST_LEN;
+        f->i = 0;
+    }
+    return event_blob_pack(&c, m->blob, TUI_EVENT_BLOB_MAX);
+}
+
 static void store_event(tui_model *m, tui_session *t, const tr_event *e)
 {
     tui_detail *d = detail_of(m, t);
@@ -428,15 +495,22 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
     m->scratch.max = TUI_EVENT_FIELDS_MAX;
     tui_event_fields(e, &m->scratch);
     r.fields = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
+    uint64_t tickets[8];
+    int nt = tui_digests_of_event(e, tickets, 8);
+    size_t blob_len = pack_blob(m, e);
+    if (blob_len) {
+        r.blob = evtext_add(m, d, (const char *)m->blob, blob_len);
+        r.blob_len = r.blob == (size_t)-1 ? 0 : blob_len;
+    }
     if (r.proto == (size_t)-1 || r.type == (size_t)-1 || r.brief == (size_t)-1 || r.fields == (size_t)-1) {
         m->st.events_dropped++;
         return;
     }
-    uint64_t tickets[8];
-    int nt = tui_digests_of_event(e, tickets, 8);
-    if (nt) { /* holes for the digests still being computed, in the brief and the fields */
+    if (nt) { /* holes for the digests still being computed, in the brief, the fields and the blob */
         tui_digests_note(m, &m->digests, t->id, r.brief, d->evtext + r.brief, strlen(d->evtext + r.brief), tickets, nt);
         tui_digests_note(m, &m->digests, t->id, r.fields, d->evtext + r.fields, strlen(d->evtext + r.fields), tickets, nt);
+        if (r.blob_len)
+            tui_digests_note(m, &m->digests, t->id, r.blob, d->evtext + r.blob, r.blob_len, tickets, nt);
     }
     d->ev[d->nev++] = r;
     m->st.events++;
@@ -575,6 +649,39 @@ int tui_session_event(const tui_session *s, size_t i, tui_event_view *out)
     out->brief = d->evtext + r->brief;
     out->fields = d->evtext + r->fields;
     return 0;
+}
+
+int tui_model_events_json(const tui_model *m, uint64_t id, FILE *f, size_t *written)
+{
+    const tui_session *t = tui_model_find(m, id);
+    *written = 0;
+    if (!t)
+        return -1;
+    const tui_detail *d = t->detail;
+    event_blob_view *v = malloc(sizeof *v);
+    tr_strbuf sb;
+    tr_sb_init(&sb, TUI_EVENT_BLOB_MAX * 8);
+    int ok = v != NULL;
+    for (size_t i = 0; ok && d && i < d->nev; i++) {
+        const tui_evrec *r = &d->ev[i];
+        if (!r->blob_len)
+            continue;
+        event_blob_unpack((const uint8_t *)d->evtext + r->blob, r->blob_len, v);
+        tr_sb_reset(&sb);
+        tr_format_json(&v->e, 1, &sb); /* the line with its newline */
+        if (sb.overflow)
+            continue;
+        ok = fwrite(sb.p, 1, sb.len, f) == sb.len;
+        *written += ok;
+    }
+    tr_sb_free(&sb);
+    free(v);
+    return ok ? 0 : -1;
+}
+
+int tui_model_events_lookup(void *arg, uint64_t id, FILE *f, size_t *written)
+{
+    return tui_model_events_json(arg, id, f, written);
 }
 
 /* ---- the transcript for writing out ---- */

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../core/tr_session.h"
 #include "../core/tr_strbuf.h"
@@ -77,6 +78,12 @@ void tui_model_store_line(const tui_model *m, char *out, size_t cap);
 /* A kept session by id, or NULL. Valid until the next sink call. */
 const tui_session *tui_model_find(const tui_model *m, uint64_t id);
 
+/* Brings a kept open session's row up to date with its live session (packets, bytes, and closed or reset once
+ * its FINs or a RST are seen, while the engine lingers before ending it). Returns 1 when anything changed. */
+int tui_model_follow(tui_model *m, uint64_t id);
+/* 1 when the kept sessions started on more than one day (in --time's zone): the list then shows dates. */
+int tui_model_many_days(const tui_model *m);
+
 /* Rows: the kept sessions that match the filter, in sort order. */
 void tui_model_set_sort(tui_model *m, int col, int reverse);
 void tui_model_get_sort(const tui_model *m, int *col, int *reverse);
@@ -104,6 +111,13 @@ typedef struct tui_event_view {
 
 size_t tui_session_nevents(const tui_session *s);
 int tui_session_event(const tui_session *s, size_t i, tui_event_view *out); /* 0, or -1 out of range */
+
+/* Writes the session's stored events to f as the exporter's events.jsonl lines (-T json, with `file` fields when a
+ * file sink named any), *written of them; an event too large to keep has no line. 0, or -1 when the session is not
+ * kept or writing failed. */
+int tui_model_events_json(const tui_model *m, uint64_t id, FILE *f, size_t *written);
+/* The same as an export_one events callback (arg: the model). */
+int tui_model_events_lookup(void *arg, uint64_t id, FILE *f, size_t *written);
 
 /* What the UI keeps of a session's transcript, for writing it out (output/export_one.h): 0, or -1 when
  * the session is not kept. Valid until the next sink call. */

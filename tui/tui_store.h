@@ -19,6 +19,7 @@ typedef struct tui_evrec {
     int64_t ts_us;
     int8_t dir;
     size_t proto, type, brief, fields;
+    size_t blob, blob_len; /* the event flattened (output/event_blob.h), for its events.jsonl line; 0 bytes: none */
 } tui_evrec;
 
 typedef struct tui_detail {

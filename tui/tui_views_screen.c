@@ -198,6 +198,14 @@ int tui_views_switch_key(tui_ui *ui, int ch)
     return 1;
 }
 
+/* A new sort order starts at the top of the list, as the sessions list does: its first row selected, in view. */
+static void resort(tui_ui *ui, int tab, int col, int reverse)
+{
+    tui_vscreen *sc = tui_views_screen(ui->tv);
+    tui_views_set_sort(ui->tv, tab, col, reverse);
+    sc->sel[tab] = sc->top[tab] = 0;
+}
+
 int tui_views_key(tui_ui *ui, int ch)
 {
     tui_vscreen *sc = tui_views_screen(ui->tv);
@@ -246,9 +254,9 @@ int tui_views_key(tui_ui *ui, int ch)
     case KEY_NPAGE: case ' ': tui_move_sel(&sc->sel[tab], &sc->top[tab], n, rows, rows); break;
     case 'g': case KEY_HOME: tui_move_sel(&sc->sel[tab], &sc->top[tab], n, -(long)n, rows); break;
     case 'G': case KEY_END: tui_move_sel(&sc->sel[tab], &sc->top[tab], n, (long)n, rows); break;
-    case 's': case '>': tui_views_set_sort(ui->tv, tab, (col + 1) % ncols, reverse); break;
-    case '<': tui_views_set_sort(ui->tv, tab, (col + ncols - 1) % ncols, reverse); break;
-    case 'r': tui_views_set_sort(ui->tv, tab, col, !reverse); break;
+    case 's': case '>': resort(ui, tab, (col + 1) % ncols, reverse); break;
+    case '<': resort(ui, tab, (col + ncols - 1) % ncols, reverse); break;
+    case 'r': resort(ui, tab, col, !reverse); break;
     case '/':
         ui->typing = TUI_TYPING_FILTER;
         snprintf(ui->input, sizeof ui->input, "%s", tui_views_filter(ui->tv, tab));
@@ -287,9 +295,11 @@ static void status_line(tui_ui *ui, const char *right)
     int y = LINES - 2;
     move(y, 0);
     clrtoeol();
-    int rlen = (int)strlen(right);
+    int rlen = 0;
+    for (const char *c = right; *c; c++)
+        rlen += ((unsigned char)*c & 0xc0) != 0x80; /* columns: UTF-8 continuation bytes take none */
     if (rlen < COLS)
-        tui_put(ui, y, COLS - rlen, rlen, right, (size_t)rlen);
+        tui_put(ui, y, COLS - rlen, rlen, right, strlen(right));
     int room = COLS - rlen - 1;
     if (ui->typing) {
         char typed[TUI_INPUT_MAX + 16];
@@ -480,10 +490,13 @@ static void draw_table(tui_ui *ui)
     uint64_t dropped = views_table_dropped(v, t);
     if (dropped)
         snprintf(kept, sizeof kept, " (%llu more past the cap)", (unsigned long long)dropped);
+    char where[48] = ""; /* where the selection is, as in the sessions list: row/rows (those the filter lets through) */
+    if (n && !ui->status[0])
+        snprintf(where, sizeof where, "row %zu/%zu %s ", sc->sel[tab] + 1, n, ui->utf8 ? "\xe2\x94\x82" : "|");
     if (tui_views_filter(ui->tv, tab)[0])
-        snprintf(right, sizeof right, "%zu of %zu rows match%s", n, total, kept);
+        snprintf(right, sizeof right, "%s%zu of %zu rows match%s", where, n, total, kept);
     else
-        snprintf(right, sizeof right, "%zu row%s%s", total, total == 1 ? "" : "s", kept);
+        snprintf(right, sizeof right, "%s%zu row%s%s", where, total, total == 1 ? "" : "s", kept);
     status_line(ui, right);
 }
 
@@ -533,8 +546,9 @@ void tui_views_help(tui_ui *ui)
         "     proto:http  host:10.0.0.1  port:53  COLUMN:TEXT for a column of the",
         "     tab (user:alice, success:no, names:example), other words anywhere",
         "Sessions: Enter opens one (events and transcript: Tab pane, x hex,",
-        "  / search, n/N next); e writes its transcript (to --export DIR, else",
-        "  ./trawl-export/)",
+        "  / search, n/N next); e exports it as --export would (sessions/, files/,",
+        "  events.jsonl) into a new ./trawl-session-<id>/ (-2, -3... when taken);",
+        "  live: its transcript and events (files only with --export)",
         "Files: e saves the selected file, E every file listed, to ./trawl-saved/",
         "  (files are extracted with --export DIR)",
         "Messages: Enter shows a message's headers and text; any row: its fields",

@@ -11,7 +11,8 @@ import struct
 import sys
 
 MAX_SEED = 12000
-PORTS = {80: "http", 8080: "http", 53: "dns", 21: "ftp", 23: "telnet", 67: "dhcp", 161: "snmp", 162: "snmp"}
+PORTS = {80: "http", 8080: "http", 53: "dns", 21: "ftp", 25: "smtp", 587: "smtp", 465: "smtp", 23: "telnet", 67: "dhcp", 161: "snmp", 162: "snmp",
+         110: "pop3", 143: "imap"}
 
 
 def read_pcap(path):

@@ -14,6 +14,18 @@ sys.path.insert(0, os.path.dirname(CHECKS_DIR))
 import checks.common as checks_common  # noqa: E402
 from checks.common import events_of, expect, fail, failures, load_facts  # noqa: E402
 
+def file_fields(obj):
+    """Every `file` field of an event's protocol object, nested ones too (a torrent's files, mail attachments)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "file" and isinstance(v, str):
+                yield v
+            else:
+                yield from file_fields(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from file_fields(v)
+
 def check_exported_files(capture, trawl, pcap, want):
     """--export: every object the clients saved (want: their sha256s, from the checks' exported_*
     functions) must be in DIR/files with the sha256 they saw."""
@@ -27,8 +39,7 @@ def check_exported_files(capture, trawl, pcap, want):
             return 1
         have = {}
         for ev in map(json.loads, open(os.path.join(out, "events.jsonl"))):
-            rel = (ev.get(ev["proto"]) or {}).get("file")
-            if rel:
+            for rel in file_fields(ev.get(ev["proto"]) or {}):
                 path = os.path.normpath(os.path.join(out, rel))
                 if not path.startswith(out + os.sep) or not os.path.isfile(path):
                     fail(capture, "file field %r does not name a file inside the export folder" % rel)

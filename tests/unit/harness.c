@@ -116,6 +116,15 @@ void harness_session_datagram(harness *h, tr_session *s, int dir, const void *p,
     tr_deliver_datagram(s, &h->extra_d[i], dir, p, n);
 }
 
+void harness_session_data(harness *h, tr_session *s, int dir, const void *p, size_t n)
+{
+    ptrdiff_t i = s - h->extra;
+    assert_true(i >= 0 && i < h->nextra);
+    s->packets[dir]++;
+    s->bytes[dir] += n;
+    tr_deliver_data(s, &h->extra_d[i], dir, p, n);
+}
+
 const char *harness_close(harness *h, int reason)
 {
     tr_deliver_close(&h->s, &h->d, reason);

@@ -49,6 +49,8 @@ void harness_datagram(harness *h, int dir, const void *p, size_t n);
 tr_session *harness_add_session(harness *h, uint8_t l4, const char *client_ip, uint16_t client_port,
                                 const char *server_ip, uint16_t server_port);
 void harness_session_datagram(harness *h, tr_session *s, int dir, const void *p, size_t n);
+/* Stream bytes of an added TCP session (BitTorrent's pieces from several peer connections). */
+void harness_session_data(harness *h, tr_session *s, int dir, const void *p, size_t n);
 /* Closes the session (dissector's on_close) and returns every event's JSON, one per line. */
 const char *harness_close(harness *h, int reason);
 /* What the engine does at a session's end: the dissector's close, a session_end event (with `end`),

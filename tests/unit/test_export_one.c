@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ static fixture *fixture_new(void)
     harness_tmpdir(f->dir, sizeof f->dir, "export-one");
     snprintf(f->exp, sizeof f->exp, "%s/exp", f->dir);
     snprintf(f->ui, sizeof f->ui, "%s/ui", f->dir);
+    assert_int_equal(mkdir(f->ui, 0755), 0);
     char err[256] = "";
     f->x = sink_export_open(f->exp, 0, 0, err, sizeof err);
     assert_non_null(f->x);
@@ -131,10 +133,20 @@ static void assert_contains(const char *hay, const char *needle)
     }
 }
 
-/* The UI's lines are the exported body; `e` writes the exported file again from the UI's memory. */
+/* The folder an export message names: "session N exported to FOLDER/: ...". */
+static void folder_of_msg(const char *msg, char *out, size_t cap)
+{
+    const char *a = strstr(msg, " exported to "), *b = a ? strstr(a, "/: ") : NULL;
+    assert_non_null(b);
+    a += strlen(" exported to ");
+    snprintf(out, cap, "%.*s", (int)(b - a), a);
+}
+
+/* The UI's lines are the exported body; `e` writes the exported file again from the UI's memory, into a new folder
+ * named after the session, with the session's events. */
 static void assert_same_as_export(fixture *f, uint64_t id, const char *rel, const char *want)
 {
-    char path[256];
+    char path[512];
     snprintf(path, sizeof path, "%s/%s", f->exp, rel);
     char *file = slurp(path);
     assert_non_null(file);
@@ -142,12 +154,19 @@ static void assert_same_as_export(fixture *f, uint64_t id, const char *rel, cons
     assert_string_equal(lines, body);
     assert_contains(lines, want);
 
-    export_one ex = {.fallback = f->ui, .lookup = tui_model_transcript_lookup, .lookup_arg = f->m};
-    char msg[512], want_msg[512];
+    export_one ex = {.base = f->ui, .lookup = tui_model_transcript_lookup, .events = tui_model_events_lookup,
+                     .lookup_arg = f->m};
+    char msg[512], want_msg[512], folder[256];
     assert_int_equal(export_one_session(&ex, id, msg, sizeof msg), 0);
-    snprintf(want_msg, sizeof want_msg, "exported to %s/%s", f->ui, rel);
-    assert_string_equal(msg, want_msg);
-    snprintf(path, sizeof path, "%s/%s", f->ui, rel);
+    folder_of_msg(msg, folder, sizeof folder);
+    snprintf(want_msg, sizeof want_msg, "session %" PRIu64 " exported to %s/: its transcript, ", id, folder);
+    assert_memory_equal(msg, want_msg, strlen(want_msg));
+    snprintf(want_msg, sizeof want_msg, "%s/trawl-session-%06" PRIu64, f->ui, id);
+    assert_memory_equal(folder, want_msg, strlen(want_msg));
+    snprintf(path, sizeof path, "%s/.trawl-export", folder); /* marked as a trawl export, as --export marks one */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof path, "%s/%s", folder, rel);
     char *mine = slurp(path);
     assert_non_null(mine);
     assert_string_equal(mine, file);
@@ -258,17 +277,23 @@ static void test_ftp_data_pointer_and_export_dir(void **state)
     harness_data(data, TR_S2C, bytes, sizeof bytes);
     tr_file_close(&data->s, fh, 1);
 
-    /* With --export, `e` says where the exporter writes: an open session's transcript is flushed first. */
-    export_one ex = {.dir = f->exp, .exporter = f->x, .lookup = tui_model_transcript_lookup, .lookup_arg = f->m};
+    /* Live with --export: the session's files are copied from the exporter's folder into the session's own; the
+     * transcript and events come from the UI's memory (the session still open). */
+    export_one ex = {.base = f->ui, .dir = f->exp, .exporter = f->x, .lookup = tui_model_transcript_lookup,
+                     .events = tui_model_events_lookup, .lookup_arg = f->m};
     char msg[512], want[512], path[256];
     tui_model_refresh(f->m);
     assert_int_equal(export_one_session(&ex, 4, msg, sizeof msg), 0);
-    snprintf(want, sizeof want, "exported to %s/sessions/000004-ftp-data.txt (open: still being written), file %s/files/000004-report.pdf",
-             f->exp, f->exp);
+    snprintf(want, sizeof want, "session 4 exported to %s/trawl-session-000004/: its transcript, 0 events, 1 file", f->ui);
     assert_string_equal(msg, want);
-    snprintf(path, sizeof path, "%s/sessions/000004-ftp-data.txt", f->exp);
+    snprintf(path, sizeof path, "%s/trawl-session-000004/files/000004-report.pdf", f->ui);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 3000);
+    snprintf(path, sizeof path, "%s/trawl-session-000004/sessions/000004-ftp-data.txt", f->ui);
     char *t = slurp(path);
     assert_contains(t, "== [data -> files/000004-report.pdf]\n");
+    assert_contains(t, "== [exported while the session was open]\n");
     free(t);
 
     harness_end(data, TR_END_FIN);
@@ -285,13 +310,19 @@ static void test_ftp_data_pointer_and_export_dir(void **state)
     assert_same_as_export(f, 3, "sessions/000003-ftp.txt",
                           "== [data on session 4: RETR report.pdf -> files/000004-report.pdf]\n");
 
-    /* Closed: the exporter finished the file; found by its session number. */
+    /* Session 3's events: its transfer event, as the exporter's events.jsonl line; a session no longer kept has
+     * nothing to export. */
     assert_int_equal(export_one_session(&ex, 3, msg, sizeof msg), 0);
-    snprintf(want, sizeof want, "exported to %s/sessions/000003-ftp.txt", f->exp);
-    assert_string_equal(msg, want);
+    assert_non_null(strstr(msg, "/trawl-session-000003-2/: its transcript, 2 events, 0 files"));
+    snprintf(path, sizeof path, "%s/trawl-session-000003-2/events.jsonl", f->ui);
+    t = slurp(path);
+    assert_int_equal(harness_count(t, "\"session\":3,", NULL), 2);
+    assert_int_equal(harness_count(t, "\"type\":\"transfer\"", "\"name\":\"report.pdf\"", "\"data_session\":4",
+                                   "\"file\":\"files/000004-report.pdf\"", NULL), 1);
+    assert_int_equal(harness_count(t, "\"type\":\"session_end\"", "\"end\":\"fin\"", NULL), 1);
+    free(t);
     assert_int_equal(export_one_session(&ex, 99, msg, sizeof msg), -1);
-    snprintf(want, sizeof want, "no transcript of session 99 in %s/sessions", f->exp);
-    assert_string_equal(msg, want);
+    assert_string_equal(msg, "session 99 is no longer kept: nothing to export");
     fixture_free(f);
 }
 
@@ -301,19 +332,33 @@ static void test_never_overwrites(void **state)
     fixture *f = fixture_new();
     harness *h = session_new(f, NULL, NULL, TR_TCP, 80, 5);
     harness_data(h, TR_C2S, "GET / HTTP/1.1\r\nHost: a", 23);
-    export_one ex = {.fallback = f->ui, .lookup = tui_model_transcript_lookup, .lookup_arg = f->m};
+    export_one ex = {.base = f->ui, .lookup = tui_model_transcript_lookup, .lookup_arg = f->m};
     char msg[512], want[512], path[256];
     tui_model_refresh(f->m);
-    for (int i = 1; i <= 3; i++) {
+    /* A folder that is there already, someone else's: never written into, the next name is taken. */
+    snprintf(path, sizeof path, "%s/trawl-session-000005", f->ui);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/trawl-session-000005/mine.txt", f->ui);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("mine\n", fp);
+    fclose(fp);
+    for (int i = 2; i <= 4; i++) {
         assert_int_equal(export_one_session(&ex, 5, msg, sizeof msg), 0);
-        if (i == 1)
-            snprintf(want, sizeof want, "exported to %s/sessions/000005-tcp.txt", f->ui);
-        else
-            snprintf(want, sizeof want, "exported to %s/sessions/000005-tcp-%d.txt", f->ui, i);
+        snprintf(want, sizeof want,
+                 "session 5 exported to %s/trawl-session-000005-%d/: its transcript, 0 events, 0 files (files: only "
+                 "with --export or a capture file)",
+                 f->ui, i);
         assert_string_equal(msg, want);
     }
-    snprintf(path, sizeof path, "%s/sessions/000005-tcp-3.txt", f->ui);
     char *t = slurp(path);
+    assert_string_equal(t, "mine\n");
+    free(t);
+    snprintf(path, sizeof path, "%s/trawl-session-000005/sessions", f->ui);
+    struct stat st;
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(path, sizeof path, "%s/trawl-session-000005-4/sessions/000005-tcp.txt", f->ui);
+    t = slurp(path);
     /* An open session: its last line ended where it is, said so, and the footer says open. */
     assert_contains(t, ">> GET / HTTP/1.1\n>> Host: a\n== [exported while the session was open]\n=====");
     assert_contains(t, "end      open\n");
@@ -322,9 +367,9 @@ static void test_never_overwrites(void **state)
     assert_int_equal(export_one_session(&ex, 77, msg, sizeof msg), -1);
     assert_string_equal(msg, "session 77 is no longer kept: nothing to export");
     /* A folder that cannot be made: the reason, nothing else. */
-    ex.fallback = "/proc/trawl-no";
+    ex.base = "/proc/trawl-no";
     assert_int_equal(export_one_session(&ex, 5, msg, sizeof msg), -1);
-    assert_non_null(strstr(msg, "export failed: /proc/trawl-no/sessions: "));
+    assert_non_null(strstr(msg, "export failed: /proc/trawl-no/trawl-session-000005: "));
     harness_end(h, TR_END_RST);
     fixture_free(f);
 }
@@ -387,6 +432,111 @@ static void test_http_binary_body_marker(void **state)
     fixture_free(f);
 }
 
+/* With a capture file, `e` reads the input again into a sink_export behind a filter: session 7 and the session it
+ * opened (9) pass, another (8) does not; the result is the export --export makes of those sessions, file for file. */
+typedef struct replay_script {
+    int mismatch; /* session 7 comes back between other endpoints */
+} replay_script;
+
+static uint8_t body2k[2000];
+
+static void http_exchange(harness *h)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 2000\r\n\r\n";
+    for (size_t i = 0; i < sizeof body2k; i++)
+        body2k[i] = (uint8_t)(i * 13 + 1);
+    harness_data(h, TR_C2S, "GET /blob.bin HTTP/1.1\r\nHost: t\r\n\r\n", 35);
+    harness_data(h, TR_S2C, head, sizeof head - 1);
+    harness_data(h, TR_S2C, body2k, sizeof body2k);
+}
+
+static int replay_script_run(void *arg, const tr_sink *sink, char *err, size_t cap)
+{
+    (void)err;
+    (void)cap;
+    const replay_script *sc = arg;
+    harness *h[3] = {harness_new("http", TR_TCP, 80), harness_new("http", TR_TCP, 80), harness_new(NULL, TR_TCP, 2000)};
+    h[0]->s.id = 7;
+    h[1]->s.id = 8;
+    h[2]->s.id = 9;
+    h[2]->s.parent = 7;
+    if (sc->mismatch)
+        h[0]->s.client.port = 40001;
+    for (int i = 0; i < 3; i++) {
+        assert_true(tr_ctx_add_sink(&h[i]->ctx, sink) >= 0);
+        sink->on_session_open(sink->self, &h[i]->s);
+    }
+    http_exchange(h[0]);
+    http_exchange(h[1]);
+    harness_data(h[2], TR_C2S, "child bytes\n", 12);
+    for (int i = 0; i < 3; i++) {
+        harness_end(h[i], TR_END_FIN);
+        harness_free(h[i]);
+    }
+    return 0;
+}
+
+static void test_replay_is_the_export(void **state)
+{
+    (void)state;
+    fixture *f = fixture_new();
+    harness *h = session_new(f, "http", NULL, TR_TCP, 80, 7); /* as the UI and --export saw it */
+    http_exchange(h);
+    harness_end(h, TR_END_FIN);
+    assert_int_equal(sink_export_finish(f->x, NULL, 0), 0);
+    f->x = NULL;
+    tui_model_refresh(f->m);
+    replay_script sc = {0};
+    export_one ex = {.base = f->ui, .replay = replay_script_run, .replay_arg = &sc,
+                     .lookup = tui_model_transcript_lookup, .events = tui_model_events_lookup, .lookup_arg = f->m};
+    char msg[512], want[512], path[512];
+    assert_int_equal(export_one_session(&ex, 7, msg, sizeof msg), 0);
+    snprintf(want, sizeof want,
+             "session 7 exported to %s/trawl-session-000007/: 2 transcripts, 1 file, 4 events (with the 1 session it "
+             "opened)",
+             f->ui);
+    assert_string_equal(msg, want);
+    /* the transcript and the file: those --export wrote */
+    snprintf(path, sizeof path, "%s/sessions/000007-http.txt", f->exp);
+    char *theirs = slurp(path);
+    snprintf(path, sizeof path, "%s/trawl-session-000007/sessions/000007-http.txt", f->ui);
+    char *mine = slurp(path);
+    assert_non_null(theirs);
+    assert_non_null(mine);
+    assert_string_equal(mine, theirs);
+    assert_contains(mine, "<< [body 2000 bytes -> files/000007-blob.bin]\n");
+    free(mine);
+    free(theirs);
+    snprintf(path, sizeof path, "%s/trawl-session-000007/files/000007-blob.bin", f->ui);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 2000);
+    snprintf(path, sizeof path, "%s/trawl-session-000007/sessions/000009-tcp.txt", f->ui);
+    mine = slurp(path);
+    assert_non_null(mine);
+    assert_contains(mine, ">> child bytes\n");
+    free(mine);
+    snprintf(path, sizeof path, "%s/trawl-session-000007/sessions/000008-http.txt", f->ui);
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(path, sizeof path, "%s/trawl-session-000007/files/000008-blob.bin", f->ui);
+    assert_int_equal(stat(path, &st), -1);
+    /* events.jsonl: the sessions' events only, with their `file` fields */
+    snprintf(path, sizeof path, "%s/trawl-session-000007/events.jsonl", f->ui);
+    char *ev = slurp(path);
+    assert_int_equal(harness_count(ev, "\"session\":7,", NULL), 3);
+    assert_int_equal(harness_count(ev, "\"session\":9,", NULL), 1);
+    assert_int_equal(harness_count(ev, "\"session\":8,", NULL), 0);
+    assert_int_equal(harness_count(ev, "\"type\":\"response\"", "\"status\":200", "\"file\":\"files/000007-blob.bin\"",
+                                   NULL),
+                     1);
+    free(ev);
+    /* The input read again does not give the same session: nothing passes, and it says so. */
+    sc.mismatch = 1;
+    assert_int_equal(export_one_session(&ex, 7, msg, sizeof msg), -1);
+    assert_string_equal(msg, "export failed: reading the input again gave no session 7 between the same endpoints");
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_ftp_data_pointer_and_export_dir),
         cmocka_unit_test(test_never_overwrites),
         cmocka_unit_test(test_http_binary_body_marker),
+        cmocka_unit_test(test_replay_is_the_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,7 +208,7 @@ typedef struct toy_txn {
     uint64_t sum; /* of the decoded body's bytes, so a wrong byte shows */
 } toy_txn;
 
-static int toy_claims(const http_request_view *r) { return r->uri_len >= 9 && memcmp(r->uri, "/announce", 9) == 0; }
+static int toy_claims(const http_request_view *r) { return r->uri_len >= 4 && memcmp(r->uri, "/toy", 4) == 0; }
 
 static void toy_request(tr_session *s, void *txn, const http_request_view *r)
 {
@@ -274,8 +274,8 @@ static void test_claimed_transactions(void **state)
     memcpy(resp + total, rest, strlen(rest));
     total += strlen(rest);
     harness_msg m[] = {
-        {C2S, "GET /announce?info_hash=%aa HTTP/1.1\r\nHost: t\r\n\r\nGET /other HTTP/1.1\r\n\r\n"
-              "GET /announce?x=1 HTTP/1.1\r\n\r\n", 0},
+        {C2S, "GET /toy?info_hash=%aa HTTP/1.1\r\nHost: t\r\n\r\nGET /other HTTP/1.1\r\n\r\n"
+              "GET /toy?x=1 HTTP/1.1\r\n\r\n", 0},
         {S2C, resp, total},
     };
     http_claim_extra(&toy);
@@ -283,10 +283,10 @@ static void test_claimed_transactions(void **state)
     char want[64];
     snprintf(want, sizeof want, "\"sum\":%llu", (unsigned long long)sum);
     assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"claimed\"", NULL), 2);
-    assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"answered\"", needle("uri", "/announce?info_hash=%aa"),
+    assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"answered\"", needle("uri", "/toy?info_hash=%aa"),
                                    "\"status\":200", "\"body\":3000", want, "\"complete\":true", NULL),
                      1);
-    assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"answered\"", needle("uri", "/announce?x=1"),
+    assert_int_equal(harness_count(json, "\"proto\":\"toy\",\"type\":\"answered\"", needle("uri", "/toy?x=1"),
                                    "\"body\":0", NULL),
                      1);
     assert_int_equal(harness_count(json, "\"proto\":\"toy\"", needle("uri", "/other"), NULL), 0);
@@ -298,7 +298,7 @@ static void test_claimed_transactions(void **state)
     free(json);
     /* a claimed request never answered: abandoned when the session ends, its state freed */
     abandoned = 0;
-    harness_msg unanswered[] = {{C2S, "GET /announce HTTP/1.1\r\n\r\n", 0}};
+    harness_msg unanswered[] = {{C2S, "GET /toy HTTP/1.1\r\n\r\n", 0}};
     json = harness_script("http", 80, unanswered, 1, 0);
     assert_int_equal(abandoned, 1);
     free(json);

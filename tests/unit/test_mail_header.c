@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -89,6 +90,27 @@ static void decoded_is(const char *in, const char *want, int want_undecoded)
     mime_words_decode(in, strlen(in), out, sizeof out, &undecoded);
     assert_string_equal(out, want);
     assert_int_equal(undecoded, want_undecoded);
+}
+
+/* A To: of hundreds of addresses (a mailing of 1999, folded over 300 lines) is cut at MAIL_HEADER_FIELD_MAX and the
+ * fields after it are still kept. */
+static void test_long_field_leaves_room(void **state)
+{
+    (void)state;
+    static char text[16384];
+    size_t k = (size_t)snprintf(text, sizeof text, "To: first@example.org,\r\n");
+    for (int i = 0; i < 300; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, " user%03d@eagle.example.mil,\r\n", i);
+    snprintf(text + k, sizeof text - k, "Subject: Take into The would, for\r\nMessage-Id: <19990807082010.CAA3135>\r\n");
+    mail_header h;
+    lines(&h, text);
+    field_is(&h, MF_SUBJECT, "Take into The would, for");
+    field_is(&h, MF_MESSAGE_ID, "<19990807082010.CAA3135>");
+    const char *v;
+    size_t n;
+    assert_int_equal(mail_header_get(&h, MF_TO, &v, &n), 1);
+    assert_true(n <= MAIL_HEADER_FIELD_MAX && n > MAIL_HEADER_FIELD_MAX - 40);
+    assert_int_equal(h.cut, 1);
 }
 
 static void test_encoded_words(void **state)
@@ -188,6 +210,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sections),
+        cmocka_unit_test(test_long_field_leaves_room),
         cmocka_unit_test(test_encoded_words),
         cmocka_unit_test(test_parameters),
         cmocka_unit_test(test_charsets),

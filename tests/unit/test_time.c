@@ -93,10 +93,31 @@ static void test_day_changes(void **state)
     tr_time_set_style(TR_TIME_LOCAL);
 }
 
+/* A zone whose offset has seconds (local mean time, as Monrovia kept until 1972): its minutes do not start on UTC's,
+ * and the day changes inside a UTC minute. */
+static void test_offset_with_seconds(void **state)
+{
+    (void)state;
+    setenv("TZ", "XYZ-8:10:25", 1); /* UTC+8:10:25: local midnight at 15:49:35 UTC */
+    tzset();
+    tr_time_set_style(TR_TIME_LOCAL);
+    char out[TR_TIME_MAX];
+    int64_t before = 1796572174872646LL; /* 2026-12-06 15:49:34.872646 UTC */
+    tr_time_full(before, out);
+    assert_string_equal(out, "2026-12-06 23:59:59.872646");
+    tr_time_full(before + 4378802LL, out); /* 15:49:39.251448 UTC, in the same UTC minute */
+    assert_string_equal(out, "2026-12-07 00:00:04.251448");
+    assert_true(tr_time_day(before + 4378802LL) != tr_time_day(before));
+    tr_time_of_day(before + 1000000LL, out);
+    assert_string_equal(out, "00:00:00.872646");
+    in_berlin();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_local),
+        cmocka_unit_test(test_offset_with_seconds),
         cmocka_unit_test(test_utc_and_epoch),
         cmocka_unit_test(test_day_changes),
     };

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../core/tr_dissector.h"
+#include "../../output/tr_time.h"
 #include "../../reassembly/deliver.h"
 #include "../../tui/tui_model.h"
 
@@ -544,6 +545,101 @@ static void test_many_sessions(void **state)
     tui_model_free(m);
 }
 
+/* The flow table as the model sees it through the context: the fixture's sessions not ended yet. */
+static fixture *live_fixture;
+static tr_session *find_live(tr_ctx *ctx, uint64_t id)
+{
+    (void)ctx;
+    for (int i = 0; i < live_fixture->n; i++)
+        if (live_fixture->s[i].id == id && !live_fixture->s[i].end)
+            return &live_fixture->s[i];
+    return NULL;
+}
+
+/* Live: packets that reach no sink (ACKs, a FIN) still show in the row, and a session whose FINs or RST were seen
+ * shows closed or reset while the engine lingers before ending it. */
+static void test_follow_live(void **state)
+{
+    (void)state;
+    fixture *f = three_sessions();
+    live_fixture = f;
+    f->ctx.find_session = find_live;
+    tr_session *h = &f->s[0];
+    const tui_session *t = tui_model_find(f->m, 1);
+    assert_int_equal(t->packets, 2);
+    assert_int_equal(tui_model_follow(f->m, 1), 0); /* nothing new */
+    h->packets[TR_C2S] += 2; /* an ACK, then the client's FIN */
+    h->packets[TR_S2C] += 1; /* the server's FIN */
+    uint64_t gen = tui_model_generation(f->m);
+    assert_int_equal(tui_model_follow(f->m, 1), 1);
+    assert_true(tui_model_generation(f->m) != gen); /* the rows are rebuilt, the screen redrawn */
+    assert_int_equal(t->packets, 5);
+    assert_string_equal(tui_state_name(t->state), "open");
+    h->closing = TR_END_FIN;
+    assert_int_equal(tui_model_follow(f->m, 1), 1);
+    assert_string_equal(tui_state_name(t->state), "closed");
+    assert_int_equal(tui_model_follow(f->m, 1), 0);
+    h->packets[TR_C2S]++; /* the last ACK, during the linger */
+    assert_int_equal(tui_model_follow(f->m, 1), 1);
+    assert_int_equal(t->packets, 6);
+    tui_model_set_sort(f->m, TUI_COL_PACKETS, 1); /* ftp 10, http 6, dns 1 */
+    rows_ids(f->m, (uint64_t[]){3, 1, 2}, 3);
+    tr_session *d = &f->s[1];
+    d->closing = TR_END_RST; /* a RST: reset */
+    assert_int_equal(tui_model_follow(f->m, 2), 1);
+    assert_string_equal(tui_state_name(tui_model_find(f->m, 2)->state), "reset");
+    /* the engine ends the session: the end the event gives stands */
+    close_session(f, h, TR_END_FIN);
+    assert_int_equal(tui_model_follow(f->m, 1), 0);
+    assert_string_equal(tui_state_name(t->state), "closed");
+    assert_int_equal(tui_model_follow(f->m, 42), 0);
+    fixture_free(f);
+}
+
+/* Times: whether the sessions span more than one day, in --time's zone. */
+static void test_many_days(void **state)
+{
+    (void)state;
+    tr_time_set_style(TR_TIME_UTC);
+    fixture *f = fixture_new(NULL); /* 2023-11-14 22:13:20 UTC */
+    open_session(f, &fake_http, TR_TCP, 1, 2, 80);
+    f->ctx.now_us += 3600LL * 1000000; /* 23:13:20 */
+    open_session(f, &fake_http, TR_TCP, 1, 2, 80);
+    assert_int_equal(tui_model_many_days(f->m), 0);
+    f->ctx.now_us += 3600LL * 1000000; /* 00:13:20 the next day */
+    open_session(f, &fake_http, TR_TCP, 1, 2, 80);
+    assert_int_equal(tui_model_many_days(f->m), 1);
+    fixture_free(f);
+    tr_time_set_style(TR_TIME_LOCAL);
+}
+
+/* The events kept are the exporter's events.jsonl lines when written out (the UI's `e` without a capture file). */
+static void test_events_json(void **state)
+{
+    (void)state;
+    fixture *f = three_sessions();
+    char *buf = NULL;
+    size_t len = 0, n = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    assert_int_equal(tui_model_events_json(f->m, 3, fp, &n), 0);
+    fclose(fp);
+    assert_int_equal(n, 3);
+    assert_non_null(strstr(buf, "\"session\":3,"));
+    assert_non_null(strstr(buf, "\"type\":\"auth\""));
+    assert_non_null(strstr(buf, "\"user\":\"alice\""));
+    assert_non_null(strstr(buf, "\"type\":\"transfer\""));
+    assert_non_null(strstr(buf, "\"data_session\":9"));
+    assert_non_null(strstr(buf, "\"type\":\"session_end\""));
+    assert_null(strstr(buf, "\"session\":1,"));
+    size_t lines = 0;
+    for (const char *c = buf; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 3);
+    free(buf);
+    assert_int_equal(tui_model_events_json(f->m, 42, stdout, &n), -1);
+    fixture_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +648,8 @@ int main(void)
         cmocka_unit_test(test_events),             cmocka_unit_test(test_transcript),
         cmocka_unit_test(test_session_cap),        cmocka_unit_test(test_detail_caps),
         cmocka_unit_test(test_many_sessions),
+        cmocka_unit_test(test_follow_live),        cmocka_unit_test(test_many_days),
+        cmocka_unit_test(test_events_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
