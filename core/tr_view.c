@@ -4,6 +4,8 @@
 
 #include "tr_session.h"
 
+const char tr_view_keep[] = "";
+
 const tr_ip *tr_view_client_ip(const tr_event *e) { return e->session ? &e->session->client.ip : NULL; }
 const tr_ip *tr_view_server_ip(const tr_event *e) { return e->session ? &e->session->server.ip : NULL; }
 

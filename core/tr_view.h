@@ -57,7 +57,9 @@ typedef struct tr_view_out {
     /* The outcome of the session's latest credential that has none yet (an HTTP 401 answering a Basic login: 0). */
     void (*outcome)(const struct tr_view_out *o, int success);
     /* A row of one of the dissector's tables: cells[c] (NUL-terminated, NULL for empty) for each column; the row
-     * with the same key is replaced (a torrent's row as it grows), a new key adds one. */
+     * with the same key is replaced (a torrent's row as it grows), a new key adds one. A cell tr_view_keep keeps
+     * what the row with that key holds in that column (empty in a new row): an event that knows a few of the
+     * columns updates those. */
     void (*row)(const struct tr_view_out *o, const tr_view_table *t, const char *key, const char *const *cells);
 } tr_view_out;
 
@@ -67,6 +69,9 @@ typedef struct tr_viewer {
     void (*event)(const tr_event *e, const tr_view_out *out);
     const tr_view_table *tables;
 } tr_viewer;
+
+/* A cell of tr_view_out.row that keeps the row's value (compared by address). */
+extern const char tr_view_keep[];
 
 /* Helpers for hooks: the address of the event's client or server (NULL for an event of no session). */
 const tr_ip *tr_view_client_ip(const tr_event *e);

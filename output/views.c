@@ -335,7 +335,10 @@ static vrow *table_put(views *v, vtable *t, uint64_t key, const char *const *cel
         t->dropped++;
         return NULL;
     }
-    vrow *r = row_make(t, cells);
+    const char *merged[TR_VIEW_COLS_MAX];
+    for (int c = 0; c < t->ncols; c++) /* tr_view_keep: the cell the row holds (empty in a new one) */
+        merged[c] = cells[c] != tr_view_keep ? cells[c] : at >= 0 ? views_cell(t->rows[at]->text, c) : NULL;
+    vrow *r = row_make(t, merged);
     if (!r)
         return NULL;
     r->key = key;
@@ -537,6 +540,8 @@ static void file_at(views *v, const tr_event *e, int from)
         if (digits && base[digits] == '-') /* the export's "<session>-" prefix */
             base += digits + 1;
         snprintf(name, sizeof name, "%s", base);
+    } else if ((f = level_field(e, from, "path")) && f->type == TR_F_STR) { /* a file's path in a collection */
+        cell_of(f, name, sizeof name);
     } else if ((f = level_field(e, from, "uri")) && f->type == TR_F_STR) {
         cell_of(f, path, sizeof path);
         path[strcspn(path, "?#")] = '\0';
