@@ -105,8 +105,10 @@ static int decode_ethernet(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, in
 static int decode_l4(decoder *d, int64_t ts, uint8_t proto, const uint8_t *p, size_t n, tr_packet *out, int depth)
 {
     tr_buf b = tr_buf_make(p, n);
-    if ((proto == IPPROTO_IPIP || proto == IPPROTO_IPV6_IN_IP) && depth < MAX_IP_NESTING)
+    if ((proto == IPPROTO_IPIP || proto == IPPROTO_IPV6_IN_IP) && depth < MAX_IP_NESTING) {
+        out->has_mac = 0; /* the link addresses were the tunnel's ends, not the inner hosts' */
         return decode_ip(d, ts, &b, out, depth + 1);
+    }
     if (proto == 6) {
         out->sport = tr_be16(&b);
         out->dport = tr_be16(&b);
@@ -149,8 +151,10 @@ static int decode_l4(decoder *d, int64_t ts, uint8_t proto, const uint8_t *p, si
         if (depth < MAX_IP_NESTING) { /* a tunnel's datagram is the packet it carries (capture/tunnel.h) */
             tr_buf inner = tr_buf_make(out->payload, out->payload_len);
             int kind = tunnel_udp(out->sport, out->dport, &inner);
-            if (kind == TUNNEL_IP)
+            if (kind == TUNNEL_IP) {
+                out->has_mac = 0;
                 return decode_ip(d, ts, &inner, out, depth + 1);
+            }
             if (kind == TUNNEL_ETHERNET)
                 return decode_ethernet(d, ts, &inner, out, depth + 1);
         }
@@ -313,7 +317,12 @@ static int decode_ethertype(decoder *d, int64_t ts, tr_buf *b, uint16_t type, tr
 
 static int decode_ethernet(decoder *d, int64_t ts, tr_buf *b, tr_packet *out, int depth)
 {
-    tr_skip(b, 12); /* destination, source */
+    const uint8_t *macs = tr_bytes(b, 12); /* destination, source */
+    if (macs) { /* a tunnel's inner frame: its addresses are the inner hosts' */
+        memcpy(out->dst_mac, macs, 6);
+        memcpy(out->src_mac, macs + 6, 6);
+        out->has_mac = 3;
+    }
     uint16_t type = tr_be16(b);
     if (b->err)
         return bad(d, "ethernet_truncated", "Ethernet header cut short");
@@ -346,7 +355,13 @@ int decode_packet(decoder *d, int64_t ts_us, const uint8_t *data, size_t caplen,
     case DLT_EN10MB:
         return decode_ethernet(d, ts_us, &b, out, 0);
     case DLT_LINUX_SLL: {
-        tr_skip(&b, 14);
+        tr_skip(&b, 4); /* packet type, address type */
+        uint16_t alen = tr_be16(&b);
+        const uint8_t *addr = tr_bytes(&b, 8);
+        if (addr && alen == 6) {
+            memcpy(out->src_mac, addr, 6);
+            out->has_mac = 1;
+        }
         uint16_t type = tr_be16(&b);
         if (b.err)
             return bad(d, "sll_truncated", "Linux cooked header cut short");

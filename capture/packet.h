@@ -19,6 +19,10 @@ typedef struct tr_packet {
     uint8_t tcp_flags;
     const uint8_t *payload;
     size_t payload_len;
+    /* The link layer's addresses where it has them (Ethernet; Linux cooked: the source only): bit 0 src_mac is set,
+     * bit 1 dst_mac is. */
+    uint8_t has_mac;
+    uint8_t src_mac[6], dst_mac[6];
 } tr_packet;
 
 #endif

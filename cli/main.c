@@ -19,6 +19,7 @@
 #include "../output/sink_lines.h"
 #include "../output/tr_time.h"
 #include "../output/sink_redis.h"
+#include "../output/views.h"
 #include "../tui/tui.h"
 #include "../reassembly/engine.h"
 #include "options.h"
@@ -270,7 +271,7 @@ static int input_rereadable(const trawl_options *o)
     return o->read_file && strcmp(o->read_file, "-") != 0 && stat(o->read_file, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int run_tui(pipeline *pl, tui_model *model, const char *label, sink_export *exporter)
+static int run_tui(pipeline *pl, tui_model *model, views *vw, const char *label, sink_export *exporter)
 {
     tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters, tui_outputs};
     /* `e`: the session exported into a folder of its own, as --export would (output/export_one.h) */
@@ -284,6 +285,8 @@ static int run_tui(pipeline *pl, tui_model *model, const char *label, sink_expor
     memset(&topt, 0, sizeof topt);
     topt.export_session = export_one_session;
     topt.export_arg = &ex;
+    topt.views = vw;
+    topt.export_dir = pl->opt->export_dir;
     if (tui_run(&src, model, &topt) < 0)
         return 1;
     if (pl->read_error) {
@@ -445,10 +448,12 @@ int main(int argc, char **argv)
         sink_lines_use_worker(&lines, 1); /* formatting lines is a third of the work on traffic of small events */
         pl.ctx.results_on_worker = pl.ctx.nsinks == 1; /* the lines alone: bodies may be inflated there too */
     }
-    event_counts *counts = opt.stats ? event_counts_new() : NULL;
-    if (counts) { /* after the choice above: it reads no result the worker fills in */
-        tr_sink cs = event_counts_sink(counts);
-        tr_ctx_add_sink(&pl.ctx, &cs);
+    /* the views across protocols (the UI's tabs, the export's credentials.jsonl ... stats.json) and --stats's counts:
+     * after the choice above, it reads no result the worker fills in */
+    views *vw = opt.tui || opt.export_dir || opt.stats ? views_new() : NULL;
+    if (vw) {
+        tr_sink vs = views_sink(vw);
+        tr_ctx_add_sink(&pl.ctx, &vs);
     }
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
     if (!pl.engine) {
@@ -465,7 +470,7 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "%s (%s)", input, opt.filter);
     else
         snprintf(label, sizeof label, "%s", input);
-    int status = opt.tui ? run_tui(&pl, model, label, exporter) : run_lines(&pl);
+    int status = opt.tui ? run_tui(&pl, model, vw, label, exporter) : run_lines(&pl);
 
     finish_once(&pl);
     sink_lines_drain(&lines);
@@ -477,6 +482,8 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     sink_export_stats xst = {0};
+    if (exporter && vw && views_export(vw, sink_export_put, exporter) < 0)
+        status = 1; /* the reason comes with sink_export_finish's */
     if (exporter && sink_export_finish_stats(exporter, &xst, err, sizeof err) < 0) {
         fprintf(stderr, "trawl: %s: %s\n", opt.export_dir, err);
         status = 1;
@@ -503,7 +510,8 @@ int main(int argc, char **argv)
                             .engine = tr_engine_stats_get(pl.engine),
                             .limits = &opt.engine,
                             .dec = &pl.dec,
-                            .counts = counts,
+                            .counts = vw ? views_counts(vw) : NULL,
+                            .views = vw,
                             .export_dir = opt.export_dir,
                             .exported = &xst};
         summary_print(stderr, &si);
@@ -513,7 +521,7 @@ int main(int argc, char **argv)
             summary_print_output(stderr, opt.output_url.display, sink_redis_stream(pl.redis), &rc);
         }
     }
-    event_counts_free(counts);
+    views_free(vw);
     tr_engine_free(pl.engine);
     tr_worker_stop(); /* after the engine released every hash context */
     if (model)

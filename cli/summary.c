@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "../core/tr_worker.h"
+#include "../output/views.h"
 
 /* "21.5 KB", "3 bytes": sizes as people read them (1 KB = 1024 bytes, as ls -h). */
 static const char *size_text(uint64_t n, char out[32])
@@ -119,8 +120,16 @@ static void limits(FILE *out, const summary_input *in)
 void summary_print(FILE *out, const summary_input *in)
 {
     what_was_read(out, in);
-    sessions_by_protocol(out, in->engine);
-    if (in->counts)
+    if (!in->views)
+        sessions_by_protocol(out, in->engine);
+    if (in->views) { /* protocols, top talkers, conversations, events and counted values, per second */
+        tr_strbuf sb;
+        tr_sb_init(&sb, 16u << 20);
+        views_sync(in->views);
+        views_stats_text(in->views, &sb);
+        fprintf(out, "\n%.*s", (int)sb.len, sb.p ? sb.p : "");
+        tr_sb_free(&sb);
+    } else if (in->counts)
         event_counts_print(in->counts, out);
     else
         fprintf(out, "\nEvents  %" PRIu64 "\n", in->ctx->events);

@@ -18,6 +18,7 @@ typedef struct summary_input {
     const tr_engine_opts *limits;      /* --max-flows, --memcap as given */
     const decoder *dec;
     const event_counts *counts;        /* NULL: none kept */
+    struct views *views;               /* protocols, top talkers and conversations, per second; NULL: none */
     const char *export_dir;            /* NULL: no --export */
     const sink_export_stats *exported;
 } summary_input;

@@ -9,6 +9,7 @@
 
 #include "tr_present.h"
 #include "tr_session.h"
+#include "tr_view.h"
 
 /* A probe's answer: the bytes are this protocol's (YES), could be once more arrive (MAYBE), or are not (NO). */
 enum tr_probe { TR_PROBE_NO = 0, TR_PROBE_MAYBE = 1, TR_PROBE_YES = 2 };
@@ -61,6 +62,7 @@ typedef struct tr_dissector {
     const tr_option *options;         /* command-line options, ended by a NULL name */
     const tr_stat_field *stat_fields; /* event fields --stats counts, ended by a NULL key */
     const tr_inside *inside;          /* it rides inside another protocol's sessions */
+    const tr_viewer *view;            /* what it adds to the views across protocols (core/tr_view.h) */
 } tr_dissector;
 
 /* The registry: all dissectors, NULL-terminated, in dissectors.def order. */

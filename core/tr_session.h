@@ -32,6 +32,8 @@ typedef struct tr_expectation {
 
 enum tr_l4 { TR_TCP = 6, TR_UDP = 17 };
 
+#define TR_MAX_SINKS 6
+
 enum tr_end_reason { TR_END_NONE = 0, TR_END_FIN, TR_END_RST, TR_END_TIMEOUT, TR_END_EVICTED, TR_END_EOF };
 const char *tr_end_name(int reason);
 
@@ -55,7 +57,7 @@ typedef struct tr_session {
     uint64_t parent;       /* control session of an expected flow, 0 otherwise */
     void *expect_ctx;      /* the expectation's context copy, owned by the engine */
     size_t expect_ctx_len;
-    void *sink_data[4];    /* per-sink per-session slot, indexed by sink number */
+    void *sink_data[TR_MAX_SINKS];    /* per-sink per-session slot, indexed by sink number */
     /* Stream offset (bytes of the direction before it, gaps included) of p[0] in the current on_data
      * call; between calls, of the first byte the dissector has not consumed. Kept by deliver. */
     uint64_t stream_off[2];
@@ -66,6 +68,11 @@ typedef struct tr_session {
      * (DHCP: "dhcp-<client mac>", set per datagram, kept in its state); NULL: the exporter's default (a datagram
      * protocol's address pair, a TCP session's own transcript). */
     const char *tx_group;
+    /* The link-layer (MAC) address of each end, as the first packet each way carried it (the sender's); has_mac
+     * bit TR_C2S set: mac[TR_C2S] is the client's, bit TR_S2C: mac[TR_S2C] the server's; bit 2 + d: mac[d] is
+     * the destination address of the other way's packet, until that end sends one itself. */
+    uint8_t has_mac;
+    uint8_t mac[2][6];
 } tr_session;
 
 /* Receives what the pipeline produces. Every member may be NULL. */
@@ -79,6 +86,8 @@ typedef struct tr_sink {
     /* Bytes in stream order (TCP) or one datagram (UDP), after the dissector has seen them. */
     void (*on_stream)(void *self, tr_session *s, int dir, const uint8_t *p, size_t n);
     void (*on_stream_gap)(void *self, tr_session *s, int dir, uint64_t n);
+    /* Every packet the engine takes (TCP or UDP, after IP reassembly): its time and payload bytes (statistics). */
+    void (*on_packet)(void *self, int64_t ts_us, size_t payload_len);
     /* Called after the session_end event; last chance to release per-session data. */
     void (*on_session_close)(void *self, tr_session *s);
     /* File extraction: open returns a handle >= 0 and writes the path relative to the export folder. */
@@ -100,7 +109,6 @@ typedef struct tr_sink {
                              const char *relpath);
 } tr_sink;
 
-#define TR_MAX_SINKS 4
 #define TR_MAX_ANOMALY_KINDS 64
 #define TR_MAX_DISSECTORS 32 /* registered dissectors (dissectors.def) */
 #define TR_MAX_SHARED 8      /* states several dissectors share (tr_ctx_shared) */

@@ -10,6 +10,7 @@
 
 #include "../core/tr_dissector.h"
 #include "../core/tr_event_read.h"
+#include "../core/tr_view.h"
 #include "bt.h"
 
 #define SHORT_HASH 8 /* hex digits of an info_hash in a summary */
@@ -189,6 +190,118 @@ static int bt_text_fold(const tr_event *e, tr_strbuf *key, uint64_t *bytes)
     }
     return 0;
 }
+
+/* ---- the views: a Torrents tab (a row per info_hash: named by its metadata as soon as it is known, whole from the
+ * `torrent` event at the end), and each peer's client as a program its host runs ---- */
+
+static const char *const torrent_columns[] = {"info_hash", "name",     "size",     "pieces",   "verified", "peers",
+                                              "trackers",  "complete", "clients",  "folder",   NULL};
+static const tr_view_table bt_tables[] = {
+    {"Torrents", torrent_columns, "torrents.jsonl", 1u << 2 | 1u << 3 | 1u << 4 | 1u << 5, 0},
+    {NULL, NULL, NULL, 0, 0},
+};
+enum { TC_HASH, TC_NAME, TC_SIZE, TC_PIECES, TC_VERIFIED, TC_PEERS, TC_TRACKERS, TC_COMPLETE, TC_CLIENTS, TC_FOLDER };
+
+#define BT_CELL 512
+
+/* A string field as a NUL-terminated copy, or tr_view_keep when the event does not have it. */
+static const char *cell_str(const tr_event *e, const char *key, char *out)
+{
+    const tr_field *f = tr_evr_field(e, key); /* a string, or an exported file's path */
+    if (!f || (f->type != TR_F_STR && f->type != TR_F_FILE) || !f->s)
+        return tr_view_keep;
+    snprintf(out, BT_CELL, "%.*s", (int)(f->n < BT_CELL ? f->n : BT_CELL - 1), f->s);
+    return out;
+}
+
+static const char *cell_int(const tr_event *e, const char *key, char *out)
+{
+    int64_t v;
+    if (!tr_evr_int(e, key, &v))
+        return tr_view_keep;
+    snprintf(out, BT_CELL, "%lld", (long long)v);
+    return out;
+}
+
+/* A list's strings (or its objects' `key` strings, each once) joined with ", "; how many items it has. */
+static int cell_list(const tr_event *e, const char *list_key, const char *key, char *out)
+{
+    int list = tr_evr_find(e, 0, e->nf, list_key), count = 0;
+    size_t o = 0;
+    out[0] = '\0';
+    if (list < 0 || e->f[list].type != TR_F_LIST)
+        return -1;
+    for (int i = list + 1, end = tr_ev_field_next(e, list); i < end - 1; i = tr_ev_field_next(e, i)) {
+        count++;
+        int v = i;
+        if (key) {
+            v = e->f[i].type == TR_F_OBJ ? tr_evr_find(e, i + 1, tr_ev_field_next(e, i), key) : -1;
+            if (v < 0)
+                continue;
+        }
+        if (e->f[v].type != TR_F_STR || !e->f[v].n)
+            continue;
+        char item[160];
+        snprintf(item, sizeof item, "%.*s", (int)(e->f[v].n < sizeof item ? e->f[v].n : sizeof item - 1), e->f[v].s);
+        if (key) { /* each once */
+            const char *at = strstr(out, item);
+            size_t len = strlen(item);
+            if (at && (at == out || at[-1] == ' ') && (at[len] == '\0' || at[len] == ','))
+                continue;
+        }
+        if (o + strlen(item) + 3 < BT_CELL)
+            o += (size_t)snprintf(out + o, BT_CELL - o, "%s%s", o ? ", " : "", item);
+    }
+    return count;
+}
+
+static void bt_view_event(const tr_event *e, const tr_view_out *out)
+{
+    const char *t = e->type, *s;
+    size_t n;
+    /* a peer's client, named by its peer id (handshake) or by the tracker announce it sent */
+    if ((strcmp(t, "handshake") == 0 || strcmp(t, "announce") == 0) && e->session && tr_evr_str(e, "client", &s, &n))
+        out->host(out, e->dir == TR_S2C ? tr_view_server_ip(e) : tr_view_client_ip(e), TR_HOST_CLIENT, s, n,
+                  "bittorrent peer id");
+    char hash[BT_CELL], c[10][BT_CELL];
+    if (cell_str(e, "info_hash", hash) == tr_view_keep)
+        return;
+    const char *cells[10];
+    for (int i = 0; i < 10; i++)
+        cells[i] = tr_view_keep;
+    cells[TC_HASH] = hash;
+    if (strcmp(t, "metadata") == 0 || strcmp(t, "torrent") == 0) {
+        cells[TC_NAME] = cell_str(e, "name", c[TC_NAME]);
+        cells[TC_SIZE] = cell_int(e, "length", c[TC_SIZE]);
+        cells[TC_PIECES] = cell_int(e, "pieces", c[TC_PIECES]);
+    }
+    if (strcmp(t, "torrent") == 0) { /* the end: everything the torrent's view holds */
+        cells[TC_VERIFIED] = cell_int(e, "pieces_verified", c[TC_VERIFIED]);
+        int64_t done;
+        cells[TC_COMPLETE] = tr_evr_int(e, "complete", &done) ? (done ? "yes" : "no") : NULL;
+        int peers = cell_list(e, "peers", "client", c[TC_CLIENTS]);
+        cells[TC_CLIENTS] = c[TC_CLIENTS];
+        snprintf(c[TC_PEERS], BT_CELL, "%d", peers > 0 ? peers : 0);
+        cells[TC_PEERS] = c[TC_PEERS];
+        cell_list(e, "trackers", NULL, c[TC_TRACKERS]);
+        cells[TC_TRACKERS] = c[TC_TRACKERS];
+        cells[TC_FOLDER] = cell_str(e, "folder", c[TC_FOLDER]);
+        /* each peer's client, on its address */
+        int list = tr_evr_find(e, 0, e->nf, "peers");
+        if (list >= 0 && e->f[list].type == TR_F_LIST)
+            for (int i = list + 1, end = tr_ev_field_next(e, list); i < end - 1; i = tr_ev_field_next(e, i)) {
+                int rec_end = tr_ev_field_next(e, i);
+                int ip = tr_evr_find(e, i + 1, rec_end, "ip"), cl = tr_evr_find(e, i + 1, rec_end, "client");
+                tr_ip addr;
+                if (e->f[i].type == TR_F_OBJ && ip >= 0 && cl >= 0 && e->f[cl].type == TR_F_STR &&
+                    e->f[ip].type == TR_F_STR && tr_view_parse_ip(e->f[ip].s, e->f[ip].n, &addr))
+                    out->host(out, &addr, TR_HOST_CLIENT, e->f[cl].s, e->f[cl].n, "bittorrent peer id");
+            }
+    }
+    out->row(out, &bt_tables[0], hash, cells);
+}
+
+const tr_viewer bt_view = {.event = bt_view_event, .tables = bt_tables};
 
 const tr_presenter bt_present = {
     .summary = bt_summary,

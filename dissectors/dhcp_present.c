@@ -131,3 +131,74 @@ const tr_presenter dhcp_present = {
     .transcript_mode = TR_TXM_DATAGRAMS,
     .transcript_note = dhcp_note,
 };
+
+/* ---- the views: a lease names its client (hostname, vendor class, MAC) and is a row of the Leases tab ---- */
+
+static const char *const lease_columns[] = {"time",     "client_mac",   "ip",     "server_id", "lease_time",
+                                            "hostname", "vendor_class", "offers", "exchange",  "session", NULL};
+static const tr_view_table dhcp_tables[] = {
+    {"Leases", lease_columns, "leases.jsonl", (1u << 4) | (1u << 9), 1u << 0},
+    {NULL, NULL, NULL, 0, 0},
+};
+
+/* A string field as a NUL-terminated copy (cut at cap). */
+static const char *field_text(const tr_event *e, const char *key, char *out, size_t cap)
+{
+    const char *s;
+    size_t n;
+    if (!tr_evr_str(e, key, &s, &n))
+        return NULL;
+    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), s);
+    return out;
+}
+
+static void dhcp_view_event(const tr_event *e, const tr_view_out *out)
+{
+    if (strcmp(e->type, "lease") != 0)
+        return;
+    char mac[32], ip_text[48], server[48], host[256], vendor[256], offers[512] = "", exchange[256] = "", when[32],
+        lease[24], session[24];
+    tr_ip ip;
+    int have_ip = field_text(e, "ip", ip_text, sizeof ip_text) && tr_view_parse_ip(ip_text, strlen(ip_text), &ip);
+    const char *m = field_text(e, "client_mac", mac, sizeof mac), *h = field_text(e, "hostname", host, sizeof host),
+               *vc = field_text(e, "vendor_class", vendor, sizeof vendor);
+    if (have_ip) {
+        if (m)
+            out->host(out, &ip, TR_HOST_MAC, m, strlen(m), "dhcp");
+        if (h)
+            out->host(out, &ip, TR_HOST_NAME, h, strlen(h), "dhcp hostname");
+        if (vc)
+            out->host(out, &ip, TR_HOST_CLIENT, vc, strlen(vc), "dhcp vendor class");
+    }
+    /* offers: "10.99.0.3 offered 10.99.0.219, ..."; exchange: "DISCOVER OFFER REQUEST ACK" */
+    size_t o = 0;
+    int list = tr_evr_find(e, 0, e->nf, "offers");
+    if (list >= 0 && e->f[list].type == TR_F_LIST)
+        for (int i = list + 1, end = tr_ev_field_next(e, list); i < end - 1; i = tr_ev_field_next(e, i)) {
+            int rec_end = tr_ev_field_next(e, i);
+            int sid = tr_evr_find(e, i + 1, rec_end, "server_id"), yi = tr_evr_find(e, i + 1, rec_end, "yiaddr");
+            if (e->f[i].type != TR_F_OBJ || sid < 0 || yi < 0 || o + 128 > sizeof offers)
+                continue;
+            o += (size_t)snprintf(offers + o, sizeof offers - o, "%s%.*s offered %.*s", o ? ", " : "",
+                                  (int)e->f[sid].n, e->f[sid].s, (int)e->f[yi].n, e->f[yi].s);
+        }
+    o = 0;
+    list = tr_evr_find(e, 0, e->nf, "exchange");
+    if (list >= 0 && e->f[list].type == TR_F_LIST)
+        for (int i = list + 1, end = tr_ev_field_next(e, list); i < end - 1; i++)
+            if (e->f[i].type == TR_F_STR && o + e->f[i].n + 2 < sizeof exchange)
+                o += (size_t)snprintf(exchange + o, sizeof exchange - o, "%s%.*s", o ? " " : "", (int)e->f[i].n,
+                                      e->f[i].s);
+    int64_t lt = 0;
+    int has_lt = tr_evr_int(e, "lease_time", &lt);
+    snprintf(lease, sizeof lease, "%lld", (long long)lt);
+    snprintf(when, sizeof when, "%lld.%06lld", (long long)(e->ts_us / 1000000), (long long)(e->ts_us % 1000000));
+    snprintf(session, sizeof session, "%llu", (unsigned long long)(e->session ? e->session->id : 0));
+    const char *cells[] = {when, m, have_ip ? ip_text : NULL, field_text(e, "server_id", server, sizeof server),
+                           has_lt ? lease : NULL, h, vc, offers, exchange, session};
+    char key[160];
+    snprintf(key, sizeof key, "%s|%s|%s", m ? m : "", ip_text, cells[3] ? server : "");
+    out->row(out, &dhcp_tables[0], key, cells);
+}
+
+const tr_viewer dhcp_view = {.event = dhcp_view_event, .tables = dhcp_tables};

@@ -680,6 +680,8 @@ static const tr_stat_field bt_stats[] = {
     {NULL, NULL, NULL},
 };
 
+extern const tr_viewer bt_view;
+
 const tr_dissector dis_bittorrent = {
     .name = "bittorrent",
     .l4 = 0,
@@ -693,6 +695,7 @@ const tr_dissector dis_bittorrent = {
     .global_size = sizeof(void *), /* the view itself is allocated on first use (bt_torrent.c), its size capped there */
     .on_finish = bt_finish,
     .present = &bt_present,
+    .view = &bt_view,
     .stat_fields = bt_stats,
     .inside = &bt_inside_http,
 };

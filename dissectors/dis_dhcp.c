@@ -801,7 +801,8 @@ static const tr_stat_field dhcp_stats[] = {
     {NULL, NULL, NULL},
 };
 
-extern const tr_presenter dhcp_present; /* dhcp_present.c */
+extern const tr_presenter dhcp_present;
+extern const tr_viewer dhcp_view;
 
 const tr_dissector dis_dhcp = {
     .name = "dhcp",
@@ -812,4 +813,5 @@ const tr_dissector dis_dhcp = {
     .global_size = sizeof(dhcp_global),
     .present = &dhcp_present,
     .stat_fields = dhcp_stats,
+    .view = &dhcp_view,
 };

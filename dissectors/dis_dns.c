@@ -1125,10 +1125,12 @@ static const uint16_t dns_ports[] = {53, 5353, 5355, 0};
 static const tr_stat_field dns_stats[] = {
     {"query", "qtype", "query types"},
     {"answer", "rcode", "response codes"},
+    {"query", "qname", "names asked (the most asked)"},
     {NULL, NULL, NULL},
 };
 
-extern const tr_presenter dns_present; /* dns_present.c */
+extern const tr_presenter dns_present;
+extern const tr_viewer dns_view;
 
 const tr_dissector dis_dns = {
     .name = "dns",
@@ -1142,4 +1144,5 @@ const tr_dissector dis_dns = {
     .on_close = dns_on_close,
     .present = &dns_present,
     .stat_fields = dns_stats,
+    .view = &dns_view,
 };

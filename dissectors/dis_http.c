@@ -1315,7 +1315,8 @@ static const tr_stat_field http_stats[] = {
     {NULL, NULL, NULL},
 };
 
-extern const tr_presenter http_present; /* http_present.c */
+extern const tr_presenter http_present;
+extern const tr_viewer http_view;
 
 const tr_dissector dis_http = {
     .name = "http",
@@ -1330,4 +1331,5 @@ const tr_dissector dis_http = {
     .on_end = http_end,
     .present = &http_present,
     .stat_fields = http_stats,
+    .view = &http_view,
 };

@@ -1471,6 +1471,7 @@ static const tr_stat_field imap_stats[] = {
 };
 
 extern const tr_presenter imap_present; /* imap_present.c */
+extern const tr_viewer imap_view;      /* imap_present.c */
 
 const tr_dissector dis_imap = {
     .name = "imap",
@@ -1483,5 +1484,6 @@ const tr_dissector dis_imap = {
     .on_gap = imap_on_gap,
     .on_close = imap_on_close,
     .present = &imap_present,
+    .view = &imap_view,
     .stat_fields = imap_stats,
 };

@@ -617,6 +617,7 @@ static const tr_stat_field pop3_stats[] = {
 };
 
 extern const tr_presenter pop3_present; /* pop3_present.c */
+extern const tr_viewer pop3_view;      /* pop3_present.c */
 
 const tr_dissector dis_pop3 = {
     .name = "pop3",
@@ -629,5 +630,6 @@ const tr_dissector dis_pop3 = {
     .on_gap = pop3_on_gap,
     .on_close = pop3_on_close,
     .present = &pop3_present,
+    .view = &pop3_view,
     .stat_fields = pop3_stats,
 };

@@ -971,6 +971,7 @@ static const tr_stat_field smtp_stats[] = {
 };
 
 extern const tr_presenter smtp_present; /* smtp_present.c */
+extern const tr_viewer smtp_view;      /* smtp_present.c */
 
 const tr_dissector dis_smtp = {
     .name = "smtp",
@@ -983,5 +984,6 @@ const tr_dissector dis_smtp = {
     .on_gap = smtp_on_gap,
     .on_close = smtp_on_close,
     .present = &smtp_present,
+    .view = &smtp_view,
     .stat_fields = smtp_stats,
 };

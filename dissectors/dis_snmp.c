@@ -1395,7 +1395,8 @@ static const tr_stat_field snmp_stats[] = {
     {NULL, NULL, NULL},
 };
 
-extern const tr_presenter snmp_present; /* snmp_present.c */
+extern const tr_presenter snmp_present;
+extern const tr_viewer snmp_view;
 
 const tr_dissector dis_snmp = {
     .name = "snmp",
@@ -1412,4 +1413,5 @@ const tr_dissector dis_snmp = {
     .present = &snmp_present,
     .options = snmp_options,
     .stat_fields = snmp_stats,
+    .view = &snmp_view,
 };

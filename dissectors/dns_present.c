@@ -121,3 +121,39 @@ const tr_presenter dns_present = {
     .transcript_mode = TR_TXM_DATAGRAMS,
     .transcript_note = dns_note,
 };
+
+/* ---- the views: the names an answer gives addresses (A and AAAA records, and the name asked for) ---- */
+
+static void dns_view_event(const tr_event *e, const tr_view_out *out)
+{
+    if (strcmp(e->type, "answer") != 0)
+        return;
+    int list = tr_evr_find(e, 0, e->nf, "answers");
+    if (list < 0 || e->f[list].type != TR_F_LIST)
+        return;
+    const char *qname = NULL;
+    size_t qlen = 0;
+    tr_evr_str(e, "qname", &qname, &qlen);
+    int end = tr_ev_field_next(e, list);
+    for (int i = list + 1; i < end - 1; i = tr_ev_field_next(e, i)) {
+        if (e->f[i].type != TR_F_OBJ)
+            continue;
+        int rec_end = tr_ev_field_next(e, i);
+        int type = tr_evr_find(e, i + 1, rec_end, "type"), data = tr_evr_find(e, i + 1, rec_end, "data"),
+            name = tr_evr_find(e, i + 1, rec_end, "name");
+        if (type < 0 || data < 0 || name < 0 || e->f[type].type != TR_F_STR || e->f[data].type != TR_F_STR ||
+            e->f[name].type != TR_F_STR)
+            continue;
+        const tr_field *t = &e->f[type];
+        if (!((t->n == 1 && t->s[0] == 'A') || (t->n == 4 && memcmp(t->s, "AAAA", 4) == 0)))
+            continue;
+        tr_ip ip;
+        if (!tr_view_parse_ip(e->f[data].s, e->f[data].n, &ip))
+            continue;
+        out->host(out, &ip, TR_HOST_NAME, e->f[name].s, e->f[name].n, "dns answer");
+        if (qname && qlen && (qlen != e->f[name].n || memcmp(qname, e->f[name].s, qlen) != 0))
+            out->host(out, &ip, TR_HOST_NAME, qname, qlen, "dns answer"); /* the name asked, through a CNAME */
+    }
+}
+
+const tr_viewer dns_view = {.event = dns_view_event};

@@ -53,3 +53,32 @@ static int http_summary(const tr_event *e, const tr_summary *s)
 const tr_presenter http_present = {
     .summary = http_summary,
 };
+
+/* ---- the views: the name a client asked a server by (Host) and the program it runs (User-Agent) ---- */
+
+static void http_view_event(const tr_event *e, const tr_view_out *out)
+{
+    int64_t status;
+    if (strcmp(e->type, "response") == 0 && tr_evr_int(e, "status", &status) && status >= 200) {
+        out->outcome(out, status != 401 && status != 403 && status != 407); /* a Basic login refused, or let in */
+        return;
+    }
+    if (strcmp(e->type, "request") != 0 || !e->session)
+        return;
+    const char *s;
+    size_t n;
+    if (tr_evr_str(e, "host", &s, &n)) {
+        size_t k = n;
+        if (k && s[0] != '[') /* "example.org:8080" -> "example.org"; "[::1]:80" is an address, not a name */
+            for (size_t i = 0; i < n; i++)
+                if (s[i] == ':')
+                    k = i;
+        tr_ip ip;
+        if (k && s[0] != '[' && !tr_view_parse_ip(s, k, &ip))
+            out->host(out, tr_view_server_ip(e), TR_HOST_NAME, s, k, "http host");
+    }
+    if (tr_evr_str(e, "user_agent", &s, &n))
+        out->host(out, tr_view_client_ip(e), TR_HOST_CLIENT, s, n, "http user-agent");
+}
+
+const tr_viewer http_view = {.event = http_view_event};

@@ -2,9 +2,11 @@
  * 12 KB`, `TOP 3 "Subject" 1 KB`) and deletions in the summary; in the transcript a message's bytes fold to a marker
  * naming its file, and a note says what the message was. */
 #include <string.h>
+#include <strings.h>
 
 #include "../core/tr_dissector.h"
 #include "../core/tr_event_read.h"
+#include "../core/tr_view.h"
 #include "mail_present.h"
 
 static void message_verb(const tr_event *e, tr_strbuf *sb)
@@ -46,6 +48,26 @@ static int pop3_note(const tr_event *e, tr_strbuf *text)
     mail_note_message_tail(e, text);
     return TR_TX_NOTE;
 }
+
+/* ---- the views: the server's program, when its CAPA names it (IMPLEMENTATION, RFC 2449) ---- */
+
+static void pop3_view_event(const tr_event *e, const tr_view_out *out)
+{
+    if (strcmp(e->type, "reply") != 0 || !tr_evr_is(e, "command", "CAPA"))
+        return;
+    int list = tr_evr_find(e, 0, e->nf, "items");
+    if (list < 0 || e->f[list].type != TR_F_LIST)
+        return;
+    static const char impl[] = "IMPLEMENTATION ";
+    for (int i = list + 1, end = tr_ev_field_next(e, list); i < end - 1; i = tr_ev_field_next(e, i)) {
+        const tr_field *f = &e->f[i];
+        if (f->type == TR_F_STR && f->n > sizeof impl - 1 && strncasecmp(f->s, impl, sizeof impl - 1) == 0)
+            out->host(out, tr_view_server_ip(e), TR_HOST_CLIENT, f->s + sizeof impl - 1, f->n - (sizeof impl - 1),
+                      "pop3 capa implementation");
+    }
+}
+
+const tr_viewer pop3_view = {.event = pop3_view_event};
 
 const tr_presenter pop3_present = {
     .summary = pop3_summary,

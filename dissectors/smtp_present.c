@@ -6,6 +6,7 @@
 
 #include "../core/tr_dissector.h"
 #include "../core/tr_event_read.h"
+#include "../core/tr_view.h"
 
 /* The list field `key` at the event's top: its index, and the index past its end. -1 when absent. */
 static int list_of(const tr_event *e, const char *key, int *end)
@@ -167,6 +168,49 @@ static int smtp_note(const tr_event *e, tr_strbuf *text)
     }
     return -1;
 }
+
+/* ---- the views: the client's HELO/EHLO name and the server's name in its greeting, as host names ---- */
+
+/* Whether s[0..n) reads as a host name (letters, digits, dots, dashes, a letter among them): not an address
+ * literal ("[10.0.0.1]"), not an enhanced status code ("2.0.0"). */
+static int looks_like_name(const char *s, size_t n)
+{
+    int letter = 0;
+    if (!n || n > 253)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+            letter = 1;
+        else if (!((c >= '0' && c <= '9') || c == '.' || c == '-'))
+            return 0;
+    }
+    return letter;
+}
+
+static void smtp_view_event(const tr_event *e, const tr_view_out *out)
+{
+    const char *s;
+    size_t n;
+    int64_t code;
+    if (strcmp(e->type, "request") == 0 && (tr_evr_is(e, "command", "HELO") || tr_evr_is(e, "command", "EHLO") ||
+                                            tr_evr_is(e, "command", "LHLO"))) {
+        if (tr_evr_str(e, "arg", &s, &n) && looks_like_name(s, n))
+            out->host(out, tr_view_client_ip(e), TR_HOST_NAME, s, n, "smtp helo");
+        return;
+    }
+    /* the greeting: a 220 answering no command ("220 mx.example.org ESMTP Postfix"); STARTTLS's 220 names none */
+    if (strcmp(e->type, "reply") == 0 && tr_evr_int(e, "code", &code) && code == 220 && !tr_evr_field(e, "command") &&
+        tr_evr_str(e, "text", &s, &n)) {
+        size_t w = 0;
+        while (w < n && s[w] != ' ')
+            w++;
+        if (looks_like_name(s, w))
+            out->host(out, tr_view_server_ip(e), TR_HOST_NAME, s, w, "smtp greeting");
+    }
+}
+
+const tr_viewer smtp_view = {.event = smtp_view_event};
 
 const tr_presenter smtp_present = {
     .summary = smtp_summary,

@@ -326,3 +326,41 @@ const tr_presenter snmp_present = {
     .transcript_mode = TR_TXM_DATAGRAMS,
     .transcript_note = snmp_note,
 };
+
+/* ---- the views: a community or user as a credential; an agent's sysDescr and sysName ---- */
+
+static void snmp_view_event(const tr_event *e, const tr_view_out *out)
+{
+    if (strcmp(e->type, "auth") == 0) {
+        tr_view_cred c = {.success = -1};
+        int64_t ok;
+        if (tr_evr_int(e, "success", &ok))
+            c.success = ok != 0;
+        if (tr_evr_str(e, "community", &c.password, &c.password_len)) {
+            c.mechanism = "community"; /* v1 and v2c: the community is the password, no user */
+        } else {
+            tr_evr_str(e, "user", &c.user, &c.user_len);
+            c.mechanism = "USM"; /* v3: the user; the password never crosses the wire */
+        }
+        out->credential(out, &c);
+        return;
+    }
+    if (strcmp(e->type, "response") != 0 || !e->session)
+        return;
+    /* an agent answering about itself: the session's server for a get, the client for a trap is not read here */
+    int end;
+    for (int k = 0, i; (i = varbind(e, k, &end)) >= 0 && k < 64; k++) {
+        int name = tr_evr_find(e, i + 1, end, "name"), value = tr_evr_find(e, i + 1, end, "value"),
+            type = tr_evr_find(e, i + 1, end, "type");
+        if (name < 0 || value < 0 || type < 0 || e->f[value].type != TR_F_STR || e->f[type].n != 6 ||
+            memcmp(e->f[type].s, "STRING", 6) != 0)
+            continue;
+        const tr_field *nf = &e->f[name];
+        if (nf->n == 10 && memcmp(nf->s, "sysDescr.0", 10) == 0)
+            out->host(out, tr_view_server_ip(e), TR_HOST_CLIENT, e->f[value].s, e->f[value].n, "snmp sysDescr");
+        else if (nf->n == 9 && memcmp(nf->s, "sysName.0", 9) == 0)
+            out->host(out, tr_view_server_ip(e), TR_HOST_NAME, e->f[value].s, e->f[value].n, "snmp sysName");
+    }
+}
+
+const tr_viewer snmp_view = {.event = snmp_view_event};

@@ -15,5 +15,11 @@ void event_counts_free(event_counts *c);
 tr_sink event_counts_sink(event_counts *c);
 /* The tables, for people (stderr). */
 void event_counts_print(const event_counts *c, FILE *out);
+/* The same into a buffer, and as the members "events" and "values" of a JSON object (stats.json). */
+struct tr_strbuf;
+void event_counts_text(const event_counts *c, struct tr_strbuf *sb);
+void event_counts_json(const event_counts *c, struct tr_strbuf *sb);
+/* Counts one event (for a sink that keeps the counts inside it). */
+void event_counts_event(event_counts *c, const tr_event *e);
 
 #endif

@@ -853,7 +853,8 @@ static void export_file_write_at(void *self, int h, uint64_t off, const uint8_t 
 }
 
 /* Top folders a created file may not go into: the exporter's own. */
-static const char *const reserved_top[] = {"sessions", "files", "streams", "events.jsonl", NULL};
+static const char *const reserved_top[] = {"sessions",   "files",     "streams",     "events.jsonl", "credentials.jsonl",
+                                           "files.jsonl", "hosts.jsonl", "stats.json", NULL};
 
 /* ---- second names of extracted files (tr_file_link), made once every file is written ---- */
 
@@ -1117,6 +1118,37 @@ const size_t *sink_export_memory(const sink_export *x) { return &x->memory; }
 void sink_export_set_max_open(sink_export *x, int max_open) { x->max_open = max_open > 0 ? max_open : 1; }
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x) { return &x->st; }
+
+int sink_export_put(void *arg, const char *rel, const void *p, size_t n)
+{
+    sink_export *x = arg;
+    if (!rel[0] || strchr(rel, '/') || rel[0] == '.') {
+        fail(x, "%s: not a name of the export's top folder", rel);
+        return -1;
+    }
+    int fd = openat(x->dirfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ELOOP && unlinkat(x->dirfd, rel, 0) == 0) /* a planted link: removed, never followed */
+        fd = openat(x->dirfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const uint8_t *b = p;
+    size_t done = 0;
+    while (fd >= 0 && done < n) {
+        ssize_t w = write(fd, b + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    int rc = fd >= 0 && done == n ? 0 : -1;
+    if (fd >= 0 && close(fd) != 0)
+        rc = -1;
+    if (rc < 0) {
+        fail(x, "%s: %s", rel, strerror(errno));
+    } else {
+        x->st.bytes += n;
+    }
+    return rc;
+}
 
 int sink_export_finish(sink_export *x, char *err, size_t errcap) { return sink_export_finish_stats(x, NULL, err, errcap); }
 

@@ -71,6 +71,10 @@ void sink_export_transcript_rel(uint64_t id, const char *proto, char *out, size_
  * transcript file); 0: not open here (ended and finished, so its transcript is complete, or never seen). */
 int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap);
 
+/* Writes a whole file of the export's top folder (credentials.jsonl, stats.json: output/views.h's views_put_fn, arg
+ * the exporter) without following a symbolic link; 0, or -1 (counted as a write error). */
+int sink_export_put(void *arg, const char *rel, const void *p, size_t n);
+
 /* Ends transcripts of sessions still open (footer: trawl stopped), flushes and closes everything, and
  * frees x. Returns 0, or -1 when anything failed to be written (first reason in err). Not async-signal-safe:
  * call it from the main loop after a signal stopped the capture. */

@@ -374,6 +374,14 @@ static void emit_session_end(tr_session *s)
     tr_ev_bool(&ev, "midstream", s->midstream);
     if (s->parent)
         tr_ev_int(&ev, "parent", (int64_t)s->parent);
+    char mac[2][18];
+    static const char *const mac_keys[2] = {"client_mac", "server_mac"};
+    for (int d = 0; d < 2; d++)
+        if (s->has_mac & (1u << d)) {
+            const uint8_t *m = s->mac[d];
+            snprintf(mac[d], sizeof mac[d], "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+            tr_ev_strcopy(&ev, mac_keys[d], mac[d], 17);
+        }
     tr_emit(&ev);
 }
 
@@ -602,6 +610,28 @@ static void tcp_packet(tr_engine *e, flow *f, int dir, const tr_packet *p)
     }
 }
 
+/* Each end's MAC: the sender's address of the first packet each way; until the other way speaks, the destination of
+ * this one unless it is a group address (broadcast, multicast). */
+static void note_macs(tr_session *s, const tr_packet *p, int dir)
+{
+    if (!p->has_mac || ((s->has_mac & 3) == 3 && !(s->has_mac & 0xc)))
+        return;
+    if ((p->has_mac & 1) && !(s->has_mac & (1u << dir))) {
+        memcpy(s->mac[dir], p->src_mac, 6);
+        s->has_mac |= (uint8_t)(1u << dir);
+        s->has_mac &= (uint8_t)~(4u << dir); /* no longer a guess */
+    }
+    int other = !dir;
+    if ((p->has_mac & 2) && !(p->dst_mac[0] & 1) && !(s->has_mac & (1u << other))) {
+        memcpy(s->mac[other], p->dst_mac, 6);
+        s->has_mac |= (uint8_t)((1u << other) | (4u << other)); /* bit 2+d: guessed from the other way */
+    }
+    if ((p->has_mac & 1) && (s->has_mac & (4u << dir))) { /* the guess replaced by what the end itself sent */
+        memcpy(s->mac[dir], p->src_mac, 6);
+        s->has_mac &= (uint8_t)~(4u << dir);
+    }
+}
+
 void tr_engine_packet(tr_engine *e, const tr_packet *p)
 {
     e->ctx->now_us = p->ts_us;
@@ -627,6 +657,10 @@ void tr_engine_packet(tr_engine *e, const tr_packet *p)
     tr_endpoint src = {p->src, p->sport};
     int dir = tr_endpoint_equal(&src, &s->client) ? TR_C2S : TR_S2C;
     s->packets[dir]++;
+    note_macs(s, p, dir);
+    for (int i = 0; i < e->ctx->nsinks; i++)
+        if (e->ctx->sinks[i].on_packet)
+            e->ctx->sinks[i].on_packet(e->ctx->sinks[i].self, p->ts_us, p->payload_len);
     s->last_us = p->ts_us;
     if (p->l4 == TR_UDP) {
         flow_table_touch(&e->ft, f, FLOW_LIST_UDP);

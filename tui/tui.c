@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "tui_ui.h"
+#include "tui_views.h"
+#include "../output/views.h"
 
 #define PUMP_BUDGET 64     /* packets per pump call */
 #define PUMP_SLICE_MS 20   /* longest stretch of packet work before looking at the keyboard */
@@ -32,7 +34,7 @@ static int key_pending(int fd)
 }
 
 /* Moves a selection by delta within n items, keeping it inside a window of rows starting at *top. */
-static void move_sel(size_t *sel, size_t *top, size_t n, long delta, int rows)
+void tui_move_sel(size_t *sel, size_t *top, size_t n, long delta, int rows)
 {
     if (!n) {
         *sel = *top = 0;
@@ -72,13 +74,14 @@ static void sync_list(tui_ui *ui)
         if (i >= 0)
             ui->sel = (size_t)i;
     }
-    move_sel(&ui->sel, &ui->top, n, 0, tui_list_rows());
+    tui_move_sel(&ui->sel, &ui->top, n, 0, tui_list_rows());
     const tui_session *s = tui_model_row(ui->m, ui->sel);
     ui->sel_id = s ? s->id : 0;
 }
 
 static void sync_session(tui_ui *ui)
 {
+    tui_model_fill_digests(ui->m, ui->done); /* at the end of input, every digest: they come soon */
     const tui_session *s = tui_model_find(ui->m, ui->sess_id);
     size_t width = tui_transcript_width();
     uint64_t gen = tui_model_generation(ui->m);
@@ -94,7 +97,7 @@ static void sync_session(tui_ui *ui)
             ui->search_hit = -1;
     }
     size_t nev = s ? tui_session_nevents(s) : 0;
-    move_sel(&ui->ev_sel, &ui->ev_top, nev, 0, tui_events_rows());
+    tui_move_sel(&ui->ev_sel, &ui->ev_top, nev, 0, tui_events_rows());
     scroll_by(&ui->tx_top, ui->lines.n, 0, tui_transcript_rows());
 }
 
@@ -142,6 +145,15 @@ static void search_go(tui_ui *ui, int forward)
     }
 }
 
+/* The filter of the tab in view. */
+static void set_filter(tui_ui *ui, const char *text)
+{
+    if (ui->tab)
+        tui_views_set_filter(ui->tv, ui->tab, text);
+    else
+        tui_model_set_filter(ui->m, text);
+}
+
 /* Typing a filter or a search: Enter keeps it, Esc drops it. The filter applies as it is typed. */
 static void key_typing(tui_ui *ui, int ch)
 {
@@ -151,7 +163,7 @@ static void key_typing(tui_ui *ui, int ch)
         ui->input[0] = '\0';
         ui->typing = TUI_TYPING_NONE;
         if (filter)
-            tui_model_set_filter(ui->m, "");
+            set_filter(ui, "");
         return;
     }
     if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
@@ -173,7 +185,7 @@ static void key_typing(tui_ui *ui, int ch)
         return;
     }
     if (filter)
-        tui_model_set_filter(ui->m, ui->input);
+        set_filter(ui, ui->input);
 }
 
 /* A new sort order starts at the top of the list: its first row selected, in view. */
@@ -212,12 +224,12 @@ static int key_list(tui_ui *ui, int ch)
     tui_model_get_sort(ui->m, &col, &reverse);
     switch (ch) {
     case 'q': return 1;
-    case KEY_UP: case 'k': move_sel(&ui->sel, &ui->top, n, -1, rows); break;
-    case KEY_DOWN: case 'j': move_sel(&ui->sel, &ui->top, n, 1, rows); break;
-    case KEY_PPAGE: move_sel(&ui->sel, &ui->top, n, -rows, rows); break;
-    case KEY_NPAGE: case ' ': move_sel(&ui->sel, &ui->top, n, rows, rows); break;
-    case 'g': case KEY_HOME: move_sel(&ui->sel, &ui->top, n, -(long)n, rows); break;
-    case 'G': case KEY_END: move_sel(&ui->sel, &ui->top, n, (long)n, rows); break;
+    case KEY_UP: case 'k': tui_move_sel(&ui->sel, &ui->top, n, -1, rows); break;
+    case KEY_DOWN: case 'j': tui_move_sel(&ui->sel, &ui->top, n, 1, rows); break;
+    case KEY_PPAGE: tui_move_sel(&ui->sel, &ui->top, n, -rows, rows); break;
+    case KEY_NPAGE: case ' ': tui_move_sel(&ui->sel, &ui->top, n, rows, rows); break;
+    case 'g': case KEY_HOME: tui_move_sel(&ui->sel, &ui->top, n, -(long)n, rows); break;
+    case 'G': case KEY_END: tui_move_sel(&ui->sel, &ui->top, n, (long)n, rows); break;
     case 's': case '>': resort(ui, (col + 1) % TUI_NCOLS, reverse); break;
     case '<': resort(ui, (col + TUI_NCOLS - 1) % TUI_NCOLS, reverse); break;
     case 'r': resort(ui, col, !reverse); break;
@@ -272,7 +284,7 @@ static void key_session(tui_ui *ui, int ch)
     default: return;
     }
     if (ui->focus == 0) {
-        move_sel(&ui->ev_sel, &ui->ev_top, nev, step, evrows);
+        tui_move_sel(&ui->ev_sel, &ui->ev_top, nev, step, evrows);
         tui_event_view ev;
         if (s && tui_session_event(s, ui->ev_sel, &ev) == 0) /* the transcript follows the selected event */
             scroll_by(&ui->tx_top, ui->lines.n, (long)tui_lines_at_time(&ui->lines, ev.ts_us) - (long)ui->tx_top,
@@ -301,10 +313,14 @@ static int handle_key(tui_ui *ui, int ch)
         ui->help = 1;
         return 0;
     }
+    if (ui->tab)
+        return tui_views_key(ui, ch);
     if (ui->view == TUI_VIEW_SESSION) {
         key_session(ui, ch);
         return 0;
     }
+    if (tui_views_switch_key(ui, ch))
+        return 0;
     return key_list(ui, ch);
 }
 
@@ -329,6 +345,7 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
     ui.opt = opt ? opt : &no_options;
     ui.search_hit = -1;
     tui_lines_init(&ui.lines);
+    ui.tv = ui.opt->views ? tui_views_new(ui.opt->views) : NULL;
 
     setlocale(LC_ALL, "");
     ui.utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
@@ -343,6 +360,7 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
         if (out)
             fclose(out);
         tui_lines_free(&ui.lines);
+        tui_views_free(ui.tv);
         return -1;
     }
     set_term(scr);
@@ -360,16 +378,21 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
     uint64_t drawn_gen = 0, rate_packets = 0;
     int quit = 0, keyed = 1;
     while (!quit) {
-        int ch;
-        if (ui.view == TUI_VIEW_LIST)
-            sync_list(&ui); /* keys act on the rows as they are now, after the last pump */
+        int ch, first = 1;
         while ((ch = getch()) != ERR) {
+            if (first && ui.view == TUI_VIEW_LIST && !ui.tab)
+                sync_list(&ui); /* keys act on the rows as they are now, after the last pump (not rebuilt while
+                                   no key comes: the redraw does it) */
+            if (first)
+                tui_views_sync(&ui);
+            first = 0;
             quit = handle_key(&ui, ch);
             keyed = 1;
             if (quit)
                 break;
-            if (ui.view == TUI_VIEW_LIST)
+            if (ui.view == TUI_VIEW_LIST && !ui.tab)
                 sync_list(&ui);
+            tui_views_sync(&ui); /* the next key acts on the rows as they are now */
         }
         if (quit)
             break;
@@ -395,7 +418,7 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
             follow_live(&ui);
             last_follow = now;
         }
-        uint64_t gen = tui_model_generation(model);
+        uint64_t gen = tui_model_generation(model) + (ui.opt->views ? views_generation(ui.opt->views) : 0);
         if (keyed || (gen != drawn_gen && now - last_draw >= REDRAW_MS) || now - last_draw >= 1000) {
             update_counters(&ui, now, &rate_at, &rate_packets);
             if (ui.view == TUI_VIEW_LIST)
@@ -427,5 +450,6 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
     fclose(in);
     fclose(out);
     tui_lines_free(&ui.lines);
+    tui_views_free(ui.tv);
     return 0;
 }

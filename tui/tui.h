@@ -26,6 +26,8 @@ typedef struct tui_options {
     int (*export_session)(void *arg, uint64_t session_id, char *msg, size_t cap);
     void *export_arg;
     int no_color; /* monochrome even when the terminal has colours */
+    struct views *views;    /* the views across protocols (output/views.h) for the other tabs; NULL: sessions only */
+    const char *export_dir; /* --export DIR (extracted files are there), NULL without */
 } tui_options;
 
 /* Runs the UI on /dev/tty until the user quits (the input may end before: the UI stays up).

@@ -9,6 +9,7 @@
 
 #include "../output/tr_time.h"
 #include "tui_ui.h"
+#include "tui_views.h"
 
 enum { PAIR_BAR = 1, PAIR_C2S, PAIR_S2C, PAIR_MARKER, PAIR_ALERT };
 
@@ -222,7 +223,7 @@ static int col_w(const tui_ui *ui, int c)
     return tr_time_style() == TR_TIME_EPOCH ? 10 : tui_model_many_days(ui->m) ? 19 : 8;
 }
 
-int tui_list_rows(void) { return LINES - 5 > 1 ? LINES - 5 : 1; }
+int tui_list_rows(void) { return LINES - 6 > 1 ? LINES - 6 : 1; } /* below the tabs, the store line, the heading */
 
 /* Which columns fit: the summary keeps at least 30 columns; start, packets, client and state give way first. */
 static void list_columns(const tui_ui *ui, int shown[TUI_NCOLS])
@@ -256,21 +257,22 @@ static void cell(const tui_ui *ui, const tui_session *s, int col, char *out, siz
     }
 }
 
-static void draw_list(const tui_ui *ui)
+static void draw_list(tui_ui *ui)
 {
     char line[512];
     tui_model_store_line(ui->m, line, sizeof line);
-    move(1, 0);
+    tui_views_tabbar(ui, 1);
+    move(2, 0);
     clrtoeol();
     attron(A_DIM);
-    puts_at(ui, 1, 0, COLS, line);
+    puts_at(ui, 2, 0, COLS, line);
     attroff(A_DIM);
 
     int shown[TUI_NCOLS], sort_col, reverse;
     list_columns(ui, shown);
     tui_model_get_sort(ui->m, &sort_col, &reverse);
     attron(A_BOLD | A_UNDERLINE);
-    mvhline(2, 0, ' ', COLS);
+    mvhline(3, 0, ' ', COLS);
     int x = 0;
     for (int c = 0; c < TUI_NCOLS && x < COLS; c++) {
         if (!shown[c])
@@ -283,7 +285,7 @@ static void draw_list(const tui_ui *ui)
             len = w > 1 ? w - 1 : 0;
         snprintf(line, sizeof line, "%.*s%s", len, name,
                  c == sort_col ? (reverse ? sym(ui, "\xe2\x96\xbc", "v") : sym(ui, "\xe2\x96\xb2", "^")) : "");
-        puts_at(ui, 2, x, w, line);
+        puts_at(ui, 3, x, w, line);
         x += w + 1;
     }
     attroff(A_BOLD | A_UNDERLINE);
@@ -291,7 +293,7 @@ static void draw_list(const tui_ui *ui)
     int rows = tui_list_rows();
     size_t n = tui_model_nrows(ui->m);
     for (int r = 0; r < rows; r++) {
-        int y = 3 + r;
+        int y = 4 + r;
         move(y, 0);
         clrtoeol();
         size_t i = ui->top + (size_t)r;
@@ -318,7 +320,7 @@ static void draw_list(const tui_ui *ui)
     }
     if (!n) {
         attron(A_DIM);
-        puts_at(ui, 4, 2, COLS - 2,
+        puts_at(ui, 5, 2, COLS - 2,
                 tui_model_filter(ui->m)[0] ? "no session matches the filter (Esc clears it)"
                                            : (ui->done ? "no sessions in this input" : "waiting for sessions..."));
         attroff(A_DIM);
@@ -430,51 +432,20 @@ static void draw_session(const tui_ui *ui)
     }
 }
 
-static void draw_help(const tui_ui *ui)
-{
-    static const char *const lines[] = {
-        "Sessions list",
-        "  Up/Down j/k   move             PgUp/PgDn  page       g/G  first/last",
-        "  Enter         open session     /  filter (as you type; Esc clears)",
-        "  s  < >        sort column      r  reverse sort       e  export session",
-        "  filter words: proto:http host:10.0.0.1 port:53 text  (all must match)",
-        "",
-        "Session view",
-        "  Up/Down j/k   move in the focused pane    Tab  events <-> transcript",
-        "  PgUp/PgDn g/G page, first/last            x    hex on/off",
-        "  /  search in transcript   n/N  next/previous match   e  export",
-        "  Esc or q      back to the list",
-        "  e: the session as --export exports it (sessions/, files/, events.jsonl) into",
-        "     a new folder ./trawl-session-<id>/ (-2, -3... when taken), named below;",
-        "     live, its transcript and events (files only with --export)",
-        "",
-        "Anywhere: ?  this help, q  quit (backs out of a view first)",
-        "",
-        "Memory is bounded: when the session cap is reached the oldest sessions",
-        "(closed before open) leave the table; when events and transcripts pass",
-        "their cap, the oldest sessions' details are freed and marked. The second",
-        "line of the list counts both.",
-    };
-    for (int y = 1; y < LINES - 1; y++) {
-        move(y, 0);
-        clrtoeol();
-    }
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0] && (int)i + 2 < LINES - 1; i++)
-        puts_at(ui, (int)i + 2, 2, COLS - 2, lines[i]);
-}
-
 void tui_draw(tui_ui *ui)
 {
     erase();
     header(ui);
     if (ui->help) {
-        draw_help(ui);
+        tui_views_help(ui); /* names every view */
         footer(ui, " any key: back");
+    } else if (ui->tab) {
+        tui_views_draw(ui);
     } else if (ui->view == TUI_VIEW_LIST) {
         draw_list(ui);
         status(ui);
         footer(ui, ui->typing ? " type to filter  Enter keep  Esc clear"
-                              : " q quit  / filter  s < > sort  r reverse  Enter open  e export  ? help");
+                              : " q quit  1-9 Tab tabs  / filter  s < > sort  r reverse  Enter open  e export  ? help");
     } else {
         draw_session(ui);
         status(ui);
@@ -483,3 +454,6 @@ void tui_draw(tui_ui *ui)
     }
     refresh();
 }
+
+int tui_put(const tui_ui *ui, int y, int x, int maxcols, const char *s, size_t n) { return put(ui, y, x, maxcols, s, n); }
+void tui_bar(const tui_ui *ui, int y, const char *text) { bar(ui, y, text); }

@@ -12,6 +12,7 @@
 
 #include "../output/event_blob.h"
 #include "../output/tr_format.h"
+#include "tui_digests.h"
 #include "../output/tr_time.h"
 
 #define TUI_FILTER_MAX 256
@@ -47,6 +48,8 @@ struct tui_model {
     int nwords;
     tr_strbuf scratch; /* event rendering, reused */
     tr_strbuf note;    /* transcript notes (output/transcript.h), reused */
+    tui_digests digests; /* digests shown before they are known */
+    size_t detail_lo;    /* no session below this index holds details: eviction scans start here */
     uint8_t *blob;     /* an event being flattened (TUI_EVENT_BLOB_MAX), reused */
     tr_ctx *ctx;       /* the sessions' context: live sessions are looked up there (tui_model_follow) */
     int64_t first_day; /* the day the first session started on (tr_time_day) */
@@ -58,7 +61,7 @@ void tui_limits_default(tui_limits *lim)
     lim->max_sessions = 100000;
     lim->max_events = 1000;
     lim->max_transcript = 256u * 1024u;
-    lim->max_details = 256u * 1024u * 1024u;
+    lim->max_details = 24u * 1024u * 1024u; /* with 100000 sessions the UI stays under 96 MB (bench/README.md) */
 }
 
 const char *tui_state_name(int state)
@@ -124,6 +127,7 @@ void tui_model_free(tui_model *m)
     free(m->rows);
     tr_sb_free(&m->scratch);
     tr_sb_free(&m->note);
+    tui_digests_free(&m->digests);
     free(m->blob);
     free(m);
 }
@@ -208,6 +212,7 @@ static void evict_sessions(tui_model *m, size_t want)
     m->st.sessions_evicted += m->n - j;
     m->n = j;
     m->last_hit = 0;
+    m->detail_lo = 0;
     m->rows_gen = 0; /* rows pointed at freed sessions: none until the next refresh */
     m->nrows = 0;
     m->gen++;
@@ -216,8 +221,10 @@ static void evict_sessions(tui_model *m, size_t want)
 static void evict_details(tui_model *m)
 {
     size_t target = m->lim.max_details / 10 * 9;
+    while (m->detail_lo < m->n && !m->ss[m->detail_lo]->detail)
+        m->detail_lo++;
     for (int pass = 0; pass < 2 && m->st.detail_bytes > target; pass++)
-        for (size_t i = 0; i < m->n && m->st.detail_bytes > target; i++) {
+        for (size_t i = m->detail_lo; i < m->n && m->st.detail_bytes > target; i++) {
             tui_session *s = m->ss[i];
             if (s->detail && (pass == 1 || s->state != TUI_OPEN)) {
                 detail_free(m, s);
@@ -344,6 +351,8 @@ static tui_detail *detail_of(tui_model *m, tui_session *t)
     if (t->detail || t->details_evicted)
         return t->detail;
     t->detail = calloc(1, sizeof *t->detail);
+    if (m->detail_lo < m->n && t->id < m->ss[m->detail_lo]->id)
+        m->detail_lo = 0; /* an older session's first details: the scans start from the beginning again */
     if (t->detail) {
         t->detail->mem = sizeof *t->detail;
         m->st.detail_bytes += t->detail->mem;
@@ -439,6 +448,30 @@ static size_t evtext_add(tui_model *m, tui_detail *d, const char *s, size_t n)
     return off;
 }
 
+/* The event flattened for a later export (`e` live) into m->blob; its length, 0 when it does not fit. A digest
+ * ticket is not kept there (its result's slot is reused 4096 objects later): a known digest goes in as its hex, one
+ * still being computed as a hole the model fills in like the brief's (tui_digests.h). */
+static size_t pack_blob(tui_model *m, const tr_event *e)
+{
+    if (!tr_ev_has_digest_tickets(e))
+        return event_blob_pack(e, m->blob, TUI_EVENT_BLOB_MAX);
+    static tr_event c; /* the UI's thread only; too large for the stack */
+    static char hex[TR_EVENT_MAX_FIELDS][2 * TR_HASH_DIGEST_LEN + 1];
+    c = *e;
+    for (int i = 0; i < c.nf; i++) {
+        tr_field *f = &c.f[i];
+        if (f->type != TR_F_DIGEST)
+            continue;
+        if (!tr_hash_ticket_ready((uint64_t)f->i) || !tr_hash_ticket_hex((uint64_t)f->i, hex[i]))
+            memset(hex[i], TUI_DIGEST_HOLE_CHAR, 2 * TR_HASH_DIGEST_LEN);
+        f->type = TR_F_STR;
+        f->s = hex[i];
+        f->n = 2 * TR_HASH_DIGEST_LEN;
+        f->i = 0;
+    }
+    return event_blob_pack(&c, m->blob, TUI_EVENT_BLOB_MAX);
+}
+
 static void store_event(tui_model *m, tui_session *t, const tr_event *e)
 {
     tui_detail *d = detail_of(m, t);
@@ -462,7 +495,9 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
     m->scratch.max = TUI_EVENT_FIELDS_MAX;
     tui_event_fields(e, &m->scratch);
     r.fields = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
-    size_t blob_len = event_blob_pack(e, m->blob, TUI_EVENT_BLOB_MAX);
+    uint64_t tickets[8];
+    int nt = tui_digests_of_event(e, tickets, 8);
+    size_t blob_len = pack_blob(m, e);
     if (blob_len) {
         r.blob = evtext_add(m, d, (const char *)m->blob, blob_len);
         r.blob_len = r.blob == (size_t)-1 ? 0 : blob_len;
@@ -470,6 +505,12 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
     if (r.proto == (size_t)-1 || r.type == (size_t)-1 || r.brief == (size_t)-1 || r.fields == (size_t)-1) {
         m->st.events_dropped++;
         return;
+    }
+    if (nt) { /* holes for the digests still being computed, in the brief, the fields and the blob */
+        tui_digests_note(m, &m->digests, t->id, r.brief, d->evtext + r.brief, strlen(d->evtext + r.brief), tickets, nt);
+        tui_digests_note(m, &m->digests, t->id, r.fields, d->evtext + r.fields, strlen(d->evtext + r.fields), tickets, nt);
+        if (r.blob_len)
+            tui_digests_note(m, &m->digests, t->id, r.blob, d->evtext + r.blob, r.blob_len, tickets, nt);
     }
     d->ev[d->nev++] = r;
     m->st.events++;
@@ -487,6 +528,7 @@ static void sink_open(void *self, tr_session *s)
 static void sink_event(void *self, const tr_event *e)
 {
     tui_model *m = self;
+    tui_digests_fill(m, &m->digests, 0);
     if (strcmp(e->type, "anomaly") == 0)
         m->st.anomalies++;
     if (!e->session)
@@ -586,6 +628,7 @@ tr_sink tui_model_sink(tui_model *m)
     k.on_session_close = sink_close;
     k.on_file_open = sink_file_open;
     k.on_stream_object = sink_stream_object;
+    k.takes_digest_tickets = 1; /* a digest still being computed is filled in later (tui_digests.h) */
     return k;
 }
 
@@ -813,8 +856,11 @@ static int by_summary(const void *x, const void *y)
     return TIE(strcmp(SESS(x)->sum.text, SESS(y)->sum.text), x, y);
 }
 
+void tui_model_fill_digests(tui_model *m, int wait) { tui_digests_fill(m, &m->digests, wait); }
+
 size_t tui_model_refresh(tui_model *m)
 {
+    tui_digests_fill(m, &m->digests, 0);
     if (m->rows_gen == m->gen)
         return m->nrows;
     if (m->rows_cap < m->n) {

@@ -17,7 +17,7 @@ typedef struct tui_limits {
     size_t max_sessions;   /* sessions kept in the table (default 100000) */
     size_t max_events;     /* events kept per session (default 1000) */
     size_t max_transcript; /* transcript bytes kept per session (default 256 KB) */
-    size_t max_details;    /* events + transcripts of all sessions together, bytes (default 256 MB) */
+    size_t max_details;    /* events + transcripts of all sessions together, bytes (default 24 MB) */
 } tui_limits;
 
 void tui_limits_default(tui_limits *lim);
@@ -91,6 +91,8 @@ void tui_model_get_sort(const tui_model *m, int *col, int *reverse);
  * is free text matched (case-insensitively) against protocol, endpoints, state and summary. */
 void tui_model_set_filter(tui_model *m, const char *filter);
 const char *tui_model_filter(const tui_model *m);
+/* Fills in the digests known by now (wait: every one) in stored events (tui/tui_digests.h). */
+void tui_model_fill_digests(tui_model *m, int wait);
 /* Rebuilds the row list if the store, sort or filter changed; returns the number of rows. */
 size_t tui_model_refresh(tui_model *m);
 size_t tui_model_nrows(const tui_model *m);

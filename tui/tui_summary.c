@@ -8,6 +8,9 @@
 #include "../output/tr_time.h"
 #include "tui_summary.h"
 
+#include "../core/tr_hash.h"
+#include "tui_digests.h"
+
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when invalid. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
@@ -155,6 +158,15 @@ static void value(const tr_field *f, tr_strbuf *sb)
     case TR_F_BOOL: tr_sb_adds(sb, f->i ? "true" : "false"); break;
     case TR_F_TS: tr_time_full(f->i, tmp); tr_sb_adds(sb, tmp); break;
     case TR_F_FILE: tr_sb_adds(sb, f->s ? f->s : ""); break;
+    case TR_F_DIGEST: { /* known: its hex; still being computed: a hole the model fills in (tui_digests.h) */
+        char hex[2 * TR_HASH_DIGEST_LEN + 1];
+        if (tr_hash_ticket_ready((uint64_t)f->i) && tr_hash_ticket_hex((uint64_t)f->i, hex))
+            tr_sb_adds(sb, hex);
+        else
+            for (int k = 0; k < 2 * TR_HASH_DIGEST_LEN; k++)
+                tr_sb_addc(sb, TUI_DIGEST_HOLE_CHAR);
+        break;
+    }
     default: break;
     }
 }

@@ -16,6 +16,8 @@ typedef struct tui_ui {
     const tui_options *opt;
     int utf8, color;
     int view, help, typing;
+    int tab;                /* 0 Sessions; the others: tui_views.h */
+    struct tui_views *tv;   /* the other tabs; NULL without views */
     char input[TUI_INPUT_MAX]; /* what is being typed (filter or search) */
     /* sessions list */
     size_t sel, top;
@@ -45,6 +47,12 @@ int tui_transcript_rows(void);
 size_t tui_transcript_width(void);
 
 void tui_draw(tui_ui *ui);
+/* Moves a selection by delta within n items, keeping it inside a window of rows starting at *top (tui.c). */
+void tui_move_sel(size_t *sel, size_t *top, size_t n, long delta, int rows);
+/* Writes at most maxcols columns of s (n bytes, UTF-8) at y,x; returns the columns used (tui_draw.c). */
+int tui_put(const tui_ui *ui, int y, int x, int maxcols, const char *s, size_t n);
+/* A whole-width bar with text on it (tui_draw.c). */
+void tui_bar(const tui_ui *ui, int y, const char *text);
 void tui_colors_init(tui_ui *ui);
 
 #endif
