@@ -103,6 +103,7 @@ typedef struct pop3_state {
     uint16_t status_len;
     uint16_t items, items_len;
     uint32_t items_more;
+    uint8_t item_mid_line; /* inside an over-long line of a multi-line answer */
     char items_buf[POP3_ITEMS_BYTES];
     /* message numbers and their unique ids, as UIDL answered */
     pop3_uidl uidl[POP3_UIDL_MAX];
@@ -367,6 +368,7 @@ static void block_begin(pop3_state *st, const pop3_pending *q, const uint8_t *te
     st->items = 0;
     st->items_len = 0;
     st->items_more = 0;
+    st->item_mid_line = 0;
 }
 
 static void on_answer(tr_session *s, pop3_state *st, const uint8_t *line, size_t len)
@@ -466,8 +468,13 @@ static void block_line(tr_session *s, pop3_state *st, const cl_unit *u)
         mail_message_feed(&st->msg, s, u->p, u->len);
         return;
     }
-    if (!u->eol && st->items_more) /* the rest of an over-long line already counted */
+    if (st->item_mid_line) { /* the rest of an over-long line, counted with its first piece */
+        if (u->eol)
+            st->item_mid_line = 0;
         return;
+    }
+    if (!u->eol) /* an over-long line comes in pieces cut where the bytes happened to end: only its first counts */
+        st->item_mid_line = 1;
     size_t n = u->len;
     while (n && (u->p[n - 1] == '\n' || u->p[n - 1] == '\r'))
         n--;
