@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hostile captures no real tool produces, for tests/cli/run and the fuzz corpus: each a TCP conversation written
 as a pcap (Ethernet, IPv4, TCP with a handshake, MSS-sized segments, FIN), so trawl reads them as it reads traffic.
-usage: make.py OUT_DIR   (writes gzip-bomb.pcap, chunk-size-16-digits.pcap, hostile-names.pcap)"""
+usage: make.py OUT_DIR   (writes gzip-bomb.pcap, chunk-size-16-digits.pcap, hostile-names.pcap: names out of the export folder from HTTP, FTP, SMTP, POP3, IMAP)"""
 import gzip, os, struct, sys, zlib
 
 def csum(b):
@@ -94,6 +94,13 @@ def hostile_names():
     frames += dialogue([(1, b"+OK ready\r\n"), (0, b"USER u\r\n"), (1, b"+OK\r\n"), (0, b"PASS p\r\n"), (1, b"+OK\r\n"),
                         (0, b"RETR 1\r\n"), (1, b"+OK message follows\r\n" + mail_with_attachment(b"/etc/evil-pop3") + b".\r\n"),
                         (0, b"QUIT\r\n"), (1, b"+OK bye\r\n")], 40006, 110, t=t + 3)
+    # IMAP: a fetched message whose attachment is named to climb
+    m = mail_with_attachment(b"C:/Users/x/../../evil-imap")
+    frames += dialogue([(1, b"* OK IMAP ready\r\n"), (0, b"a1 LOGIN u p\r\n"), (1, b"a1 OK done\r\n"),
+                        (0, b"a2 SELECT INBOX\r\n"), (1, b"* 1 EXISTS\r\na2 OK [READ-WRITE] done\r\n"),
+                        (0, b"a3 FETCH 1 BODY[]\r\n"),
+                        (1, b"* 1 FETCH (BODY[] {%d}\r\n" % len(m) + m + b")\r\na3 OK done\r\n"),
+                        (0, b"a4 LOGOUT\r\n"), (1, b"* BYE\r\na4 OK done\r\n")], 40007, 143, t=t + 4)
     return sorted(frames, key=lambda f: f[0])
 
 def write(path, frames):
