@@ -20,6 +20,7 @@
 #define TUI_EVENT_FIELDS_MAX 4096
 #define TUI_EVENT_BRIEF_MAX 256
 #define TUI_EVENT_BLOB_MAX (64u * 1024u) /* an event kept for its events.jsonl line; a larger one keeps no line */
+#define TUI_HIT_SLOTS 4096
 #define TUI_NOTE_MAX (64u * 1024u) /* one transcript note (a DNS answer's records); longer ones are cut */
 
 enum filter_kind { FILTER_TEXT, FILTER_PROTO, FILTER_HOST, FILTER_PORT };
@@ -36,6 +37,9 @@ struct tui_model {
     size_t n, cap;
     uint64_t max_id;
     size_t last_hit; /* lookup cache: index of the last session found */
+    uint32_t hit[TUI_HIT_SLOTS]; /* by id: 1 + the index a session was last found at (checked on use: evictions
+                                    move sessions); events of many sessions interleave, and a binary search
+                                    over 100,000 sessions was a few percent of the UI's indexing time */
     tui_stats st;
     uint64_t gen;
     /* rows */
@@ -158,6 +162,9 @@ static long find_index(const tui_model *m, uint64_t id)
 {
     if (m->last_hit < m->n && m->ss[m->last_hit]->id == id)
         return (long)m->last_hit;
+    size_t h = m->hit[id % TUI_HIT_SLOTS];
+    if (h && h - 1 < m->n && m->ss[h - 1]->id == id)
+        return (long)(h - 1);
     size_t lo = 0, hi = m->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -175,6 +182,8 @@ static tui_session *lookup(tui_model *m, uint64_t id)
     if (i < 0)
         return NULL;
     m->last_hit = (size_t)i;
+    if ((size_t)i < UINT32_MAX)
+        m->hit[id % TUI_HIT_SLOTS] = (uint32_t)i + 1;
     return m->ss[i];
 }
 
@@ -321,6 +330,8 @@ static tui_session *session_for(tui_model *m, const tr_session *s)
     session_counters(t, s);
     m->ss[m->n] = t;
     m->last_hit = m->n++;
+    if (m->n <= UINT32_MAX)
+        m->hit[s->id % TUI_HIT_SLOTS] = (uint32_t)m->n;
     m->max_id = s->id;
     m->st.sessions_seen++;
     m->gen++;
@@ -472,6 +483,19 @@ static size_t pack_blob(tui_model *m, const tr_event *e)
     return event_blob_pack(&c, m->blob, TUI_EVENT_BLOB_MAX);
 }
 
+/* Whether the event's brief and field listing, made from its blob, read as they would from the event: not when a
+ * field is a digest (the blob holds it as a string, or leaves out an unknown ticket), a file path (a C string the
+ * blob need not end) or fields the worker adds later. */
+static int renders_from_blob(const tr_event *e)
+{
+    for (int i = 0; i < e->nf; i++) {
+        int type = e->f[i].type;
+        if (type == TR_F_DIGEST || type == TR_F_FILE || type == TR_F_LATER)
+            return 0;
+    }
+    return 1;
+}
+
 static void store_event(tui_model *m, tui_session *t, const tr_event *e)
 {
     tui_detail *d = detail_of(m, t);
@@ -487,14 +511,6 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
     tui_evrec r = {.ts_us = e->ts_us, .dir = (int8_t)e->dir};
     r.proto = evtext_add(m, d, e->proto, strlen(e->proto));
     r.type = evtext_add(m, d, e->type, strlen(e->type));
-    tr_sb_reset(&m->scratch);
-    m->scratch.max = TUI_EVENT_BRIEF_MAX;
-    tui_event_brief(e, &m->scratch);
-    r.brief = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
-    tr_sb_reset(&m->scratch);
-    m->scratch.max = TUI_EVENT_FIELDS_MAX;
-    tui_event_fields(e, &m->scratch);
-    r.fields = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
     uint64_t tickets[8];
     int nt = tui_digests_of_event(e, tickets, 8);
     size_t blob_len = pack_blob(m, e);
@@ -502,13 +518,29 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
         r.blob = evtext_add(m, d, (const char *)m->blob, blob_len);
         r.blob_len = r.blob == (size_t)-1 ? 0 : blob_len;
     }
+    if (r.blob_len && renders_from_blob(e)) {
+        r.brief = r.fields = TUI_EV_FROM_BLOB; /* made when the event is shown (tui_session_event) */
+    } else {
+        tr_sb_reset(&m->scratch);
+        m->scratch.max = TUI_EVENT_BRIEF_MAX;
+        tui_event_brief(e, &m->scratch);
+        r.brief = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
+        tr_sb_reset(&m->scratch);
+        m->scratch.max = TUI_EVENT_FIELDS_MAX;
+        tui_event_fields(e, &m->scratch);
+        r.fields = evtext_add(m, d, m->scratch.p ? m->scratch.p : "", m->scratch.len);
+    }
     if (r.proto == (size_t)-1 || r.type == (size_t)-1 || r.brief == (size_t)-1 || r.fields == (size_t)-1) {
         m->st.events_dropped++;
         return;
     }
     if (nt) { /* holes for the digests still being computed, in the brief, the fields and the blob */
-        tui_digests_note(m, &m->digests, t->id, r.brief, d->evtext + r.brief, strlen(d->evtext + r.brief), tickets, nt);
-        tui_digests_note(m, &m->digests, t->id, r.fields, d->evtext + r.fields, strlen(d->evtext + r.fields), tickets, nt);
+        if (r.brief != TUI_EV_FROM_BLOB) {
+            tui_digests_note(m, &m->digests, t->id, r.brief, d->evtext + r.brief, strlen(d->evtext + r.brief), tickets,
+                             nt);
+            tui_digests_note(m, &m->digests, t->id, r.fields, d->evtext + r.fields, strlen(d->evtext + r.fields),
+                             tickets, nt);
+        }
         if (r.blob_len)
             tui_digests_note(m, &m->digests, t->id, r.blob, d->evtext + r.blob, r.blob_len, tickets, nt);
     }
@@ -646,8 +678,39 @@ int tui_session_event(const tui_session *s, size_t i, tui_event_view *out)
     out->dir = r->dir;
     out->proto = d->evtext + r->proto;
     out->type = d->evtext + r->type;
-    out->brief = d->evtext + r->brief;
-    out->fields = d->evtext + r->fields;
+    if (r->brief != TUI_EV_FROM_BLOB) {
+        out->brief = d->evtext + r->brief;
+        out->fields = d->evtext + r->fields;
+        return 0;
+    }
+    /* Made from the blob now, as store_event would have made them. A few renderings live at once (the screen
+     * holds an event and the one before it), each in its own slot. */
+    static struct {
+        tr_strbuf brief, fields;
+    } slot[4];
+    static unsigned next;
+    static event_blob_view *v;
+    if (!v && !(v = malloc(sizeof *v))) {
+        out->brief = out->fields = "";
+        return 0;
+    }
+    tr_strbuf *b = &slot[next % 4].brief, *f = &slot[next % 4].fields;
+    next++;
+    if (!b->max) {
+        tr_sb_init(b, TUI_EVENT_BRIEF_MAX);
+        tr_sb_init(f, TUI_EVENT_FIELDS_MAX);
+    }
+    event_blob_unpack((const uint8_t *)d->evtext + r->blob, r->blob_len, v);
+    tr_sb_reset(b);
+    tui_event_brief(&v->e, b);
+    tr_sb_reset(f);
+    tui_event_fields(&v->e, f);
+    if (b->p)
+        b->p[b->len] = '\0'; /* a strbuf keeps room for it */
+    if (f->p)
+        f->p[f->len] = '\0';
+    out->brief = b->p ? b->p : "";
+    out->fields = f->p ? f->p : "";
     return 0;
 }
 

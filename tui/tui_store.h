@@ -14,7 +14,10 @@ typedef struct tui_chunk {
     uint8_t kind; /* enum tr_tx_kind */
 } tui_chunk;
 
-/* One stored event: its strings live in detail->evtext, NUL-terminated, at these offsets. */
+/* One stored event: its strings live in detail->evtext, NUL-terminated, at these offsets; brief and fields are
+ * TUI_EV_FROM_BLOB when they are made from the blob only when the event is shown (most events: formatting them
+ * up front was a large part of the UI's indexing time, bench/README.md). */
+#define TUI_EV_FROM_BLOB ((size_t)-2)
 typedef struct tui_evrec {
     int64_t ts_us;
     int8_t dir;
