@@ -13,6 +13,15 @@ enum tr_buf_err {
     TR_EMALFORMED = 2 /* the data contradicts itself */
 };
 
+/* The value of a hexadecimal digit (either case), -1 for any other byte. */
+static inline int tr_hex_digit(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (uint8_t)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
 typedef struct tr_buf {
     const uint8_t *p;
     size_t len, off;

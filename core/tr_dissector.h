@@ -32,7 +32,7 @@ typedef struct tr_inside {
 } tr_inside;
 
 typedef struct tr_dissector {
-    const char *name;            /* "smtp": used in events, CLI, tests */
+    const char *name;            /* the protocol's name: used in events, CLI, tests */
     uint8_t l4;                  /* TR_TCP, TR_UDP, or 0 for both */
     const uint16_t *ports;       /* default ports, 0-terminated; NULL for none */
     /* Port-independent detection on a flow's first bytes. NULL: port only. How answers of several probes are

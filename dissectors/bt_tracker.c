@@ -52,25 +52,14 @@ typedef struct bt_txn {
 
 _Static_assert(sizeof(bt_txn) <= HTTP_CLAIM_STATE_MAX, "a claim's state is at most HTTP_CLAIM_STATE_MAX");
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes p[0..n) into out (at most cap bytes); returns the length, or cap + 1 when it does not fit. */
 static size_t url_decode(const uint8_t *p, size_t n, uint8_t *out, size_t cap)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if (c == '%' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
-            c = (uint8_t)(hexval(p[i + 1]) << 4 | hexval(p[i + 2]));
+        if (c == '%' && i + 2 < n && tr_hex_digit((uint8_t)p[i + 1]) >= 0 && tr_hex_digit((uint8_t)p[i + 2]) >= 0) {
+            c = (uint8_t)(tr_hex_digit((uint8_t)p[i + 1]) << 4 | tr_hex_digit((uint8_t)p[i + 2]));
             i += 2;
         } else if (c == '+') {
             c = ' ';

@@ -1,4 +1,5 @@
 #include "chunked.h"
+#include "../core/tr_buf.h"
 
 #include "textline.h"
 
@@ -13,17 +14,6 @@ void chunked_begin(chunked *c)
 
 int chunked_ended(const chunked *c) { return c->state == ST_ENDED; }
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int64_t chunked_size(const uint8_t *p, size_t n)
 {
     uint64_t v = 0;
@@ -32,7 +22,7 @@ int64_t chunked_size(const uint8_t *p, size_t n)
         i++;
     size_t start = i;
     for (; i < n && i - start < CHUNKED_DIGITS_MAX + 1; i++) {
-        int digit = hex_value(p[i]);
+        int digit = tr_hex_digit((uint8_t)p[i]);
         if (digit < 0)
             break;
         v = v * 16 + (uint64_t)digit; /* at most 16 digits: fits; more than 15 are refused below */

@@ -380,3 +380,15 @@ size_t cl_reply_join(const cl_unit *u, char *out, size_t cap)
     }
     return w;
 }
+
+int cl_reply_code_at(const uint8_t *p, size_t n, uint8_t lowest)
+{
+    tr_buf b = tr_buf_make(p, n);
+    size_t k = 0;
+    while (k < 3 && tr_peek_at(&b, k) >= '0' && tr_peek_at(&b, k) <= '9')
+        k++;
+    uint8_t after = tr_peek_at(&b, k), first = tr_peek_at(&b, 0);
+    if (b.err)
+        return -1;
+    return k == 3 && (after == ' ' || after == '-' || after == '\r' || after == '\n') && first >= lowest && first <= '5';
+}

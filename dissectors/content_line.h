@@ -83,6 +83,9 @@ int cl_gap(cl_dir *d, uint64_t n);
 
 /* The code of a reply line: "NNN", "NNN text" or "NNN-text" with NNN from 100 to 999; -1 for anything else. */
 int cl_reply_code(const uint8_t *p, size_t n);
+/* For cl_config.resumes of a protocol with numbered replies (FTP, SMTP): whether p starts with a three-digit code
+ * whose first digit is at least `lowest`, then ' ', '-' or a line end; -1 while too few bytes have come to tell. */
+int cl_reply_code_at(const uint8_t *p, size_t n, uint8_t lowest);
 /* Whether a reply line is the end of a reply of `code`: "NNN" or "NNN text". */
 int cl_reply_is_end(const uint8_t *p, size_t n, int code);
 /* The lines of a CL_REPLY in turn (*pos starts at 0), each without its end and without its "NNN-"/"NNN "

@@ -619,17 +619,7 @@ static int resumes_at_command(const uint8_t *p, size_t n)
     return ftp_cmd_lookup(p, k) != FTP_CMD_UNKNOWN;
 }
 
-static int resumes_at_reply(const uint8_t *p, size_t n)
-{
-    tr_buf b = tr_buf_make(p, n);
-    size_t k = 0;
-    while (k < 3 && tr_peek_at(&b, k) >= '0' && tr_peek_at(&b, k) <= '9')
-        k++;
-    uint8_t after = tr_peek_at(&b, k), first = tr_peek_at(&b, 0);
-    if (b.err)
-        return -1;
-    return k == 3 && (after == ' ' || after == '-' || after == '\r' || after == '\n') && first >= '1' && first <= '5';
-}
+static int resumes_at_reply(const uint8_t *p, size_t n) { return cl_reply_code_at(p, n, '1'); } /* FTP's replies run 1xx-5xx */
 
 /* Commands are lines; replies are gathered whole (a multi-line one is cut at the caps and its rest dropped). */
 static const cl_config ftp_lines[2] = {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../core/tr_dissector.h"
+#include "../core/tr_buf.h"
 #include "../core/tr_pool.h"
 #include "base64.h"
 #include "http_claim.h"
@@ -415,17 +416,6 @@ static int is_tchar(uint8_t c)
 
 static int is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
-static int hex_value(uint8_t c)
-{
-    if (is_digit(c))
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "HTTP/d.d" */
 static int version_ok(const uint8_t *p, size_t n)
 {
@@ -507,8 +497,8 @@ static void name_from_uri(const uint8_t *u, size_t n, const char *fallback, char
     size_t k = 0;
     for (size_t i = start; i < end && k + 1 < cap; i++) {
         uint8_t c = u[i];
-        if (c == '%' && i + 2 < end && hex_value(u[i + 1]) >= 0 && hex_value(u[i + 2]) >= 0) {
-            c = (uint8_t)(hex_value(u[i + 1]) * 16 + hex_value(u[i + 2]));
+        if (c == '%' && i + 2 < end && tr_hex_digit((uint8_t)u[i + 1]) >= 0 && tr_hex_digit((uint8_t)u[i + 2]) >= 0) {
+            c = (uint8_t)(tr_hex_digit((uint8_t)u[i + 1]) * 16 + tr_hex_digit((uint8_t)u[i + 2]));
             i += 2;
         }
         out[k++] = (char)c;

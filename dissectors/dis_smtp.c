@@ -792,17 +792,7 @@ static int resumes_at_command(const uint8_t *p, size_t n)
     return smtp_cmd_lookup(p, (size_t)k) != SMTP_CMD_UNKNOWN;
 }
 
-static int resumes_at_reply(const uint8_t *p, size_t n)
-{
-    tr_buf b = tr_buf_make(p, n);
-    size_t k = 0;
-    while (k < 3 && tr_peek_at(&b, k) >= '0' && tr_peek_at(&b, k) <= '9')
-        k++;
-    uint8_t after = tr_peek_at(&b, k), first = tr_peek_at(&b, 0);
-    if (b.err)
-        return -1;
-    return k == 3 && (after == ' ' || after == '-' || after == '\r' || after == '\n') && first >= '2' && first <= '5';
-}
+static int resumes_at_reply(const uint8_t *p, size_t n) { return cl_reply_code_at(p, n, '2'); } /* SMTP's replies run 2xx-5xx */
 
 static const cl_config smtp_lines[2] = {
     [TR_C2S] = {.line_max = SMTP_LINE_MAX, .resumes = resumes_at_command},

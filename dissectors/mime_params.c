@@ -1,4 +1,5 @@
 #include "mime_params.h"
+#include "../core/tr_buf.h"
 
 #include <string.h>
 #include <strings.h>
@@ -111,20 +112,12 @@ static int next_param(const char *v, size_t n, size_t *i, param *p)
     return 1;
 }
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* %XX decoding of an extended value, appended to raw. */
 static void percent_decode(const char *s, size_t n, char *raw, size_t cap, size_t *len)
 {
     for (size_t i = 0; i < n && *len < cap; i++) {
-        if (s[i] == '%' && i + 2 < n && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            raw[(*len)++] = (char)(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && tr_hex_digit((uint8_t)s[i + 1]) >= 0 && tr_hex_digit((uint8_t)s[i + 2]) >= 0) {
+            raw[(*len)++] = (char)(tr_hex_digit((uint8_t)s[i + 1]) * 16 + tr_hex_digit((uint8_t)s[i + 2]));
             i += 2;
         } else {
             raw[(*len)++] = s[i];

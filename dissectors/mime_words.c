@@ -1,4 +1,5 @@
 #include "mime_words.h"
+#include "../core/tr_buf.h"
 
 #include <string.h>
 
@@ -47,14 +48,6 @@ static int word_at(const char *s, size_t n, size_t i, word *w)
     return 1;
 }
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The word's bytes (before charset conversion) appended to raw; -1 when they are not B or Q. */
 static int word_bytes(const word *w, char *raw, size_t cap, size_t *len)
 {
@@ -71,8 +64,8 @@ static int word_bytes(const word *w, char *raw, size_t cap, size_t *len)
         char c = w->text[i];
         if (c == '_')
             c = ' ';
-        else if (c == '=' && i + 2 < w->text_len && hex(w->text[i + 1]) >= 0 && hex(w->text[i + 2]) >= 0) {
-            c = (char)(hex(w->text[i + 1]) * 16 + hex(w->text[i + 2]));
+        else if (c == '=' && i + 2 < w->text_len && tr_hex_digit((uint8_t)w->text[i + 1]) >= 0 && tr_hex_digit((uint8_t)w->text[i + 2]) >= 0) {
+            c = (char)(tr_hex_digit((uint8_t)w->text[i + 1]) * 16 + tr_hex_digit((uint8_t)w->text[i + 2]));
             i += 2;
         }
         raw[(*len)++] = c;

@@ -1,4 +1,5 @@
 #include "qp.h"
+#include "../core/tr_buf.h"
 
 #include <string.h>
 
@@ -6,17 +7,6 @@
 enum state { ST_TEXT = 0, ST_EQ, ST_HEX, ST_EQ_CR };
 
 void qp_begin(qp *q) { memset(q, 0, sizeof *q); }
-
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') /* not in RFC 2045's grammar, but encoders write it and readers take it */
-        return c - 'a' + 10;
-    return -1;
-}
 
 /* The held "=" and blanks, as text. */
 static size_t put_held(qp *q, uint8_t *out)
@@ -57,7 +47,7 @@ size_t qp_decode(qp *q, const uint8_t *in, size_t n, uint8_t *out)
                 q->state = ST_EQ_CR;
             } else if ((c == ' ' || c == '\t') && q->npad < QP_PAD_MAX) {
                 q->pad[q->npad++] = c; /* transport padding before a soft break, or text if none follows */
-            } else if (!q->npad && hex_value(c) >= 0) {
+            } else if (!q->npad && tr_hex_digit((uint8_t)c) >= 0) {
                 q->hi = c;
                 q->state = ST_HEX;
             } else {
@@ -67,8 +57,8 @@ size_t qp_decode(qp *q, const uint8_t *in, size_t n, uint8_t *out)
             }
             break;
         case ST_HEX:
-            if (hex_value(c) >= 0) {
-                out[w++] = (uint8_t)(hex_value(q->hi) * 16 + hex_value(c));
+            if (tr_hex_digit((uint8_t)c) >= 0) {
+                out[w++] = (uint8_t)(tr_hex_digit((uint8_t)q->hi) * 16 + tr_hex_digit((uint8_t)c));
                 q->state = ST_TEXT;
             } else {
                 q->bad++;

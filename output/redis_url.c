@@ -1,4 +1,5 @@
 #include "redis_url.h"
+#include "../core/tr_buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,17 +15,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decodes p[0..n) into out (cap bytes with its NUL). -1: a bad escape, a NUL byte, or too long. */
 static int decode(const char *p, size_t n, char *out, size_t cap)
 {
@@ -34,7 +24,7 @@ static int decode(const char *p, size_t n, char *out, size_t cap)
         if (c == '%') {
             if (i + 2 >= n)
                 return -1;
-            int hi = hexval(p[i + 1]), lo = hexval(p[i + 2]);
+            int hi = tr_hex_digit((uint8_t)p[i + 1]), lo = tr_hex_digit((uint8_t)p[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi << 4 | lo);
