@@ -12,11 +12,13 @@
 
 #include "../capture/decode.h"
 #include "../capture/source.h"
+#include "../core/tr_hash.h"
 #include "../core/tr_worker.h"
 #include "../output/event_counts.h"
 #include "../output/export_one.h"
 #include "../output/sink_export.h"
 #include "../output/sink_lines.h"
+#include "../output/sink_worker.h"
 #include "../output/tr_time.h"
 #include "../output/sink_redis.h"
 #include "../output/views.h"
@@ -64,6 +66,7 @@ typedef struct pipeline {
     sink_lines *lines;
     sink_lines *text_lines; /* -T text on stdout beside --output, else NULL */
     sink_redis *redis;      /* --output, else NULL */
+    sink_worker *relay;     /* the UI's model and views, run on the worker (a file), else NULL */
 } pipeline;
 
 static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen)
@@ -183,6 +186,8 @@ static int tui_pump(void *arg, int budget)
         pl->read_error = r == -2 ? 1 : 2; /* 2: the -w file, named in read_err */
     if (r < 0 || (pl->opt->count && pl->count >= pl->opt->count)) {
         finish_once(pl); /* before reporting the end, so the last sessions show as ended */
+        if (pl->relay) /* and the model has them all */
+            sink_worker_drain(pl->relay, 0);
         if (pl->redis) { /* the UI stays up: the last lines go to Redis now, not when it quits */
             sink_lines_drain(pl->lines);
             fflush(sink_redis_file(pl->redis));
@@ -192,6 +197,13 @@ static int tui_pump(void *arg, int budget)
     if (r == 0 && pl->src.live)
         idle_tick(pl);
     return (int)(pl->count - before);
+}
+
+static void tui_hold(void *arg, int on)
+{
+    pipeline *pl = arg;
+    if (pl->relay)
+        sink_worker_hold(pl->relay, on);
 }
 
 static void tui_counters(void *arg, uint64_t *packets, uint64_t *drops)
@@ -224,6 +236,9 @@ static int tui_replay(void *arg, const tr_sink *sink, char *err, size_t cap)
 {
     const pipeline *run = arg;
     trawl_options *o = run->opt;
+    /* The UI holds the model; the worker, which this run shares, must have nothing of it left to do. */
+    if (run->relay)
+        sink_worker_drain(run->relay, 1);
     static pipeline rp;
     memset(&rp, 0, sizeof rp);
     rp.opt = o;
@@ -273,7 +288,7 @@ static int input_rereadable(const trawl_options *o)
 
 static int run_tui(pipeline *pl, tui_model *model, views *vw, const char *label, sink_export *exporter)
 {
-    tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters, tui_outputs};
+    tui_source src = {pl, tui_pump, source_selectable_fd(&pl->src), label, tui_counters, tui_outputs, tui_hold};
     /* `e`: the session exported into a folder of its own, as --export would (output/export_one.h) */
     export_one ex = {.dir = pl->opt->export_dir, .exporter = exporter, .lookup = tui_model_transcript_lookup,
                      .events = tui_model_events_lookup, .lookup_arg = model};
@@ -402,11 +417,8 @@ int main(int argc, char **argv)
     /* an export or Redis holds the events: stdout only when asked */
     int to_stdout = !opt.tui && (opt.format_given || (!opt.export_dir && !opt.output));
     tui_model *model = NULL;
-    if (opt.tui) {
+    if (opt.tui)
         model = tui_model_new(NULL);
-        tr_sink ts = tui_model_sink(model);
-        tr_ctx_add_sink(&pl.ctx, &ts);
-    }
     if (pl.redis || to_stdout) {
         tr_sink ls = sink_lines_sink(&lines);
         tr_ctx_add_sink(&pl.ctx, &ls);
@@ -451,9 +463,22 @@ int main(int argc, char **argv)
     /* the views across protocols (the UI's tabs, the export's credentials.jsonl ... stats.json) and --stats's counts:
      * after the choice above, it reads no result the worker fills in */
     views *vw = opt.tui || opt.export_dir || opt.stats ? views_new() : NULL;
-    if (vw) {
-        tr_sink vs = views_sink(vw);
-        tr_ctx_add_sink(&pl.ctx, &vs);
+    /* A file's UI: the model and the views are built on the worker, as -T json's lines are formatted there (a
+     * live capture's are built here, so rows follow their packets at once). */
+    if (model && tr_worker_running() && !pl.src.live)
+        pl.relay = sink_worker_new(tui_model_limits(model)->max_transcript);
+    tr_sink ms = model ? tui_model_sink(model) : (tr_sink){0}, vs = vw ? views_sink(vw) : (tr_sink){0};
+    if (pl.relay) {
+        sink_worker_add(pl.relay, &ms);
+        if (vw)
+            sink_worker_add(pl.relay, &vs);
+        tr_sink rs = sink_worker_sink(pl.relay);
+        tr_ctx_add_sink(&pl.ctx, &rs);
+    } else {
+        if (model)
+            tr_ctx_add_sink(&pl.ctx, &ms);
+        if (vw)
+            tr_ctx_add_sink(&pl.ctx, &vs);
     }
     pl.engine = tr_engine_new(&pl.ctx, &opt.engine);
     if (!pl.engine) {
@@ -473,6 +498,8 @@ int main(int argc, char **argv)
     int status = opt.tui ? run_tui(&pl, model, vw, label, exporter) : run_lines(&pl);
 
     finish_once(&pl);
+    if (pl.relay) /* quit early: the sessions' ends still go to the views before they are exported or freed */
+        sink_worker_drain(pl.relay, 0);
     sink_lines_drain(&lines);
     sink_lines_drain(&text_lines);
     tr_ctx_fold_worker_counts(&pl.ctx); /* the events and anomalies the worker wrote itself */
@@ -524,6 +551,8 @@ int main(int argc, char **argv)
     views_free(vw);
     tr_engine_free(pl.engine);
     tr_worker_stop(); /* after the engine released every hash context */
+    tr_hash_ctx_free_spares();
+    sink_worker_free(pl.relay);
     if (model)
         tui_model_free(model);
     decoder_free(&pl.dec);

@@ -1,5 +1,6 @@
 #include "tr_hash.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,12 @@ typedef struct ticket_slot {
 } ticket_slot;
 
 #define TICKET_SLOTS 4096
+
+/* Contexts the worker is done with go back to the engine, which made them, for its next objects. Freed on the
+ * worker, each would go to the worker's allocator cache, be handed out again there (to the UI's model, which runs
+ * there: output/sink_worker.h), and from then on the two threads would take each other's allocator lock. */
+static _Atomic(tr_hash_ctx *) handed_back; /* pushed by the worker */
+static tr_hash_ctx *spares;                /* the engine's */
 
 static uint64_t next_ticket = 1; /* tickets count from 1, so 0 means none */
 static ticket_slot slots[TICKET_SLOTS];
@@ -51,13 +58,27 @@ static void run_final(const tr_job *job, const uint8_t *data)
 static void run_free(const tr_job *job, const uint8_t *data)
 {
     (void)data;
-    tr_hash_ctx_free(job->obj);
+    tr_hash_ctx *c = job->obj;
+    EVP_MD_CTX_reset(c->md); /* what the init made here is freed here */
+    c->next = atomic_load_explicit(&handed_back, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&handed_back, &c->next, c, memory_order_release,
+                                                  memory_order_relaxed))
+        ;
 }
 
 /* ---- queued by the engine ---- */
 
 tr_hash_ctx *tr_hash_ctx_new(void)
 {
+    if (!spares) /* the whole list at once: the worker only ever pushes, so no entry can change under us */
+        spares = atomic_exchange_explicit(&handed_back, NULL, memory_order_acquire);
+    if (spares) {
+        tr_hash_ctx *c = spares;
+        spares = c->next;
+        c->next = NULL;
+        c->failed = 0;
+        return c;
+    }
     tr_hash_ctx *c = calloc(1, sizeof *c);
     if (c && !(c->md = EVP_MD_CTX_new())) {
         free(c);
@@ -71,6 +92,20 @@ void tr_hash_ctx_free(tr_hash_ctx *c)
     if (c) {
         EVP_MD_CTX_free(c->md);
         free(c);
+    }
+}
+
+void tr_hash_ctx_free_spares(void)
+{
+    tr_hash_ctx *c = atomic_exchange(&handed_back, NULL);
+    for (int list = 0; list < 2; list++) {
+        while (c) {
+            tr_hash_ctx *next = c->next;
+            tr_hash_ctx_free(c);
+            c = next;
+        }
+        c = spares;
+        spares = NULL;
     }
 }
 

@@ -16,10 +16,14 @@ struct evp_md_ctx_st; /* OpenSSL's EVP_MD_CTX */
 typedef struct tr_hash_ctx {
     struct evp_md_ctx_st *md;
     int failed;
+    struct tr_hash_ctx *next; /* among the contexts the worker handed back */
 } tr_hash_ctx;
 
+/* A context: one the worker handed back (tr_hash_free), else a new one. */
 tr_hash_ctx *tr_hash_ctx_new(void);
 void tr_hash_ctx_free(tr_hash_ctx *c);
+/* Frees the contexts handed back and not taken again (after tr_worker_stop). */
+void tr_hash_ctx_free_spares(void);
 
 /* Queued operations (the worker must be running; sha256.c calls OpenSSL itself otherwise). */
 void tr_hash_init(tr_hash_ctx *c);
@@ -30,7 +34,7 @@ void tr_hash_final(tr_hash_ctx *c, unsigned char digest[TR_HASH_DIGEST_LEN], int
  * once the object's event is written out, or 0 when every ticket slot is still in use (then call
  * tr_hash_final instead). */
 uint64_t tr_hash_final_later(tr_hash_ctx *c);
-/* The worker frees the context after the operations queued before it. */
+/* The worker ends the context after the operations queued before it and hands it back for a later object. */
 void tr_hash_free(tr_hash_ctx *c);
 
 /* Where the worker puts a ticket's digest. A job queued after the ticket was given may read it on the worker

@@ -44,6 +44,8 @@ typedef struct tr_job {
 
 /* Queues job and job->len bytes of data (copied); waits for room when the ring is full. */
 void tr_worker_push(const tr_job *job, const void *data);
+/* The same with the bytes in two pieces: na of them at a, then job->len - na at b. */
+void tr_worker_push2(const tr_job *job, const void *a, size_t na, const void *b);
 /* Queues n bytes of data as copies of job, each with at most TR_JOB_DATA_MAX of them (its len), and its arg
  * advanced by the bytes queued before it (so a file offset in arg stays right). */
 void tr_worker_push_split(const tr_job *job, const void *data, size_t n);

@@ -27,6 +27,12 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void hold(const tui_source *src, int on)
+{
+    if (src->hold)
+        src->hold(src->arg, on);
+}
+
 static int key_pending(int fd)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -379,6 +385,7 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
     int quit = 0, keyed = 1;
     while (!quit) {
         int ch, first = 1;
+        hold(src, 1);
         while ((ch = getch()) != ERR) {
             if (first && ui.view == TUI_VIEW_LIST && !ui.tab)
                 sync_list(&ui); /* keys act on the rows as they are now, after the last pump (not rebuilt while
@@ -394,10 +401,13 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
                 sync_list(&ui);
             tui_views_sync(&ui); /* the next key acts on the rows as they are now */
         }
-        if (quit)
+        if (quit) {
+            hold(src, 0);
             break;
+        }
 
         int busy = 0;
+        hold(src, 0);
         if (!ui.done) {
             int64_t until = now_ms() + PUMP_SLICE_MS;
             do {
@@ -413,6 +423,7 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
             } while (now_ms() < until && !key_pending(ttyfd));
         }
 
+        hold(src, 1);
         int64_t now = now_ms();
         if (!ui.done && now - last_follow >= REDRAW_MS) {
             follow_live(&ui);
@@ -430,6 +441,7 @@ int tui_run(const tui_source *src, tui_model *model, const tui_options *opt)
             drawn_gen = gen;
             keyed = 0;
         }
+        hold(src, 0);
 
         /* Wait for a key, packets (live) or the next redraw; files are pumped while no key is pending. */
         if (busy && src->fd < 0)

@@ -18,6 +18,9 @@ typedef struct tui_source {
     void (*counters)(void *arg, uint64_t *packets, uint64_t *drops); /* may be NULL */
     /* a short word on where events are sent besides the UI (--output), for the header; may be NULL */
     void (*outputs)(void *arg, char *out, size_t cap);
+    /* Takes (on) or releases (!on) what lets the UI read the model and views while another thread writes them
+     * (output/sink_worker.h); held whenever the UI touches them, released while it pumps or waits. May be NULL. */
+    void (*hold)(void *arg, int on);
 } tui_source;
 
 typedef struct tui_options {

@@ -65,7 +65,7 @@ void tui_limits_default(tui_limits *lim)
     lim->max_sessions = 100000;
     lim->max_events = 1000;
     lim->max_transcript = 256u * 1024u;
-    lim->max_details = 24u * 1024u * 1024u; /* with 100000 sessions the UI stays under 96 MB (bench/README.md) */
+    lim->max_details = 20u * 1024u * 1024u; /* with 100000 sessions the UI stays under 96 MB (bench/README.md) */
 }
 
 const char *tui_state_name(int state)
@@ -590,7 +590,12 @@ static void sink_stream(void *self, tr_session *s, int dir, const uint8_t *p, si
     if (!t)
         return;
     session_counters(t, s);
-    store_chunk(m, t, s->ctx ? s->ctx->now_us : s->last_us, dir, TR_TX_DATA, p, n); /* as it came, not joined */
+    int64_t ts = s->ctx ? s->ctx->now_us : s->last_us;
+    tui_detail *d = p ? NULL : detail_of(m, t);
+    if (p)
+        store_chunk(m, t, ts, dir, TR_TX_DATA, p, n); /* as it came, not joined */
+    else if (d) /* bytes past the cap of a sink run on the worker (output/sink_worker.h): only their count came */
+        transcript_capped(m, d, ts, n);
     if (m->st.detail_bytes > m->lim.max_details)
         evict_details(m);
     m->gen++;
