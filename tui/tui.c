@@ -107,7 +107,7 @@ static void sync_session(tui_ui *ui)
     scroll_by(&ui->tx_top, ui->lines.n, 0, tui_transcript_rows());
 }
 
-static void export_selected(tui_ui *ui, uint64_t id)
+void tui_export_session(tui_ui *ui, uint64_t id)
 {
     if (!id) {
         snprintf(ui->status, sizeof ui->status, "no session selected");
@@ -244,7 +244,7 @@ static int key_list(tui_ui *ui, int ch)
         snprintf(ui->input, sizeof ui->input, "%s", tui_model_filter(ui->m));
         break;
     case 27: tui_model_set_filter(ui->m, ""); break;
-    case 'e': export_selected(ui, ui->sel_id); break;
+    case 'e': tui_export_session(ui, ui->sel_id); break;
     case '\n': case '\r': case KEY_ENTER:
         if (!ui->sel_id)
             break;
@@ -280,7 +280,7 @@ static void key_session(tui_ui *ui, int ch)
         return;
     case 'n': search_go(ui, 1); return;
     case 'N': search_go(ui, 0); return;
-    case 'e': export_selected(ui, ui->sess_id); return;
+    case 'e': tui_export_session(ui, ui->sess_id); return;
     case KEY_UP: case 'k': step = -1; break;
     case KEY_DOWN: case 'j': step = 1; break;
     case KEY_PPAGE: step = -page; break;

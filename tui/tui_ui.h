@@ -49,6 +49,8 @@ size_t tui_transcript_width(void);
 void tui_draw(tui_ui *ui);
 /* Moves a selection by delta within n items, keeping it inside a window of rows starting at *top (tui.c). */
 void tui_move_sel(size_t *sel, size_t *top, size_t n, long delta, int rows);
+/* `e`: session id written as --export would into ./trawl-session-<id>/ (or DIR), the outcome in the status line. */
+void tui_export_session(tui_ui *ui, uint64_t id);
 /* Writes at most maxcols columns of s (n bytes, UTF-8) at y,x; returns the columns used (tui_draw.c). */
 int tui_put(const tui_ui *ui, int y, int x, int maxcols, const char *s, size_t n);
 /* A whole-width bar with text on it (tui_draw.c). */

@@ -151,11 +151,24 @@ static void save_files(tui_ui *ui, int all)
             col = c;
     if (col < 0)
         return;
+    tui_vscreen *sc = tui_views_screen(ui->tv);
     if (!ui->opt->export_dir) {
-        snprintf(ui->status, sizeof ui->status, "files are extracted with --export DIR: run with it to save them");
+        /* No export keeps a copy: the file's session is written out as `e` on the session would, its files in
+         * files/ (read from the capture again; live, only its transcript and events can be) */
+        int scol = -1;
+        for (int c = 0; c < views_table_ncols(v, t); c++)
+            if (strcmp(views_table_col(v, t, c), "session") == 0)
+                scol = c;
+        size_t n = tui_views_nrows(ui->tv, tab);
+        if (all || scol < 0 || sc->sel[tab] >= n)
+            snprintf(ui->status, sizeof ui->status,
+                     all ? "E saves every file with --export DIR; e writes the selected file's session with its files"
+                         : "no file selected");
+        else
+            tui_export_session(ui, strtoull(views_cell(views_table_row(v, t, tui_views_row(ui->tv, tab, sc->sel[tab])),
+                                                       scol), NULL, 10));
         return;
     }
-    tui_vscreen *sc = tui_views_screen(ui->tv);
     size_t n = tui_views_nrows(ui->tv, tab), saved = 0, failed = 0, none = 0;
     char last[512] = "";
     for (size_t i = all ? 0 : sc->sel[tab]; i < n && (all || i == sc->sel[tab]); i++) {
@@ -550,7 +563,8 @@ void tui_views_help(tui_ui *ui)
         "  events.jsonl) into a new ./trawl-session-<id>/ (-2, -3... when taken);",
         "  live: its transcript and events (files only with --export)",
         "Files: e saves the selected file, E every file listed, to ./trawl-saved/",
-        "  (files are extracted with --export DIR)",
+        "  (copies of what --export DIR extracts; without it, e writes the file's session",
+        "  as e on the session does, its files in files/)",
         "Messages: Enter shows a message's headers and text; any row: its fields",
         "Memory is bounded: each view has a cap, and the status line says what it",
         "kept out; Sessions' second line, what was evicted (oldest, closed first).",
