@@ -361,7 +361,9 @@ static void on_gap(void *self, tr_session *s, int dir, uint64_t n) { relay(self,
 
 static void on_file_open(void *self, tr_session *s, const char *relpath)
 {
-    relay(self, C_FILE_OPEN, TR_NODIR, s, 0, relpath, strlen(relpath) + 1);
+    char path[4096]; /* paths the exporter makes are far shorter: a job stays small whatever comes */
+    snprintf(path, sizeof path, "%s", relpath);
+    relay(self, C_FILE_OPEN, TR_NODIR, s, 0, path, strlen(path) + 1);
 }
 
 static void on_object(void *self, tr_session *s, int dir, uint64_t start, uint64_t end, const char *label,
