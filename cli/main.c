@@ -509,6 +509,8 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     sink_export_stats xst = {0};
+    if (exporter && vw)
+        views_fill_file_digests(vw, sink_export_file_sha256, exporter); /* a torrent's files, written by now */
     if (exporter && vw && views_export(vw, sink_export_put, exporter) < 0)
         status = 1; /* the reason comes with sink_export_finish's */
     if (exporter && sink_export_finish_stats(exporter, &xst, err, sizeof err) < 0) {

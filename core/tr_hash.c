@@ -1,8 +1,11 @@
 #include "tr_hash.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -223,3 +226,20 @@ void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR
     hex[2 * TR_HASH_DIGEST_LEN] = '\0';
 }
 
+
+int tr_hash_fd_hex(int fd, char hex[2 * TR_HASH_DIGEST_LEN + 1])
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+    unsigned char buf[1 << 16], digest[EVP_MAX_MD_SIZE];
+    ssize_t n = -1;
+    while (ok && ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)))
+        if (n > 0 && EVP_DigestUpdate(md, buf, (size_t)n) != 1)
+            ok = 0;
+    unsigned int len = 0;
+    ok = ok && n == 0 && EVP_DigestFinal_ex(md, digest, &len) == 1 && len == TR_HASH_DIGEST_LEN;
+    EVP_MD_CTX_free(md);
+    if (ok)
+        tr_hash_hex(digest, hex);
+    return ok ? 0 : -1;
+}

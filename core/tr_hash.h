@@ -59,5 +59,8 @@ void tr_hash_ticket_release(uint64_t ticket);
 
 /* 64 lowercase hex digits and a NUL. */
 void tr_hash_hex(const unsigned char digest[TR_HASH_DIGEST_LEN], char hex[2 * TR_HASH_DIGEST_LEN + 1]);
+/* The SHA-256 of what fd reads from its position to its end, on the caller's thread, as hex; 0, or -1 when reading
+ * or hashing failed. */
+int tr_hash_fd_hex(int fd, char hex[2 * TR_HASH_DIGEST_LEN + 1]);
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "../core/tr_hash.h"
 #include "../core/tr_pool.h"
 #include "../core/tr_wfile.h"
 #include "../core/tr_worker.h"
@@ -1118,6 +1119,20 @@ const size_t *sink_export_memory(const sink_export *x) { return &x->memory; }
 void sink_export_set_max_open(sink_export *x, int max_open) { x->max_open = max_open > 0 ? max_open : 1; }
 
 const sink_export_stats *sink_export_stats_get(const sink_export *x) { return &x->st; }
+
+int sink_export_file_sha256(void *arg, const char *rel, char *hex)
+{
+    sink_export *x = arg;
+    const char *base;
+    tr_worker_flush(); /* its writes and its close have run */
+    int dir = safe_path_ok(rel, NULL) ? folder_of(x, rel, &base) : -1;
+    int fd = dir < 0 ? -1 : openat(dir, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = tr_hash_fd_hex(fd, hex);
+    close(fd);
+    return rc;
+}
 
 int sink_export_put(void *arg, const char *rel, const void *p, size_t n)
 {

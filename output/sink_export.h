@@ -75,6 +75,11 @@ int sink_export_session_flush(sink_export *x, uint64_t id, char *rel, size_t cap
  * the exporter) without following a symbolic link; 0, or -1 (counted as a write error). */
 int sink_export_put(void *arg, const char *rel, const void *p, size_t n);
 
+/* The SHA-256 of an extracted file (rel as its events name it) as it is now on disk, once the writes queued for it
+ * have run, as 64 hex digits: for files whose bytes came in any order (a torrent's), hashed once they are complete
+ * and closed. 0, or -1 when it cannot be read (output/views.h's views_digest_fn, arg the exporter). */
+int sink_export_file_sha256(void *arg, const char *rel, char *hex);
+
 /* Ends transcripts of sessions still open (footer: trawl stopped), flushes and closes everything, and
  * frees x. Returns 0, or -1 when anything failed to be written (first reason in err). Not async-signal-safe:
  * call it from the main loop after a signal stopped the capture. */

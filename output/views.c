@@ -461,6 +461,24 @@ static void cred_generic(views *v, const tr_event *e)
 
 /* ---- digests still being computed ---- */
 
+/* Row i of t made again with cell col set to value. */
+static void row_set_cell(views *v, vtable *t, size_t i, int col, const char *value)
+{
+    vrow *r = t->rows[i];
+    const char *cells[TR_VIEW_COLS_MAX];
+    for (int c = 0; c < t->ncols; c++)
+        cells[c] = views_cell(r->text, c);
+    cells[col] = value;
+    vrow *nr = row_make(t, cells);
+    if (nr) {
+        nr->key = r->key;
+        nr->ticket = r->ticket;
+        free(r);
+        t->rows[i] = nr;
+    }
+    v->gen++;
+}
+
 /* Row i of Files with its digest in place of the ticket (waiting for it). */
 static void ticket_resolve(views *v, size_t i)
 {
@@ -469,18 +487,9 @@ static void ticket_resolve(views *v, size_t i)
     if (!r->ticket)
         return;
     char hex[2 * TR_HASH_DIGEST_LEN + 1];
-    const char *cells[TR_VIEW_COLS_MAX];
-    for (int c = 0; c < t->ncols; c++)
-        cells[c] = views_cell(r->text, c);
-    cells[t->ticket_col] = tr_hash_ticket_hex(r->ticket, hex) ? hex : NULL;
+    const char *digest = tr_hash_ticket_hex(r->ticket, hex) ? hex : NULL;
     r->ticket = 0;
-    vrow *nr = row_make(t, cells);
-    if (nr) {
-        nr->key = r->key;
-        free(r);
-        t->rows[i] = nr;
-    }
-    v->gen++;
+    row_set_cell(v, t, i, t->ticket_col, digest);
 }
 
 /* The digests known by now in place, oldest first; wait: every one, waiting. */
@@ -511,8 +520,9 @@ static const tr_field *first_of(const tr_event *e, int from, const char *const *
     return NULL;
 }
 
-static const char *const size_keys[] = {"size", "body_len", "bytes", "length", NULL};
-static const char *const sha_keys[] = {"sha256", "body_sha256", NULL};
+/* decoded_* first: an object extracted decoded (an IMAP section in base64) has its file's size and digest there */
+static const char *const size_keys[] = {"decoded_size", "size", "body_len", "bytes", "length", NULL};
+static const char *const sha_keys[] = {"decoded_sha256", "sha256", "body_sha256", NULL};
 
 /* The object whose fields start at `from`: a file when it was extracted (`file`), or when it says whether it came
  * whole (`complete`) and how big it is. Its name: `name`, else the extracted file's, else the URI's last part. */
@@ -1321,6 +1331,28 @@ void views_stats_json(views *v, tr_strbuf *sb)
     for (size_t i = 0; i < v->series_n; i++)
         tr_sb_printf(sb, "%s%" PRIu64, i ? "," : "", v->s_bytes[i]);
     tr_sb_adds(sb, "]}}\n");
+}
+
+void views_fill_file_digests(views *v, views_digest_fn digest, void *arg)
+{
+    tickets_wait(v);
+    vtable *t = &v->t[VIEWS_FILES];
+    int sha = -1, file = -1, complete = -1;
+    for (int c = 0; file_cols[c]; c++) {
+        if (strcmp(file_cols[c], "sha256") == 0)
+            sha = c;
+        else if (strcmp(file_cols[c], "file") == 0)
+            file = c;
+        else if (strcmp(file_cols[c], "complete") == 0)
+            complete = c;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const char *text = t->rows[i]->text;
+        char hex[2 * TR_HASH_DIGEST_LEN + 1];
+        if (!views_cell(text, sha)[0] && views_cell(text, file)[0] && strcmp(views_cell(text, complete), "true") == 0 &&
+            digest(arg, views_cell(text, file), hex) == 0)
+            row_set_cell(v, t, i, sha, hex);
+    }
 }
 
 int views_export(views *v, views_put_fn put, void *arg)

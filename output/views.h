@@ -63,6 +63,11 @@ const event_counts *views_counts(const views *v);
 /* Writes credentials.jsonl, files.jsonl, hosts.jsonl, stats.json and the dissector tables' files through put (a
  * whole file at a time: its path under the export folder, its bytes); returns -1 when a put failed. */
 typedef int (*views_put_fn)(void *arg, const char *rel, const void *p, size_t n);
+/* The SHA-256 of an extracted file (its path as the Files table has it) in hex; 0, or -1 when it has none. */
+typedef int (*views_digest_fn)(void *arg, const char *rel, char *hex);
+/* Files listed complete, with a file and no SHA-256 (a torrent's, whose pieces came in any order and were
+ * checked by SHA-1), get the digest of their file once it is written. */
+void views_fill_file_digests(views *v, views_digest_fn digest, void *arg);
 int views_export(views *v, views_put_fn put, void *arg);
 
 /* For tests: the JSON lines of table t (as the export writes them) or of the hosts, and stats.json. */

@@ -47,6 +47,18 @@ def check_exported_files(capture, trawl, pcap, want):
                 have[hashlib.sha256(open(path, "rb").read()).hexdigest()] = rel
         for sha in sorted(want - set(have)):
             fail(capture, "no exported file has sha256 %s (exported: %s)" % (sha, sorted(have.values())))
+        # files.jsonl: each file listed with the sha256 of its bytes on disk (a torrent's too, hashed once
+        # written), and every complete one with a sha256
+        for row in map(json.loads, open(os.path.join(out, "files.jsonl"))):
+            rel = row.get("file")
+            if not rel or "sha256" not in row and not row.get("complete"):
+                continue
+            path = os.path.normpath(os.path.join(out, rel))
+            if not path.startswith(out + os.sep) or not os.path.isfile(path):
+                fail(capture, "files.jsonl names %r, not a file inside the export folder" % rel)
+                continue
+            expect(capture, "files.jsonl sha256 of %s" % rel, row.get("sha256"),
+                   hashlib.sha256(open(path, "rb").read()).hexdigest())
     finally:
         shutil.rmtree(out)
     return len(want)
