@@ -381,7 +381,14 @@ static void draw_session(const tui_ui *ui)
         fmt_time(ev.ts_us, 1, tr_time_day(ev.ts_us) != tr_time_day(prev_ts), t, sizeof t);
         const char *d = ev.dir == TR_C2S ? sym(ui, "\xe2\x86\x92", ">") : ev.dir == TR_S2C ? sym(ui, "\xe2\x86\x90", "<")
                                                                                            : " ";
-        snprintf(line, sizeof line, "%s %s %s %s", t, d, ev.type, ev.brief);
+        char more[64] = "";
+        if (ev.more) { /* a run folded in (tui_event_view.more) */
+            char b[32] = "";
+            if (ev.more_bytes)
+                tui_format_size(ev.more_bytes, b, sizeof b);
+            snprintf(more, sizeof more, " (+%" PRIu32 " more%s%s)", ev.more, b[0] ? ", " : "", b);
+        }
+        snprintf(line, sizeof line, "%s %s %s%s %s", t, d, ev.type, more, ev.brief);
         attrset(i == ui->ev_sel ? (ui->focus == 0 ? A_REVERSE : A_BOLD) : A_NORMAL);
         if (i == ui->ev_sel)
             mvhline(y, 0, ' ', evw - 1);
@@ -393,6 +400,12 @@ static void draw_session(const tui_ui *ui)
     mvvline(y0, evw - 1, ui->utf8 ? ACS_VLINE : (chtype)'|', evh); /* ASCII outside UTF-8: not every terminal draws ACS */
     if (nev && tui_session_event(s, ui->ev_sel, &ev) == 0) {
         snprintf(line, sizeof line, "%s %s", ev.proto, ev.type);
+        if (ev.more) {
+            char until[48];
+            fmt_time(ev.last_us, 1, tr_time_day(ev.last_us) != tr_time_day(ev.ts_us), until, sizeof until);
+            snprintf(line + strlen(line), sizeof line - strlen(line), ", and %" PRIu32 " like it until %s", ev.more,
+                     until);
+        }
         attron(A_BOLD);
         puts_at(ui, y0, evw + 1, COLS - evw - 1, line);
         attroff(A_BOLD);

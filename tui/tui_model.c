@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../core/tr_dissector.h"
+#include "../core/tr_present.h"
 #include "../output/event_blob.h"
 #include "../output/tr_format.h"
 #include "tui_digests.h"
@@ -496,6 +498,39 @@ static int renders_from_blob(const tr_event *e)
     return 1;
 }
 
+/* Runs of like events, folded as -T text folds them (tr_presenter's text_fold): the first is listed, the next ones
+ * of the same key, way and session count in it, until the session says something else that way (or anything
+ * without a way). r is about to be stored as record d->nev. */
+static void fold_event(tui_model *m, tui_detail *d, const tr_event *e, tui_evrec *r)
+{
+    if (e->dir != TR_C2S && e->dir != TR_S2C) {
+        d->run[0] = d->run[1] = 0;
+        return;
+    }
+    const tr_dissector *dis = tr_dissector_of_event(e);
+    uint64_t bytes = 0, key = 0;
+    tr_sb_reset(&m->scratch);
+    m->scratch.max = TUI_EVENT_BRIEF_MAX;
+    if (dis && dis->present && dis->present->text_fold && dis->present->text_fold(e, &m->scratch, &bytes) == 1 &&
+        m->scratch.len) {
+        key = 1469598103934665603ull; /* FNV-1a */
+        for (size_t i = 0; i < m->scratch.len; i++)
+            key = (key ^ (uint8_t)m->scratch.p[i]) * 1099511628211ull;
+        key |= 1; /* never 0, which means none */
+    }
+    int dir = e->dir;
+    if (key && d->run[dir] && d->run_key[dir] == key) {
+        tui_evrec *head = &d->ev[d->run[dir] - 1];
+        head->more++;
+        head->more_bytes += bytes;
+        head->last_us = e->ts_us;
+        r->folded_away = 1;
+        return;
+    }
+    d->run[dir] = key ? (uint32_t)d->nev + 1 : 0;
+    d->run_key[dir] = key;
+}
+
 static void store_event(tui_model *m, tui_session *t, const tr_event *e)
 {
     tui_detail *d = detail_of(m, t);
@@ -544,6 +579,9 @@ static void store_event(tui_model *m, tui_session *t, const tr_event *e)
         if (r.blob_len)
             tui_digests_note(m, &m->digests, t->id, r.blob, d->evtext + r.blob, r.blob_len, tickets, nt);
     }
+    fold_event(m, d, e, &r);
+    if (!r.folded_away)
+        d->nlisted++;
     d->ev[d->nev++] = r;
     m->st.events++;
 }
@@ -671,14 +709,23 @@ tr_sink tui_model_sink(tui_model *m)
 
 /* ---- events of a session ---- */
 
-size_t tui_session_nevents(const tui_session *s) { return s->detail ? s->detail->nev : 0; }
+size_t tui_session_nevents(const tui_session *s) { return s->detail ? s->detail->nlisted : 0; }
 
 int tui_session_event(const tui_session *s, size_t i, tui_event_view *out)
 {
     const tui_detail *d = s->detail;
-    if (!d || i >= d->nev)
+    if (!d || i >= d->nlisted)
         return -1;
+    if (d->nlisted < d->nev) /* the i-th listed: a walk over at most max_events records */
+        for (size_t k = 0, listed = 0; k < d->nev; k++)
+            if (!d->ev[k].folded_away && listed++ == i) {
+                i = k;
+                break;
+            }
     const tui_evrec *r = &d->ev[i];
+    out->more = r->more;
+    out->more_bytes = r->more_bytes;
+    out->last_us = r->last_us;
     out->ts_us = r->ts_us;
     out->dir = r->dir;
     out->proto = d->evtext + r->proto;

@@ -107,8 +107,14 @@ typedef struct tui_event_view {
     const char *proto, *type;
     const char *brief;  /* one line: the scalar fields as key=value */
     const char *fields; /* one field a line, "key: value", nested values indented */
+    /* like events that came after it, in a run folded into it (a peer's requests and pieces, as -T text folds them):
+     * how many, the bytes they stand for, the last one's time */
+    uint32_t more;
+    uint64_t more_bytes;
+    int64_t last_us;
 } tui_event_view;
 
+/* The events listed: runs of like events are listed once, their head counting the rest (tui_event_view.more). */
 size_t tui_session_nevents(const tui_session *s);
 int tui_session_event(const tui_session *s, size_t i, tui_event_view *out); /* 0, or -1 out of range */
 

@@ -21,6 +21,10 @@ typedef struct tui_chunk {
 typedef struct tui_evrec {
     int64_t ts_us;
     int8_t dir;
+    uint8_t folded_away; /* in the run an earlier record heads: kept (events.jsonl has every event), not listed */
+    uint32_t more;       /* a run's head: like events after it folded into it, their bytes, the last one's time */
+    uint64_t more_bytes;
+    int64_t last_us;
     size_t proto, type, brief, fields;
     size_t blob, blob_len; /* the event flattened (output/event_blob.h), for its events.jsonl line; 0 bytes: none */
 } tui_evrec;
@@ -35,6 +39,9 @@ typedef struct tui_detail {
     uint8_t *bytes; /* transcript data and note texts */
     size_t nbytes, bytes_cap;
     uint8_t tx_capped;   /* the "transcript cap" note has been written */
+    size_t nlisted;      /* events not folded away */
+    uint32_t run[2];     /* each way, the record heading the run that is open (its index + 1; 0: none) */
+    uint64_t run_key[2]; /* and the hash of its key */
     size_t mem;          /* bytes allocated for all of the above */
 } tui_detail;
 
