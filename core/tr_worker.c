@@ -1,6 +1,7 @@
 #include "tr_worker.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 /* The ring holds jobs, each followed by its bytes padded to 8. A job never wraps: when it does not fit before
  * the end, the rest of the ring is skipped (marked by a job without `run` when one fits). */
 #define RING_BYTES (4u << 20) /* a multiple of TR_HUGE_PAGE: two page faults instead of 1024, where THP is on */
-#define SPINS_BEFORE_WAIT 256 /* the caller's waits are often short: the worker is busy on jobs queued before */
+#define SPINS_BEFORE_YIELD 256  /* the caller's waits are short: the worker is busy on jobs queued before */
 #define SPINS_BEFORE_SLEEP 4096 /* the worker's idle spin (~50 us): traffic in bursts wakes it without a syscall */
 /* After a full batch (a capture file read as fast as it goes, a busy link) the next one is due soon: the worker
  * spins longer (~0.4 ms) rather than sleep and cost the engine a wake-up (~8 us of its time in this VM; 660
@@ -38,11 +39,9 @@ static struct {
     _Alignas(64) _Atomic uint64_t tail; /* bytes consumed by the worker */
     _Alignas(64) _Atomic int sleeping;
     _Atomic int stopping;
-    _Atomic uint64_t awaited; /* a tail the engine's thread sleeps until, 0: none */
     pthread_mutex_t lock;
-    pthread_cond_t wake; /* the worker's, for work */
-    pthread_cond_t room; /* the engine's, for `awaited` */
-} wk = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER};
+    pthread_cond_t wake;
+} wk = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 static void cpu_relax(void)
 {
@@ -102,39 +101,22 @@ static void *worker_main(void *arg)
             if (job.run)
                 job.run(&job, wk.ring + off + sizeof job);
             tail += size;
-            /* published job by job: a caller waiting for one sees it as soon as it has run; seq_cst with the
-             * engine's `awaited` store, so a wake-up cannot be missed */
-            atomic_store(&wk.tail, tail);
-            uint64_t awaited = atomic_load(&wk.awaited);
-            if (awaited && tail >= awaited) {
-                pthread_mutex_lock(&wk.lock);
-                pthread_cond_signal(&wk.room);
-                pthread_mutex_unlock(&wk.lock);
-            }
+            /* published job by job: a caller waiting for one sees it as soon as it has run */
+            atomic_store_explicit(&wk.tail, tail, memory_order_release);
         }
     }
 }
 
-/* Waits until the worker's tail reaches target: a short spin, then asleep until the worker passes wake_at
- * (>= target: when waiting for room, for more than the one job, or each job would cost a wake-up). Not a
- * yield: on a loaded machine a yield hands the CPU to another program for its whole time slice. Everything
- * up to wake_at must be published. */
-static void wait_until_tail(uint64_t target, uint64_t wake_at, int counts_as_full)
+static void wait_until_tail(uint64_t target, int counts_as_full)
 {
     unsigned spins = 0;
     while (atomic_load_explicit(&wk.tail, memory_order_acquire) < target) {
         if (spins == 0 && counts_as_full)
             wk.full_waits++;
-        if (++spins < SPINS_BEFORE_WAIT) {
+        if (++spins < SPINS_BEFORE_YIELD)
             cpu_relax();
-            continue;
-        }
-        pthread_mutex_lock(&wk.lock);
-        atomic_store(&wk.awaited, wake_at);
-        while (atomic_load(&wk.tail) < wake_at)
-            pthread_cond_wait(&wk.room, &wk.lock);
-        atomic_store(&wk.awaited, 0);
-        pthread_mutex_unlock(&wk.lock);
+        else
+            sched_yield(); /* the worker has work (we published it), so it is awake or being woken */
     }
 }
 
@@ -162,8 +144,7 @@ void tr_worker_push2(const tr_job *r, const void *a, size_t na, const void *b)
         wk.tail_seen = atomic_load_explicit(&wk.tail, memory_order_acquire);
         if (head + skip + size - wk.tail_seen > RING_BYTES) {
             publish();
-            uint64_t need = head + skip + size - RING_BYTES;
-            wait_until_tail(need, need + RING_BYTES / 8 < head ? need + RING_BYTES / 8 : need, 1);
+            wait_until_tail(head + skip + size - RING_BYTES, 1);
             wk.tail_seen = atomic_load_explicit(&wk.tail, memory_order_acquire);
         }
     }
@@ -259,7 +240,7 @@ void tr_worker_wait(uint64_t pos)
     if (!wk.running)
         return; /* stopped: everything queued has run */
     publish();
-    wait_until_tail(pos, pos, 0);
+    wait_until_tail(pos, 0);
 }
 
 void tr_worker_flush(void) { tr_worker_wait(wk.head_local); }

@@ -67,7 +67,7 @@ void tui_limits_default(tui_limits *lim)
     lim->max_sessions = 100000;
     lim->max_events = 1000;
     lim->max_transcript = 256u * 1024u;
-    lim->max_details = 20u * 1024u * 1024u; /* with 100000 sessions the UI stays under 96 MB (bench/README.md) */
+    lim->max_details = 16u * 1024u * 1024u; /* with 100000 sessions the UI stays under 96 MB (bench/README.md) */
 }
 
 const char *tui_state_name(int state)
