@@ -11,6 +11,7 @@
 
 #include "export_folder.h"
 #include "safe_name.h"
+#include "views.h"
 
 #define NAME_TRIES 1000        /* -2 ... -999 before giving up on a folder name */
 #define RENDER_MAX (8u << 20)  /* one chunk's rendering (a hex dump of the largest chunk the UI keeps) */
@@ -92,6 +93,8 @@ static void flt_event(void *self, const tr_event *e)
     if (passes(f, e->session) && f->to.on_event) {
         f->events++;
         f->to.on_event(f->to.self, e);
+        if (f->also.on_event)
+            f->also.on_event(f->also.self, e);
     }
 }
 
@@ -102,7 +105,13 @@ static void flt_event(void *self, const tr_event *e)
             f->to.call(f->to.self, __VA_ARGS__);                                                                       \
     } while (0)
 
-static void flt_open(void *self, tr_session *s) { PASS(on_session_open, s, s); }
+static void flt_open(void *self, tr_session *s)
+{
+    PASS(on_session_open, s, s);
+    export_one_filter *f = self;
+    if (kin_has(f, s->id) && f->also.on_session_open)
+        f->also.on_session_open(f->also.self, s);
+}
 static void flt_stream(void *self, tr_session *s, int dir, const uint8_t *p, size_t n)
 {
     PASS(on_stream, s, s, dir, p, n);
@@ -212,8 +221,16 @@ static int export_by_replay(const export_one *x, uint64_t id, const tr_tx_memory
     flt.to = sink_export_sink(ex);
     flt.id = id;
     flt.expect = mt ? &mt->info : NULL;
+    views *vw = views_new(); /* the session's credentials, files, hosts and statistics, as --export writes them */
+    if (vw)
+        flt.also = views_sink(vw);
     tr_sink k = export_one_filter_sink(&flt);
     int r = x->replay(x->replay_arg, &k, err, sizeof err);
+    if (vw && r == 0) {
+        views_fill_file_digests(vw, sink_export_file_sha256, ex);
+        views_export(vw, sink_export_put, ex); /* a failure is the exporter's, reported by its finish */
+    }
+    views_free(vw);
     sink_export_stats st;
     char ferr[512] = "";
     int fr = sink_export_finish_stats(ex, &st, ferr, sizeof ferr);

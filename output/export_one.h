@@ -4,7 +4,8 @@
  * is never written into.
  * When the input can be read again (a capture file), it is, from its start, into a sink_export behind a filter
  * that lets through only the session and the sessions it opened (an FTP transfer's data connection): the export is
- * the one --export writes, file for file. Otherwise (live, stdin) it is written from what the UI keeps: the
+ * the one --export writes, file for file, with the views' files (credentials.jsonl, files.jsonl, hosts.jsonl,
+ * stats.json) of what it holds. Otherwise (live, stdin) it is written from what the UI keeps: the
  * transcript (tr_tx_memory) and the events; files only when --export DIR has them (copied from there). */
 #ifndef EXPORT_ONE_H
 #define EXPORT_ONE_H
@@ -47,6 +48,7 @@ int export_one_write(const tr_tx_memory *mt, FILE *f);
  * gives session id other endpoints, nothing passes (mismatch is set). */
 typedef struct export_one_filter {
     tr_sink to;
+    tr_sink also; /* a second sink (the views) given what passes of events and session opens; zeroed: none */
     uint64_t id;
     const tr_tx_info *expect;
     int seen, mismatch;
