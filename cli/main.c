@@ -67,6 +67,8 @@ typedef struct pipeline {
     sink_lines *text_lines; /* -T text on stdout beside --output, else NULL */
     sink_redis *redis;      /* --output, else NULL */
     sink_worker *relay;     /* the UI's model and views, run on the worker (a file), else NULL */
+    views *views;           /* the views across protocols, when any */
+    sink_export *exporter;  /* --export, else NULL */
 } pipeline;
 
 static void on_packet(void *arg, int64_t ts_us, const uint8_t *data, size_t caplen, size_t wirelen)
@@ -171,6 +173,13 @@ static void finish_once(pipeline *pl)
     }
 }
 
+static void tui_hold(void *arg, int on)
+{
+    pipeline *pl = arg;
+    if (pl->relay)
+        sink_worker_hold(pl->relay, on);
+}
+
 static int tui_pump(void *arg, int budget)
 {
     pipeline *pl = arg;
@@ -188,6 +197,11 @@ static int tui_pump(void *arg, int budget)
         finish_once(pl); /* before reporting the end, so the last sessions show as ended */
         if (pl->relay) /* and the model has them all */
             sink_worker_drain(pl->relay, 0);
+        if (pl->views && pl->exporter) { /* a torrent's files, written by now, get their digests in the UI too */
+            tui_hold(pl, 1);
+            views_fill_file_digests(pl->views, sink_export_file_sha256, pl->exporter);
+            tui_hold(pl, 0);
+        }
         if (pl->redis) { /* the UI stays up: the last lines go to Redis now, not when it quits */
             sink_lines_drain(pl->lines);
             fflush(sink_redis_file(pl->redis));
@@ -197,13 +211,6 @@ static int tui_pump(void *arg, int budget)
     if (r == 0 && pl->src.live)
         idle_tick(pl);
     return (int)(pl->count - before);
-}
-
-static void tui_hold(void *arg, int on)
-{
-    pipeline *pl = arg;
-    if (pl->relay)
-        sink_worker_hold(pl->relay, on);
 }
 
 static void tui_counters(void *arg, uint64_t *packets, uint64_t *drops)
@@ -495,6 +502,8 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "%s (%s)", input, opt.filter);
     else
         snprintf(label, sizeof label, "%s", input);
+    pl.views = vw;
+    pl.exporter = exporter;
     int status = opt.tui ? run_tui(&pl, model, vw, label, exporter) : run_lines(&pl);
 
     finish_once(&pl);
