@@ -23,11 +23,8 @@ static int pop3_summary(const tr_event *e, const tr_summary *s)
 {
     if (strcmp(e->type, "auth") == 0)
         return mail_summary_login(e, s);
-    if (strcmp(e->type, "message") == 0) {
-        message_verb(e, s->ask);
-        mail_summary_message_tail(e, s);
-        return TR_SUM_PART;
-    }
+    if (strcmp(e->type, "message") == 0)
+        return mail_summary_message(e, s, message_verb);
     if (strcmp(e->type, "request") == 0 && (tr_evr_is(e, "command", "DELE") || tr_evr_is(e, "command", "STLS"))) {
         tr_evr_add(e, "command", s->ask);
         if (tr_evr_field(e, "arg")) {
@@ -39,15 +36,7 @@ static int pop3_summary(const tr_event *e, const tr_summary *s)
     return TR_SUM_NONE;
 }
 
-static int pop3_note(const tr_event *e, tr_strbuf *text)
-{
-    if (strcmp(e->type, "message") != 0)
-        return -1;
-    tr_sb_adds(text, "[message: ");
-    message_verb(e, text);
-    mail_note_message_tail(e, text);
-    return TR_TX_NOTE;
-}
+static int pop3_note(const tr_event *e, tr_strbuf *text) { return mail_note_message(e, text, message_verb); }
 
 /* ---- the views: the server's program, when its CAPA names it (IMPLEMENTATION, RFC 2449) ---- */
 
