@@ -337,6 +337,22 @@ static void side_add_quoted(imap_side *d, const char *p, size_t n)
     side_add(d, "\"", 1);
 }
 
+/* A literal of n bytes that is not a message: gathered into the line's text when short (as a quoted string), else
+ * left out and written as its size, "{n}". */
+static void literal_in_line(imap_side *d, uint64_t n)
+{
+    d->lit = n <= IMAP_GATHER_MAX ? LIT_GATHER : LIT_SKIP;
+    d->gather_len = 0;
+    if (d->lit == LIT_SKIP) {
+        char ph[32];
+        int k = snprintf(ph, sizeof ph, "{%llu}", (unsigned long long)n);
+        side_add(d, ph, (size_t)k);
+    } else if (n == 0) {
+        side_add_quoted(d, "", 0);
+        d->lit = LIT_NONE;
+    }
+}
+
 static void side_reset(imap_side *d)
 {
     d->cont = 0;
@@ -744,16 +760,7 @@ static void c2s_line(tr_session *s, imap_state *st, const uint8_t *line, size_t 
         side_add(d, "{literal}", 9);
         return;
     }
-    d->lit = n <= IMAP_GATHER_MAX ? LIT_GATHER : LIT_SKIP;
-    d->gather_len = 0;
-    if (d->lit == LIT_SKIP) {
-        char ph[32];
-        int k = snprintf(ph, sizeof ph, "{%llu}", (unsigned long long)n);
-        side_add(d, ph, (size_t)k);
-    } else if (n == 0) {
-        side_add_quoted(d, "", 0);
-        d->lit = LIT_NONE;
-    }
+    literal_in_line(d, n);
 }
 
 /* ---- responses ---- */
@@ -1118,16 +1125,7 @@ static void s2c_line(tr_session *s, imap_state *st, const uint8_t *line, size_t 
         side_add(d, "{literal}", 9);
         return;
     }
-    d->lit = n <= IMAP_GATHER_MAX ? LIT_GATHER : LIT_SKIP;
-    d->gather_len = 0;
-    if (d->lit == LIT_SKIP) {
-        char ph[32];
-        int k = snprintf(ph, sizeof ph, "{%llu}", (unsigned long long)n);
-        side_add(d, ph, (size_t)k);
-    } else if (n == 0) {
-        side_add_quoted(d, "", 0);
-        d->lit = LIT_NONE;
-    }
+    literal_in_line(d, n);
 }
 
 /* A piece of a literal. */
