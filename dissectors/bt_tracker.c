@@ -313,18 +313,28 @@ static void peers_list(tr_event *e, const char *key, const benc_value *v, size_t
     tr_ev_end(e);
 }
 
+/* A tracker's answer begins its event (type, HTTP status) and reads its body as a bencoded dictionary into d; 0,
+ * or -1 when it is not one (the event, with the error, is out). */
+static int reply_begin(tr_session *s, bt_txn *t, const http_response_view *r, const char *type, benc_value *d)
+{
+    tr_event *e = &bt_ev;
+    ev_begin(s, type, TR_S2C, "http");
+    tr_ev_int(e, "status", r->status);
+    tr_buf b = tr_buf_make(t->body, t->len);
+    if (benc_read(&b, d) != BENC_OK || d->type != BENC_DICT) {
+        tr_ev_str(e, "error", t->len ? "not a bencoded dictionary" : "no answer");
+        tr_emit(e);
+        return -1;
+    }
+    return 0;
+}
+
 static void announce_reply(tr_session *s, bt_txn *t, const http_response_view *r)
 {
     tr_event *e = &bt_ev;
-    ev_begin(s, "announce_reply", TR_S2C, "http");
-    tr_ev_int(e, "status", r->status);
-    tr_buf b = tr_buf_make(t->body, t->len);
     benc_value d, v;
-    if (benc_read(&b, &d) != BENC_OK || d.type != BENC_DICT) {
-        tr_ev_str(e, "error", t->len ? "not a bencoded dictionary" : "no answer");
-        tr_emit(e);
+    if (reply_begin(s, t, r, "announce_reply", &d) < 0)
         return;
-    }
     static const char *const ints[] = {"interval", "min interval", "complete", "incomplete", "downloaded"};
     static const char *const keys[] = {"interval", "min_interval", "complete", "incomplete", "downloaded"};
     for (int i = 0; i < 5; i++)
@@ -346,15 +356,9 @@ static void announce_reply(tr_session *s, bt_txn *t, const http_response_view *r
 static void scrape_reply(tr_session *s, bt_txn *t, const http_response_view *r)
 {
     tr_event *e = &bt_ev;
-    ev_begin(s, "scrape_reply", TR_S2C, "http");
-    tr_ev_int(e, "status", r->status);
-    tr_buf b = tr_buf_make(t->body, t->len);
     benc_value d, files, v;
-    if (benc_read(&b, &d) != BENC_OK || d.type != BENC_DICT) {
-        tr_ev_str(e, "error", t->len ? "not a bencoded dictionary" : "no answer");
-        tr_emit(e);
+    if (reply_begin(s, t, r, "scrape_reply", &d) < 0)
         return;
-    }
     if (benc_dict_get(&d, "failure reason", &v) && v.type == BENC_STR)
         tr_ev_strn(e, "failure_reason", v.s, v.n);
     if (benc_dict_get(&d, "files", &files) && files.type == BENC_DICT) {
