@@ -86,8 +86,9 @@ typedef struct tr_sink {
     /* Bytes in stream order (TCP) or one datagram (UDP), after the dissector has seen them. */
     void (*on_stream)(void *self, tr_session *s, int dir, const uint8_t *p, size_t n);
     void (*on_stream_gap)(void *self, tr_session *s, int dir, uint64_t n);
-    /* Every packet the engine takes (TCP or UDP, after IP reassembly): its time and payload bytes (statistics). */
-    void (*on_packet)(void *self, int64_t ts_us, size_t payload_len);
+    /* Every packet the engine takes (TCP or UDP, after IP reassembly): its session, time and payload bytes
+     * (statistics). */
+    void (*on_packet)(void *self, tr_session *s, int64_t ts_us, size_t payload_len);
     /* Called after the session_end event; last chance to release per-session data. */
     void (*on_session_close)(void *self, tr_session *s);
     /* File extraction: open returns a handle >= 0 and writes the path relative to the export folder. */

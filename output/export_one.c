@@ -117,6 +117,12 @@ static void flt_stream(void *self, tr_session *s, int dir, const uint8_t *p, siz
     PASS(on_stream, s, s, dir, p, n);
 }
 static void flt_gap(void *self, tr_session *s, int dir, uint64_t n) { PASS(on_stream_gap, s, s, dir, n); }
+static void flt_packet(void *self, tr_session *s, int64_t ts_us, size_t n)
+{
+    export_one_filter *f = self;
+    if (passes(f, s) && f->also.on_packet)
+        f->also.on_packet(f->also.self, s, ts_us, n);
+}
 static void flt_close(void *self, tr_session *s) { PASS(on_session_close, s, s); }
 static void flt_file_open_note(void *self, tr_session *s, const char *relpath) { PASS(on_file_open, s, s, relpath); }
 static void flt_object(void *self, tr_session *s, int dir, uint64_t start, uint64_t end, const char *label,
@@ -176,7 +182,7 @@ tr_sink export_one_filter_sink(export_one_filter *f)
 {
     tr_sink k = {.self = f, .takes_digest_tickets = f->to.takes_digest_tickets, .on_event = flt_event,
                  .on_session_open = flt_open, .on_stream = flt_stream, .on_stream_gap = flt_gap,
-                 .on_session_close = flt_close, .file_open = flt_file_open, .file_write = flt_file_write,
+                 .on_session_close = flt_close, .on_packet = flt_packet, .file_open = flt_file_open, .file_write = flt_file_write,
                  .file_close = flt_file_close, .file_create = flt_file_create, .file_write_at = flt_file_write_at,
                  .file_link = flt_file_link, .on_file_open = flt_file_open_note, .on_stream_object = flt_object};
     return k;

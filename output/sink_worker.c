@@ -23,7 +23,7 @@ typedef struct shadow_table {
 
 typedef struct packet_note {
     int64_t ts_us;
-    uint64_t len;
+    uint64_t len, session;
 } packet_note;
 
 #define WITH_SESSION (1 << 16) /* the job's bytes start with the session (iarg: call | (dir + 1) << 8 | this) */
@@ -197,10 +197,12 @@ static void run_call(const tr_job *job, const uint8_t *data)
     w->wctx.now_us = job->at;
     if (call == C_PACKETS) {
         const packet_note *p = (const packet_note *)data;
-        for (size_t k = 0; k < job->len / sizeof *p; k++)
-            for (int i = 0; i < w->n; i++)
+        for (size_t k = 0; k < job->len / sizeof *p; k++) {
+            tr_session *ps = shadow_of(&w->shadows, p[k].session); /* as of its last call: packets come in batches */
+            for (int i = 0; i < w->n && ps; i++)
                 if (w->inner[i].on_packet)
-                    w->inner[i].on_packet(w->inner[i].self, p[k].ts_us, (size_t)p[k].len);
+                    w->inner[i].on_packet(w->inner[i].self, ps, p[k].ts_us, (size_t)p[k].len);
+        }
         pthread_mutex_unlock(&w->lock);
         return;
     }
@@ -380,10 +382,10 @@ static void on_object(void *self, tr_session *s, int dir, uint64_t start, uint64
     relay(self, C_OBJECT, dir, s, start, buf, 10 + nl + np);
 }
 
-static void on_packet(void *self, int64_t ts_us, size_t payload_len)
+static void on_packet(void *self, tr_session *s, int64_t ts_us, size_t payload_len)
 {
     sink_worker *w = self;
-    w->packets[w->npackets++] = (packet_note){ts_us, payload_len};
+    w->packets[w->npackets++] = (packet_note){ts_us, payload_len, s->id};
     if (w->npackets == PACKETS_BATCH)
         flush_packets(w);
 }

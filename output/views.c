@@ -951,8 +951,9 @@ static void on_event(void *self, const tr_event *e)
     v->cur = NULL;
 }
 
-static void on_packet(void *self, int64_t ts_us, size_t payload)
+static void on_packet(void *self, tr_session *s, int64_t ts_us, size_t payload)
 {
+    (void)s;
     views *v = self;
     v->packets++;
     v->bytes += payload;
@@ -1292,13 +1293,8 @@ void views_stats_text(views *v, tr_strbuf *sb)
 void views_stats_json(views *v, tr_strbuf *sb)
 {
     char a[TR_IP_STRLEN], b[TR_IP_STRLEN], ts[32];
-    uint64_t packets = v->packets, bytes = v->bytes;
-    for (int i = 0; i < v->nproto && !v->packets; i++) { /* told no packet (one session's export): its sessions' */
-        packets += v->proto[i].packets;
-        bytes += v->proto[i].bytes;
-    }
     tr_sb_printf(sb, "{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"sessions\":%" PRIu64 ",\"protocols\":[",
-                 packets, bytes, v->sessions);
+                 v->packets, v->bytes, v->sessions);
     vproto ps[PROTO_MAX];
     memcpy(ps, v->proto, sizeof ps[0] * (size_t)v->nproto);
     qsort(ps, (size_t)v->nproto, sizeof ps[0], by_proto_bytes);

@@ -660,7 +660,7 @@ void tr_engine_packet(tr_engine *e, const tr_packet *p)
     note_macs(s, p, dir);
     for (int i = 0; i < e->ctx->nsinks; i++)
         if (e->ctx->sinks[i].on_packet)
-            e->ctx->sinks[i].on_packet(e->ctx->sinks[i].self, p->ts_us, p->payload_len);
+            e->ctx->sinks[i].on_packet(e->ctx->sinks[i].self, s, p->ts_us, p->payload_len);
     s->last_us = p->ts_us;
     if (p->l4 == TR_UDP) {
         flow_table_touch(&e->ft, f, FLOW_LIST_UDP);

@@ -97,10 +97,12 @@ static void rec_object(void *self, tr_session *s, int dir, uint64_t start, uint6
          label ? label : "(none)", relpath ? relpath : "(none)");
 }
 
-static void rec_packet(void *self, int64_t ts_us, size_t len)
+static void rec_packet(void *self, tr_session *s, int64_t ts_us, size_t len)
 {
     recorder *r = self;
     (void)ts_us;
+    if (s->id != 1)
+        r->bad_state = 1; /* the packet's session, the worker's copy */
     r->packets++;
     r->packet_bytes += len;
 }
@@ -189,7 +191,7 @@ static void calls_in_order(void **state)
     s.bytes[0] = 5;
     g.ctx.now_us = 2000;
     k->on_stream(k->self, &s, TR_C2S, (const uint8_t *)"hello", 5);
-    k->on_packet(k->self, 2000, 5);
+    k->on_packet(k->self, &s, 2000, 5);
     static tr_event e;
     tr_ev_init(&e, &s, "request", TR_C2S);
     e.proto = "http";
